@@ -1,0 +1,67 @@
+"""Fill a template through its self-description alone: `_meta` and the `<ID>_data` defined names.
+
+Used by the demo and the tests; it knows nothing of the sheet layout, as any other tool would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from .layout import parse_range
+
+Record = Mapping[str, Any]
+
+
+def read_meta(wb: openpyxl.Workbook) -> dict[str, str]:
+    sheet = wb["_meta"]
+    return {str(k): "" if v is None else str(v) for k, v in sheet.iter_rows(min_col=1, max_col=2, values_only=True)
+            if k is not None}
+
+
+def data_cells(wb: openpyxl.Workbook, annex_id: str) -> tuple[str, list[list[str]]]:
+    """The sheet name and the grid of cell coordinates that `<ID>_data` names (rows × columns)."""
+    defined = wb.defined_names[f"{annex_id}_data"]
+    (sheet, ref), = list(defined.destinations)
+    r1, c1, r2, c2 = parse_range(ref)
+    grid = [[f"{openpyxl.utils.get_column_letter(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+    return sheet, grid
+
+
+def fill(template: Path, target: Path, data: Mapping[str, Record | Sequence[Record]]) -> Path:
+    """Write `data` (annex id -> one record for a form, a list of records for a table) into a copy."""
+    wb = openpyxl.load_workbook(template)
+    meta = read_meta(wb)
+    for annex_id, payload in data.items():
+        keys = meta[f"columns:{annex_id}"].split(",")
+        sheet_name, grid = data_cells(wb, annex_id)
+        sheet = wb[sheet_name]
+        if meta[f"layout:{annex_id}"] == "form":
+            record = payload if isinstance(payload, Mapping) else payload[0]
+            for key, row in zip(keys, grid, strict=True):
+                if key in record:
+                    sheet[row[0]] = record[key]
+        else:
+            rows = [payload] if isinstance(payload, Mapping) else list(payload)
+            _fill_table(sheet, keys, grid, rows, meta.get(f"row_key:{annex_id}", ""))
+    wb.save(target)
+    return target
+
+
+def _fill_table(sheet, keys: list[str], grid: list[list[str]], rows: list[Record], row_key: str) -> None:
+    """Rows in order; or, where the table has preset locked row keys, each record on its key's row."""
+    if row_key:
+        col = keys.index(row_key)
+        where = {sheet[row[col]].value: row for row in grid}
+        placed = [(where[rec[row_key]], rec) for rec in rows]
+    else:
+        if len(rows) > len(grid):
+            raise ValueError(f"{len(rows)} rows do not fit in {len(grid)}")
+        placed = list(zip(grid, rows, strict=False))
+    for row, record in placed:
+        for key, coord in zip(keys, row, strict=True):
+            if key in record and key != row_key:
+                sheet[coord] = record[key]

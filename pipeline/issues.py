@@ -1,0 +1,157 @@
+"""One Issue type for every problem the pipeline reports, and the one place its wording lives.
+
+Messages are Vietnamese, addressed to the clerk or the unit, and say what to fix. Each code maps to a
+severity and a `str.format` template; callers pass the fields, never their own wording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+E, W, INF = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+# code -> (severity, message template)
+CATALOGUE: dict[str, tuple[Severity, str]] = {
+    # files in the inbox
+    "not_workbook": (E, "Tệp không phải bảng tính Excel/LibreOffice ({detail}); hãy gửi lại tệp .xlsx."),
+    "empty_file": (E, "Tệp rỗng (0 byte); hãy lưu lại biểu mẫu và gửi lại."),
+    "encrypted": (E, "Tệp được đặt mật khẩu mở tệp nên không đọc được; hãy bỏ mật khẩu rồi gửi lại."),
+    "unreadable": (E, "Không đọc được tệp ({detail}); hãy mở bằng Excel, lưu lại dạng .xlsx rồi gửi lại."),
+    "unsupported_format": (E, "Định dạng {detail} không được hỗ trợ; hãy lưu lại dạng .xlsx (Excel Workbook)."),
+    "unidentified": (
+        E,
+        "Không nhận ra đơn vị nộp: tệp không có trang ẩn _meta của biểu mẫu và tên đơn vị ở đầu biểu "
+        "không khớp danh sách ({detail}); hãy dùng đúng biểu mẫu đã được gửi cho đơn vị.",
+    ),
+    "matched_by_name": (
+        INF,
+        "Tệp không còn thông tin ẩn của biểu mẫu; đã nhận ra đơn vị {unit} theo tên ở đầu biểu.",
+    ),
+    "unknown_unit": (E, "Mã đơn vị \"{detail}\" trong tệp không có trong danh sách đơn vị của đợt báo cáo."),
+    "other_round": (
+        E,
+        "Tệp là biểu mẫu của đợt báo cáo khác (\"{detail}\"); hãy dùng biểu mẫu của đợt này.",
+    ),
+    "name_mismatch": (
+        W,
+        "Tên tệp gợi ý đơn vị {detail} nhưng biểu mẫu bên trong là của đơn vị {unit}; đã ghi nhận theo "
+        "biểu mẫu bên trong. Nếu nhầm, hãy gửi lại đúng tệp.",
+    ),
+    "macro": (INF, "Tệp có chứa macro; macro không bao giờ được chạy, chỉ đọc số liệu."),
+    "old_version": (
+        INF,
+        "Phụ lục {annex} dùng mẫu phiên bản {detail} (mẫu hiện hành: {expected}); các cột vẫn khớp nên "
+        "vẫn được đọc.",
+    ),
+    "incompatible_version": (
+        E,
+        "Phụ lục {annex} dùng mẫu phiên bản cũ {detail} có các cột khác mẫu hiện hành; hãy chuyển số "
+        "liệu sang biểu mẫu mới.",
+    ),
+    "missing_sheet": (E, "Thiếu trang {sheet} (Phụ lục {annex}) mà đơn vị phải nộp; hãy điền và gửi lại."),
+    "extra_annex": (INF, "Tệp có Phụ lục {annex} không thuộc danh sách phải nộp của đơn vị; không tính."),
+    "row_key_changed": (
+        E,
+        "Ô {cell} phải là \"{expected}\" (dòng cố định của biểu) nhưng đang là \"{value}\"; không sửa, "
+        "xóa hay chèn dòng trong biểu.",
+    ),
+    "data_outside": (
+        W,
+        "Ô {cell} có dữ liệu \"{value}\" nằm ngoài vùng nhập liệu của biểu nên không được tính; hãy "
+        "chuyển vào đúng dòng, cột của biểu.",
+    ),
+    # cell values
+    "required": (E, "Ô {cell} ({label}) bắt buộc nhưng đang bỏ trống; hãy nhập số liệu (ghi 0 nếu không có)."),
+    "required_text": (E, "Ô {cell} ({label}) bắt buộc nhưng đang bỏ trống; hãy điền nội dung."),
+    "not_number": (E, "Ô {cell} ({label}) phải là số nhưng đang là \"{value}\"; hãy nhập số."),
+    "not_integer": (E, "Ô {cell} ({label}) phải là số nguyên nhưng đang là {value}; hãy nhập số nguyên."),
+    "not_date": (
+        E,
+        "Ô {cell} ({label}) phải là ngày dạng dd/mm/yyyy nhưng đang là \"{value}\"; hãy nhập lại ngày.",
+    ),
+    "below_min": (E, "Ô {cell} ({label}) là {value}, nhỏ hơn mức tối thiểu {bound}; hãy sửa lại."),
+    "above_max": (E, "Ô {cell} ({label}) là {value}, lớn hơn mức tối đa {bound}; hãy sửa lại."),
+    "not_in_list": (
+        E,
+        "Ô {cell} ({label}) có giá trị \"{value}\" không nằm trong danh sách; hãy chọn từ danh sách thả "
+        "xuống: {expected}.",
+    ),
+    "number_text": (INF, "Ô {cell}: số viết dạng chữ \"{value}\" đã được đọc thành {expected}."),
+    "blank_zero": (INF, "Ô {cell}: \"{value}\" được hiểu là 0."),
+    "date_text": (INF, "Ô {cell}: ngày viết dạng chữ \"{value}\" đã được đọc thành {expected} (ngày/tháng/năm)."),
+    "text_normalized": (
+        INF,
+        "Ô {cell}: văn bản \"{value}\" đã được chuẩn hóa (Unicode dựng sẵn, bỏ khoảng trắng thừa).",
+    ),
+    "category_matched": (INF, "Ô {cell}: \"{value}\" được hiểu là \"{expected}\" trong danh sách."),
+    "legacy_font": (
+        INF,
+        "Ô {cell}: văn bản gõ bằng phông cũ {detail} (\"{value}\") đã được chuyển sang Unicode "
+        "(\"{expected}\"); lần sau hãy gõ bằng bảng mã Unicode.",
+    ),
+    "formula_text": (
+        INF,
+        "Ô {cell}: nội dung bắt đầu bằng \"=\" được giữ nguyên là văn bản, không bao giờ chạy như công thức.",
+    ),
+    # rules
+    "rule": (E, "{message} Hiện tại: {detail} (các ô {cells})."),
+    "rule_warning": (W, "{message} Hiện tại: {detail} (các ô {cells})."),
+    "duplicate_across_units": (W, "{message} Ô {cell} (\"{value}\") trùng với {detail}."),
+    "outlier": (W, "Ô {cell} ({label}) là {value}, khác xa các đơn vị cùng khối (trung vị {expected}); kiểm tra lại."),
+    # submissions
+    "superseded": (INF, "Tệp đã được thay bằng tệp nộp sau ({detail})."),
+    "duplicate_file": (INF, "Tệp giống hệt tệp đã nhận trước đó ({detail}); không tính là lần nộp mới."),
+    "late": (W, "Tệp nhận lúc {detail}, sau hạn nộp {expected}."),
+    "newer_rejected": (
+        W,
+        "Tệp nộp sau ({detail}) bị trả lại vì có lỗi; tạm thời vẫn dùng tệp đã được chấp nhận trước đó.",
+    ),
+    "ignored": (INF, "Bỏ qua tệp không phải bảng tính ({detail})."),
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem found in one place: file, sheet and cell in A1 form (cell may be empty)."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    value: str = ""
+    rule: str = ""
+
+    @property
+    def where(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["severity"] = self.severity.value
+        return d
+
+
+def issue(code: str, *, file: str = "", sheet: str = "", cell: str = "", value: Any = "",
+          rule: str = "", severity: Severity | None = None, **fields: Any) -> Issue:
+    """Build an Issue from the catalogue; `fields` fill the message template."""
+    sev, template = CATALOGUE[code]
+    shown = "" if value is None else str(value)
+    text = template.format(cell=cell, value=shown, sheet=sheet, **fields)
+    return Issue(code, severity or sev, text, file, sheet, cell, shown, rule)
+
+
+def count(issues: list[Issue], severity: Severity) -> int:
+    return sum(1 for i in issues if i.severity == severity)

@@ -1,0 +1,60 @@
+"""XlsxWriter formats shared by every workbook we write (templates, feedback, summary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+
+FONT = "Times New Roman"  # NĐ 30/2020/NĐ-CP
+SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+_BASE: dict[str, dict[str, Any]] = {
+    "text": {},
+    "wrap": {"text_wrap": True, "valign": "top"},
+    "bold": {"bold": True},
+    "italic": {"italic": True},
+    "title": {"bold": True, "font_size": 14, "align": "center", "text_wrap": True, "valign": "vcenter"},
+    "center_bold": {"bold": True, "align": "center"},
+    "center": {"align": "center"},
+    "center_italic": {"italic": True, "align": "center"},
+    "right_italic": {"italic": True, "align": "right"},
+    "head": {"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1,
+             "bg_color": "#DDEBF7"},
+    "colno": {"italic": True, "align": "center", "border": 1, "font_size": 11},
+    "label": {"border": 1, "text_wrap": True, "valign": "vcenter"},
+    "label_center": {"border": 1, "align": "center", "valign": "vcenter"},
+    "locked_grey": {"border": 1, "bg_color": "#F2F2F2", "num_format": "#,##0"},
+    "total": {"border": 1, "bold": True, "bg_color": "#F2F2F2", "num_format": "#,##0"},
+    "total_label": {"border": 1, "bold": True, "bg_color": "#F2F2F2"},
+    "input": {"border": 1, "locked": False, "bg_color": "#FFFFFF", "text_wrap": True, "valign": "vcenter"},
+    "input_int": {"border": 1, "locked": False, "num_format": "#,##0"},
+    "input_dec": {"border": 1, "locked": False, "num_format": "#,##0.00"},
+    "input_date": {"border": 1, "locked": False, "num_format": "dd/mm/yyyy"},
+    "int": {"border": 1, "num_format": "#,##0"},
+    "dec": {"border": 1, "num_format": "#,##0.00"},
+    "pct": {"border": 1, "num_format": "0.0%"},
+    "date": {"border": 1, "num_format": "dd/mm/yyyy"},
+    "datetime": {"border": 1, "num_format": "dd/mm/yyyy hh:mm"},
+    "cell": {"border": 1, "text_wrap": True, "valign": "top"},
+    "link": {"font_color": "#0563C1", "underline": 1, "border": 1},
+    "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006", "border": 1},
+    "warn": {"bg_color": "#FFEB9C", "font_color": "#9C5700", "border": 1},
+    "good": {"bg_color": "#C6EFCE", "font_color": "#006100", "border": 1},
+    "grey": {"bg_color": "#E7E6E6", "border": 1},
+}
+
+
+class Styles:
+    """Formats by name, all in Times New Roman at the given size."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, size: int = 12) -> None:
+        self._wb, self._size = wb, size
+        self._cache: dict[str, Format] = {}
+
+    def __getitem__(self, name: str) -> Format:
+        if name not in self._cache:
+            props = {"font_name": FONT, "font_size": self._size, **_BASE[name]}
+            self._cache[name] = self._wb.add_format(props)
+        return self._cache[name]

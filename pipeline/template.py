@@ -1,0 +1,173 @@
+"""Stage 1: one ready-to-fill Excel template per unit, generated from the annex specs.
+
+Each template describes itself in a hidden `_meta` sheet (key/value rows in A:B) and in workbook-level
+defined names `<ID>_data`, so any reader can find the input cells without knowing the layout.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlsxwriter
+
+from . import sheet_writer
+from .layout import Layout, col_letter
+from .spec import AnnexSpec
+from .styles import SAFE_OPTIONS, Styles
+from .workspace import Unit, Workspace
+
+GENERATOR = "annex-pipeline 0.1"
+META_SHEET = "_meta"
+LISTS_SHEET = "_lists"
+GUIDE_SHEET = "Hướng dẫn"
+
+
+class TemplateError(RuntimeError):
+    """XlsxWriter refused something (it would otherwise only warn and drop it)."""
+
+
+@dataclass(frozen=True)
+class TemplateResult:
+    unit: str
+    path: Path
+    annexes: tuple[str, ...]
+
+
+def meta_rows(ws: Workspace, unit: Unit) -> list[tuple[str, str]]:
+    """The `_meta` key/value rows of a unit's template."""
+    rows = [
+        ("template_id", f"{ws.round.round_id}/{unit.code}"),
+        ("generator", GENERATOR),
+        ("spec_version", ws.specs.version),
+        ("round_id", ws.round.round_id),
+        ("round_title", ws.round.title),
+        ("unit_code", unit.code),
+        ("unit_name", unit.name),
+        ("unit_khoi", unit.khoi),
+        ("annexes", ",".join(unit.annexes)),
+    ]
+    for annex_id in unit.annexes:
+        spec = ws.specs.annexes[annex_id]
+        lay = Layout(spec)
+        rows += [
+            (f"annex:{annex_id}", spec.sheet),
+            (f"layout:{annex_id}", spec.layout),
+            (f"columns:{annex_id}", ",".join(spec.keys)),
+            (f"range:{annex_id}", f"{spec.sheet}!{lay.data_range}"),
+            (f"version:{annex_id}", str(spec.version)),
+            (f"fingerprint:{annex_id}", spec.fingerprint),
+        ]
+        if spec.row_key:
+            rows.append((f"row_key:{annex_id}", spec.row_key))
+    return rows
+
+
+def write_templates(ws: Workspace, codes: list[str] | None = None) -> list[TemplateResult]:
+    """Write `templates_xlsx/<code>.xlsx` for every unit (or the given codes)."""
+    ws.templates.mkdir(parents=True, exist_ok=True)
+    units = [u for u in ws.units if not codes or u.code in codes]
+    return [write_template(ws, u, ws.templates / f"{u.code}.xlsx") for u in units]
+
+
+def write_template(ws: Workspace, unit: Unit, path: Path) -> TemplateResult:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # XlsxWriter only warns when it drops a validation or a string
+        try:
+            _build(ws, unit, tmp)
+        except Warning as exc:
+            tmp.unlink(missing_ok=True)
+            raise TemplateError(f"Không tạo được biểu mẫu cho {unit.code}: {exc}") from exc
+    tmp.replace(path)
+    return TemplateResult(unit.code, path, unit.annexes)
+
+
+def _build(ws: Workspace, unit: Unit, path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+    wb.set_properties({"title": f"{ws.round.title} — {unit.name}", "author": ws.round.commune,
+                       "comments": f"{GENERATOR}; {ws.round.round_id}/{unit.code}"})
+    st = Styles(wb, 12)
+    guide = wb.add_worksheet(GUIDE_SHEET)
+    specs = [ws.specs.annexes[a] for a in unit.annexes]
+    sheets = {s.id: wb.add_worksheet(s.sheet) for s in specs}
+    lists = _write_lists(wb, specs)
+    for spec in specs:
+        sheet_writer.write_annex(wb, sheets[spec.id], st, spec, ws, unit, lists)
+    _write_guide(guide, st, ws, unit, specs)
+    _write_meta(wb, ws, unit)
+    guide.activate()
+    wb.close()
+
+
+def _write_lists(wb: xlsxwriter.Workbook, specs: list[AnnexSpec]) -> dict[tuple[str, str], str]:
+    """Category lists on a hidden sheet (inline list validations are capped at 255 characters)."""
+    sheet = wb.add_worksheet(LISTS_SHEET)
+    names: dict[tuple[str, str], str] = {}
+    col = 0
+    for spec in specs:
+        for c in spec.columns:
+            if not c.categories:
+                continue
+            sheet.write_string(0, col, f"{spec.id}.{c.key}")
+            for r, value in enumerate(c.categories, start=1):
+                sheet.write_string(r, col, value)
+            letter = col_letter(col + 1)
+            ref = f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(c.categories) + 1}"
+            name = f"list_{spec.id}_{c.key}"
+            wb.define_name(name, ref)
+            names[(spec.id, c.key)] = f"={name}"
+            col += 1
+    sheet.hide()
+    sheet.protect()
+    return names
+
+
+def _write_meta(wb: xlsxwriter.Workbook, ws: Workspace, unit: Unit) -> None:
+    sheet = wb.add_worksheet(META_SHEET)
+    for r, (key, value) in enumerate(meta_rows(ws, unit)):
+        sheet.write_string(r, 0, key)
+        sheet.write_string(r, 1, value)
+    for annex_id in unit.annexes:
+        spec = ws.specs.annexes[annex_id]
+        wb.define_name(f"{annex_id}_data", f"='{spec.sheet}'!{Layout(spec).data_range}")
+    sheet.hide()
+    sheet.protect()
+
+
+def _write_guide(sheet, st: Styles, ws: Workspace, unit: Unit, specs: list[AnnexSpec]) -> None:
+    rnd = ws.round
+    sheet.set_column(0, 0, 4)
+    sheet.set_column(1, 1, 110)
+    lines: list[tuple[str, str]] = [
+        ("title", f"HƯỚNG DẪN ĐIỀN BIỂU MẪU — {rnd.title.upper()}"),
+        ("bold", f"Đơn vị: {unit.name} (mã {unit.code}) — {rnd.commune}"),
+        ("text", f"Kỳ báo cáo: từ ngày {rnd.period_start:%d/%m/%Y} đến ngày {rnd.period_end:%d/%m/%Y}. "
+                 f"Hạn gửi: trước hết ngày {rnd.deadline:%d/%m/%Y}."),
+        ("text", f"Gửi tệp này (giữ nguyên định dạng .xlsx) về: {rnd.contact or rnd.commune}."),
+        ("bold", "Cách điền"),
+        ("text", "1. Chỉ nhập vào các ô nền trắng; các ô tiêu đề, nhãn và công thức đã được khóa."),
+        ("text", "2. Cột có danh sách: bấm vào ô và chọn giá trị trong danh sách thả xuống, không gõ khác đi."),
+        ("text", "3. Số: gõ số, không gõ chữ; được dùng dấu chấm ngăn cách hàng nghìn (1.234). Không có thì ghi 0."),
+        ("text", "4. Ngày: gõ theo dạng ngày/tháng/năm, ví dụ 15/05/2026."),
+        ("text", "5. Không đổi tên trang, không chèn hoặc xóa dòng, cột; bảng có sẵn đủ dòng để điền."),
+        ("text", "6. Không xóa các trang ẩn (_meta, _lists): chúng giúp máy nhận ra biểu của đơn vị."),
+        ("text", "7. Gõ tiếng Việt bằng bảng mã Unicode. Không đặt mật khẩu mở tệp."),
+        ("text", "8. Nếu nhận được tệp \"Lỗi cần sửa\", sửa đúng các ô được tô màu rồi gửi lại chính tệp đó."),
+        ("bold", "Các phụ lục trong tệp này"),
+    ]
+    for spec in specs:
+        lines.append(("text", f"• Trang {spec.sheet}: {spec.heading} — {spec.title.capitalize()}"
+                              f" ({'một bản ghi' if spec.layout == 'form' else 'nhiều dòng'}; "
+                              f"đơn vị tính: {spec.unit})."))
+        for rule in spec.rules:
+            tag = "Lưu ý" if rule.severity == "warning" else "Kiểm tra"
+            lines.append(("wrap", f"     – {tag}: {rule.message}"))
+    for r, (style, text) in enumerate(lines):
+        sheet.write_string(r, 1, text, st[style])
+    sheet.set_row(0, 36)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.protect()

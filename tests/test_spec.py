@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import expr as ex
+from pipeline.spec import SpecError, load_specs
+
+from .conftest import REPO
+
+
+def test_default_specs_load_with_every_annex_of_the_plan():
+    specs = load_specs(REPO / "schemas")
+    assert list(specs.annexes) == ["PL1", "PL2", "PL2b", "PL3", "PL4a", "PL4b", "PL4c"]
+    pl3 = specs.annexes["PL3"]
+    assert pl3.layout == "table" and pl3.row_key == "linh_vuc" and len(pl3.preset_rows) == 15
+    assert specs.annexes["PL1"].layout == "form"
+    assert specs.by_code("4A").id == "PL4a"
+
+
+def _copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "schemas"
+    shutil.copytree(REPO / "schemas", folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ('type = "int"', 'type = "integer"', "kiểu \"integer\" không hợp lệ"),
+        ("so_nu <= tong_hien_co", "so_nu <= tong_so_khong_co", "không có cột hoặc hằng số tên \"tong_so_khong_co\""),
+        ("so_nu <= tong_hien_co", "so_nu / 2 <= tong_hien_co", "không được hỗ trợ"),
+        ("so_nu <= tong_hien_co", "so_nu <= ", "sai cú pháp"),
+        ("so_nu <= tong_hien_co", "so_nu + ghi_chu <= tong_hien_co", "phải là số nhưng là văn bản"),
+        ('key = "so_hdld"', 'key = "so_can_bo"', "khóa cột \"so_can_bo\" bị trùng"),
+        ('layout = "form"', 'layout = "grid"', "\"layout\" phải là"),
+    ],
+)
+def test_malformed_spec_is_refused_naming_file_and_problem(tmp_path, old, new, problem):
+    folder = _copy(tmp_path)
+    path = folder / "PL1.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        load_specs(folder)
+    assert str(err.value).startswith("PL1.toml")
+    assert problem in str(err.value)
+
+
+def test_cross_annex_reference_must_name_a_form_annex(tmp_path):
+    folder = _copy(tmp_path)
+    path = folder / "PL4b.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("PL1.tong_hien_co", "PL2.ten_tai_san", 1), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"PL4b.toml.*PL2 không phải phụ lục dạng một bản ghi"):
+        load_specs(folder)
+
+
+KINDS = {"a": ex.NUM, "b": ex.NUM, "c": ex.NUM, "t": ex.TEXT, "d": ex.NUM}
+
+
+@pytest.mark.parametrize(
+    ("source", "formula"),
+    [
+        ("a == b + c", "A12=(B12+C12)"),
+        ("a <= b <= c", "AND(A12<=B12,B12<=C12)"),
+        ("t in ('X', 'Y \"q\"')", 'OR(T12="X",T12="Y ""q""")'),
+        ("t not in ('X',)", 'NOT(OR(T12="X"))'),
+        ("filled(t) and not blank(a)", "AND(LEN(TRIM(T12))>0,NOT(LEN(TRIM(A12))=0))"),
+        ("abs(a - b) <= 0.01 or a != c", "OR(ABS((A12-B12))<=0.01,A12<>C12)"),
+        ("d >= period_start", "D12>=DATE(2025,7,1)"),
+    ],
+)
+def test_expressions_compile_to_excel_formulas(source, formula):
+    import datetime as dt
+
+    e = ex.parse(source, KINDS, {"period_start": 0})
+    assert ex.to_excel(e, lambda k: f"{str(k).upper()}12", {"period_start": dt.date(2025, 7, 1)}) == formula
+
+
+def test_expressions_evaluate_like_excel_with_blanks_as_zero():
+    frame = pd.DataFrame({"a": [3.0, None, 2.0], "b": [1.0, 0.0, None], "c": [2.0, 0.0, 1.0],
+                          "t": ["X", None, "Z"], "d": [1.0, 2.0, 3.0]})
+
+    def get(k):
+        col = frame[k]
+        return col.fillna("") if KINDS[k] == ex.TEXT else col.fillna(0.0)
+
+    def raw(k):
+        return frame[k]
+
+    assert ex.evaluate(ex.parse("a == b + c", KINDS), get, raw, {}).tolist() == [True, True, False]
+    assert ex.evaluate(ex.parse("filled(t) and t in ('X', 'Y')", KINDS), get, raw, {}).tolist() == [
+        True, False, False]
+    assert ex.evaluate(ex.parse("c <= b <= a", KINDS), get, raw, {}).tolist() == [False, True, False]

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import subprocess
+
+import openpyxl
+import pytest
+from python_calamine import load_workbook
+
+from pipeline.fill import data_cells, fill, read_meta
+from pipeline.layout import Layout, parse_range
+from pipeline.template import TemplateError, write_template, write_templates
+from pipeline.workspace import open_workspace
+
+from .conftest import needs
+
+
+@pytest.fixture
+def written(ws):
+    return ws, {r.unit: r.path for r in write_templates(ws)}
+
+
+def test_one_template_per_unit_with_only_its_annexes(written):
+    ws, paths = written
+    assert sorted(paths) == sorted(u.code for u in ws.units)
+    for unit in ws.units:
+        wb = openpyxl.load_workbook(paths[unit.code])
+        sheets = [ws.specs.annexes[a].sheet for a in unit.annexes]
+        assert wb.sheetnames == ["Hướng dẫn", *sheets, "_lists", "_meta"]
+        assert wb["_meta"].sheet_state == "hidden" and wb["_lists"].sheet_state == "hidden"
+        assert wb.active.title == "Hướng dẫn"
+
+
+def test_meta_and_defined_names_describe_the_input_cells(written):
+    ws, paths = written
+    wb = openpyxl.load_workbook(paths["TTPVHCC"])
+    meta = read_meta(wb)
+    assert meta["unit_code"] == "TTPVHCC" and meta["round_id"] == ws.round.round_id
+    assert meta["spec_version"] == ws.specs.version and meta["template_id"]
+    for annex_id in ("PL1", "PL2", "PL3", "PL4b"):
+        spec = ws.specs.annexes[annex_id]
+        assert meta[f"annex:{annex_id}"] == spec.sheet
+        assert meta[f"layout:{annex_id}"] == spec.layout
+        assert meta[f"columns:{annex_id}"].split(",") == list(spec.keys)
+        sheet, grid = data_cells(wb, annex_id)
+        assert sheet == spec.sheet
+        assert f"{sheet}!{Layout(spec).data_range}" == meta[f"range:{annex_id}"]
+        if spec.layout == "form":
+            assert [len(r) for r in grid] == [1] * len(spec.columns)
+        else:
+            assert len(grid[0]) == len(spec.columns)
+    _, grid = data_cells(wb, "PL3")
+    assert len(grid) == 15 and wb["PL3"][grid[0][0]].value == "Hộ tịch"
+    _, grid = data_cells(wb, "PL2")
+    assert len(grid) >= 200
+
+
+def _validations(sheet):
+    out = {}
+    for dv in sheet.data_validations.dataValidation:
+        for rng in str(dv.sqref).split():
+            out[rng] = dv
+    return out
+
+
+def test_every_category_and_numeric_column_has_a_validation(written):
+    ws, paths = written
+    wb = openpyxl.load_workbook(paths["VPUB"])
+    expected_type = {"int": "whole", "decimal": "decimal", "date": "date", "category": "list"}
+    for annex_id in ws.unit_by_code["VPUB"].annexes:
+        spec = ws.specs.annexes[annex_id]
+        sheet_name, grid = data_cells(wb, annex_id)
+        found = _validations(wb[sheet_name])
+        for i, col in enumerate(spec.columns):
+            if col.type not in expected_type:
+                continue
+            target = grid[i][0] if spec.layout == "form" else f"{grid[0][i]}:{grid[-1][i]}"
+            assert target in found, f"{annex_id}.{col.key}: no validation on {target}"
+            dv = found[target]
+            assert dv.type == expected_type[col.type]
+            assert dv.showErrorMessage and dv.error and dv.prompt
+            if col.type == "category":
+                name = dv.formula1
+                dest = next(iter(wb.defined_names[name].destinations))
+                r1, c1, r2, _c2 = parse_range(dest[1])
+                values = [wb[dest[0]].cell(r, c1).value for r in range(r1, r2 + 1)]
+                assert values == list(col.categories)
+
+
+def test_headers_locked_inputs_unlocked_and_print_ready(written):
+    _ws, paths = written
+    wb = openpyxl.load_workbook(paths["TTPVHCC"])
+    for annex_id in ("PL1", "PL3"):
+        sheet_name, grid = data_cells(wb, annex_id)
+        sheet = wb[sheet_name]
+        assert sheet.protection.sheet is True and not sheet.protection.password
+        first_input = grid[0][-1]
+        assert sheet[first_input].protection.locked is False
+        assert sheet["A9"].protection.locked is True and sheet["A9"].value == "STT"
+        assert sheet["A11"].value == "(1)"
+        assert sheet.page_setup.orientation == "landscape" and str(sheet.page_setup.paperSize) == "9"
+        assert (sheet.page_setup.fitToWidth or 1) == 1  # OOXML default is 1
+        assert sheet.page_setup.fitToHeight == 0
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$9:$11"
+        assert sheet["A1"].font.name == "Times New Roman"
+    pl3 = wb["PL3"]
+    assert pl3[grid[0][0]].protection.locked is True  # the preset lĩnh vực is locked
+    assert "ĐẢNG CỘNG SẢN" not in str(wb["PL1"]["A1"].value) + str(wb["PL1"]["C1"].value)
+    assert wb["PL1"]["C1"].value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    party = openpyxl.load_workbook(paths["VPDU"])["PL1"]
+    assert party["A1"].value == "ĐẢNG BỘ XÃ PHÚC THỌ" and party["C1"].value == "ĐẢNG CỘNG SẢN VIỆT NAM"
+
+
+def test_fill_through_meta_and_defined_names_then_read_back(written, tmp_path):
+    _ws, paths = written
+    pl1 = {"so_can_bo": 3, "so_cong_chuc": 12, "ghi_chu": "Đủ người"}
+    pl2 = [{"loai_tai_san": "Xe ô tô", "ten_tai_san": "Xe 29A-123.45", "so_luong": 1},
+           {"loai_tai_san": "Trụ sở làm việc", "ten_tai_san": "Trụ sở UBND xã Tích Lộc (cũ)"}]
+    pl3 = [{"linh_vuc": "Chứng thực", "hs_tong_nhan": 812}]
+    out = fill(paths["TTPVHCC"], tmp_path / "filled.xlsx", {"PL1": pl1, "PL2": pl2, "PL3": pl3})
+    book = load_workbook(str(out))  # read back with another library, through the same self-description
+    meta = dict(row[:2] for row in book.get_sheet_by_name("_meta").to_python())
+    for annex_id, expect in (("PL1", pl1), ("PL2", pl2), ("PL3", pl3)):
+        keys = meta[f"columns:{annex_id}"].split(",")
+        sheet, rng = meta[f"range:{annex_id}"].split("!")
+        r1, c1, r2, c2 = parse_range(rng)
+        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        block = [row[c1 - 1:c2] for row in rows[r1 - 1:r2]]
+        if meta[f"layout:{annex_id}"] == "form":
+            got = {k: block[i][0] for i, k in enumerate(keys) if block[i][0] != ""}
+            assert got == {k: v for k, v in expect.items()}
+        else:
+            got = [{k: v for k, v in zip(keys, row, strict=True) if v != ""} for row in block]
+            got = [g for g in got if len(g) > (1 if annex_id == "PL3" else 0)]
+            assert got == expect
+
+
+def test_adding_a_column_to_a_spec_changes_the_template_without_code(ws_root, tmp_path):
+    path = ws_root / "schemas" / "PL4b.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[[rules]]", '[[columns]]\nkey = "so_camera"\nlabel = "Số camera giám sát"\n'
+                                 'type = "int"\nunit = "chiếc"\nmin = 0\n\n[[rules]]', 1), encoding="utf-8")
+    ws = open_workspace(ws_root)
+    result = write_template(ws, ws.unit_by_code["DTN"], tmp_path / "DTN.xlsx")
+    wb = openpyxl.load_workbook(result.path)
+    assert read_meta(wb)["columns:PL4b"].split(",")[-1] == "so_camera"
+    sheet_name, grid = data_cells(wb, "PL4b")
+    row = int(grid[-1][0][1:])
+    assert wb[sheet_name][f"B{row}"].value == "Số camera giám sát"
+    assert _validations(wb[sheet_name])[grid[-1][0]].type == "whole"
+
+
+def test_xlsxwriter_warnings_fail_generation(ws_root, tmp_path):
+    path = ws_root / "schemas" / "PL4b.toml"
+    text = path.read_text(encoding="utf-8")
+    long_help = "Nhập số máy quét đang dùng. " * 12  # over Excel's 255-character prompt limit
+    path.write_text(text.replace('label = "Số máy quét (scan)"', f'label = "Số máy quét"\nhelp = "{long_help}"'),
+                    encoding="utf-8")
+    ws = open_workspace(ws_root)
+    with pytest.raises(TemplateError, match="DTN"):
+        write_template(ws, ws.unit_by_code["DTN"], tmp_path / "DTN.xlsx")
+    assert not (tmp_path / "DTN.xlsx").exists()
+
+
+@needs("soffice")
+@needs("pdftotext")
+def test_templates_convert_to_pdf_in_libreoffice_one_page_wide(written, tmp_path):
+    ws, paths = written
+    profile = tmp_path / "lo-profile"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(paths["TTPVHCC"]), str(paths["VPDU"])],
+                   check=True, capture_output=True, timeout=180)
+    for code in ("TTPVHCC", "VPDU"):
+        pdf = tmp_path / f"{code}.pdf"
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        pages = text.split("\f")
+        for annex_id in ws.unit_by_code[code].annexes:
+            spec = ws.specs.annexes[annex_id]
+            last = f"({Layout(spec).last_col})"
+            with_head = [p for p in pages if spec.title[:20] in p]
+            assert with_head, f"{annex_id} title not found in the PDF"
+            assert all(last in p for p in with_head), f"{annex_id}: last column split onto another page"
