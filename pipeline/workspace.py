@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -13,7 +12,7 @@ from typing import Any
 import xlsxwriter
 from python_calamine import CalamineError, load_workbook
 
-from .spec import SpecError, SpecSet, load_specs
+from .spec import SpecSet, load_specs
 from .vntext import fold
 
 UNITS_SHEET = "Đơn vị"
@@ -226,19 +225,3 @@ def _unit(name: str, row: int, cells: list[str], specs: SpecSet, seen: dict[str,
     if not annexes:
         raise WorkspaceError(f"{where}: chưa ghi Phụ lục phải nộp.")
     return Unit(code, unit_name, khoi, tuple(dict.fromkeys(annexes)), contact, row)
-
-
-def copy_tree_files(src: Path, dst: Path) -> None:
-    """Copy a folder's files (used by the demo to seed a workspace)."""
-    dst.mkdir(parents=True, exist_ok=True)
-    for item in src.iterdir():
-        if item.is_file():
-            shutil.copy2(item, dst / item.name)
-
-
-def load(root: Path) -> Workspace:
-    """open_workspace, with spec errors surfaced as workspace errors for the CLI."""
-    try:
-        return open_workspace(root)
-    except SpecError as exc:
-        raise WorkspaceError(str(exc)) from None
