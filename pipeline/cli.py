@@ -59,3 +59,66 @@ def templates(root: Path, units: tuple[str, ...]) -> None:
     for r in results:
         click.echo(f"{r.unit:<10} {', '.join(r.annexes):<28} {r.path}")
     click.echo(f"Đã tạo {len(results)} biểu mẫu trong {ws.templates}.")
+
+
+STATUS_VN = {"accepted": "tiếp nhận", "accepted_with_warnings": "tiếp nhận, có lưu ý", "rejected": "trả lại",
+             "superseded": "đã thay thế", "duplicate": "trùng lặp", "ignored": "bỏ qua",
+             "unidentified": "không nhận ra đơn vị"}
+STATE_VN = {"missing": "chưa nộp", "rejected": "bị trả lại", "accepted": "đã tiếp nhận",
+            "accepted_with_warnings": "tiếp nhận, có lưu ý", "accepted_late": "tiếp nhận, nộp muộn"}
+
+
+@main.command()
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
+@click.option("--strict", is_flag=True, help="Trả mã 1 khi có tệp bị trả lại hoặc phụ lục còn thiếu.")
+@click.option("--workers", type=int, default=None, help="Số tiến trình đọc tệp (mặc định: số nhân CPU).")
+def collect(root: Path, as_json: bool, strict: bool, workers: int | None) -> None:
+    """Đọc inbox/, kiểm tra từng tệp, gửi phản hồi và tổng hợp vào outbox/."""
+    import json
+
+    from .collect import collect as run
+
+    ws = _open(root)
+    bar = None
+    if not as_json:
+        bar = click.progressbar(length=1, label="Đang đọc tệp", file=click.get_text_stream("stderr"))
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None and total >= 20:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+    result = run(ws, workers=workers, progress=progress)
+    if bar is not None and bar.pos:
+        bar.render_finish()
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+    else:
+        _print_console(result)
+    if strict and (any(f.status == "rejected" for f in result.files)
+                   or any(c["state"] in ("missing", "rejected") for c in result.completeness)):
+        raise SystemExit(1)
+
+
+def _print_console(result) -> None:
+    for d in result.files:
+        late = ", nộp muộn" if d.late else ""
+        click.echo(f"{d.file.rel:<40} {d.unit or '-':<9} {STATUS_VN[d.status]}{late}"
+                   f" ({d.errors} lỗi, {d.warnings} cảnh báo)")
+        for i in d.issues:
+            if i.severity.value in ("error", "warning"):
+                click.echo(f"    - {i.where or ''} {i.message}")
+    missing: dict[str, list[str]] = {}
+    for c in result.completeness:
+        if c["state"] in ("missing", "rejected"):
+            missing.setdefault(f"{c['unit']} ({c['unit_name']})", []).append(f"{c['annex']}: {STATE_VN[c['state']]}")
+    if missing:
+        click.echo("\nĐơn vị còn thiếu:")
+        for unit, annexes in missing.items():
+            click.echo(f"  {unit}: {', '.join(annexes)}")
+    else:
+        click.echo("\nĐã đủ tất cả phụ lục của tất cả đơn vị.")
+    for name, path in result.outputs.items():
+        if isinstance(path, str):
+            click.echo(f"{name}: {path}")

@@ -259,12 +259,19 @@ def _as_series(v, like=None) -> pd.Series:
 
 
 def sides(expr: Expr, get: Getter, raw: Getter, constants: dict[str, object]):
-    """For a single comparison, the two sides' values and the operator that describes a failure."""
+    """For a single comparison: both sides' values, the operator that describes a failure, and the names
+    standing alone on each side (None for a computed side), so a caller can show dates as dates."""
     node = expr.tree
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _CMP:
         ev = _Eval(get, raw, constants)
-        return ev.run(node.left), ev.run(node.comparators[0]), _NEGATE[_CMP[type(node.ops[0])]]
+        right = node.comparators[0]
+        return (ev.run(node.left), ev.run(right), _NEGATE[_CMP[type(node.ops[0])]], _lone(node.left),
+                _lone(right))
     return None
+
+
+def _lone(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else None
 
 
 # ---------------------------------------------------------------- Excel back-end

@@ -58,6 +58,7 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "liệu sang biểu mẫu mới.",
     ),
     "missing_sheet": (E, "Thiếu trang {sheet} (Phụ lục {annex}) mà đơn vị phải nộp; hãy điền và gửi lại."),
+    "annex_empty": (E, "Phụ lục {annex} (trang {sheet}) chưa điền số liệu nào; hãy điền đầy đủ rồi gửi lại."),
     "extra_annex": (INF, "Tệp có Phụ lục {annex} không thuộc danh sách phải nộp của đơn vị; không tính."),
     "row_key_changed": (
         E,
@@ -131,6 +132,7 @@ class Issue:
     cell: str = ""
     value: str = ""
     rule: str = ""
+    related: str = ""  # every cell a cross-field rule involves, comma-separated ("F15, F10, PL1!D23")
 
     @property
     def where(self) -> str:
@@ -150,7 +152,7 @@ def issue(code: str, *, file: str = "", sheet: str = "", cell: str = "", value: 
     sev, template = CATALOGUE[code]
     shown = "" if value is None else str(value)
     text = template.format(cell=cell, value=shown, sheet=sheet, **fields)
-    return Issue(code, severity or sev, text, file, sheet, cell, shown, rule)
+    return Issue(code, severity or sev, text, file, sheet, cell, shown, rule, str(fields.get("cells", "")))
 
 
 def count(issues: list[Issue], severity: Severity) -> int:

@@ -1,0 +1,137 @@
+"""`annex collect`: inbox → read → validate → decide → ledger → feedback → summary.
+
+Never modifies the inbox; one bad file never stops the run; every file ends with a status and reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import inbox, validate
+from .decide import Decision, completeness, decide
+from .isolate import Failed, run_isolated
+from .issues import Issue, Severity, issue
+from .ledger import Ledger, received_from_mtime
+from .read import RawBook, read_book
+from .submission import Submission, build
+from .workspace import Workspace
+
+READABLE = {"xlsx", "xlsm", "xls", "ods"}
+LEDGER_NAME = "ledger.sqlite"
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class CollectResult:
+    files: list[Decision]
+    completeness: list[dict]
+    counted: dict[str, Submission] = field(default_factory=dict)  # unit code -> the submission that counts
+    submissions: list[Submission] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"files": [d.to_json() for d in self.files], "completeness": self.completeness,
+                "outputs": self.outputs}
+
+
+def collect(ws: Workspace, workers: int | None = None, progress: Progress | None = None,
+            write_outputs: bool = True) -> CollectResult:
+    ledger = Ledger(ws.root / LEDGER_NAME)
+    try:
+        found = inbox.scan(ws.inbox)
+        subs, pre = _prepare(ws, ledger, found)
+        _read_all(ws, subs, workers, progress)
+        _validate_all(ws, subs)
+        decisions, counted = decide(ws, subs, pre)
+        result = CollectResult(decisions, completeness(ws, decisions, counted), counted, subs)
+        ledger.record([d.ledger_entry() for d in decisions])
+    finally:
+        ledger.close()
+    if write_outputs:
+        from .outputs import write_outputs as write
+
+        result.outputs = write(ws, result)
+    return result
+
+
+def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile]) -> tuple[list[Submission], list[Decision]]:
+    """Hash and sniff every file; the ones that can be read become submissions, the rest decisions."""
+    subs: list[Submission] = []
+    pre: list[Decision] = []
+    for f in found:
+        sha = ledger.known_hash(f.rel, f.size, f.mtime) or inbox.sha256(f.path)
+        seen = ledger.first_seen(sha)
+        received = seen.received_at if seen else received_from_mtime(f.mtime)
+        sniffed = inbox.sniff(f.path)
+        ext = f.path.suffix.lower()
+        if sniffed.kind in READABLE:
+            sub = Submission(f, sha, sniffed.kind, received)
+            if sniffed.kind == "xlsm":
+                sub.add("macro")
+            subs.append(sub)
+            continue
+        decision = Decision(f, sha, sniffed.kind, received)
+        if ext not in inbox.WORKBOOK_EXTS and sniffed.kind in ("other", "empty"):
+            decision.status = "ignored"
+            decision.issues.append(issue("ignored", file=f.rel, detail=sniffed.detail or "tệp rỗng"))
+        else:
+            decision.status = "rejected"
+            decision.issues.append(_refusal(f.rel, sniffed.kind, sniffed.detail, ext))
+        pre.append(decision)
+    return subs, pre
+
+
+def _refusal(rel: str, kind: str, detail: str, ext: str) -> Issue:
+    if kind == "empty":
+        return issue("empty_file", file=rel)
+    if kind == "encrypted":
+        return issue("encrypted", file=rel)
+    if kind == "xlsb":
+        return issue("unsupported_format", file=rel, detail="Excel nhị phân (.xlsb)")
+    if kind == "broken":
+        return issue("unreadable", file=rel, detail=detail)
+    return issue("not_workbook", file=rel, detail=f"đuôi {ext} nhưng nội dung là {detail}")
+
+
+def _wanted(ws: Workspace) -> frozenset[str]:
+    return frozenset(a.sheet.strip().casefold() for a in ws.specs.annexes.values())
+
+
+def _read_all(ws: Workspace, subs: list[Submission], workers: int | None, progress: Progress | None) -> None:
+    wanted = _wanted(ws)
+    max_rows = max(a.n_rows for a in ws.specs.annexes.values()) + 40
+    tasks = [(s.file.path, wanted, max_rows) for s in subs]
+    for done, (index, book) in enumerate(run_isolated(read_book, tasks, workers=workers), start=1):
+        sub = subs[index]
+        if isinstance(book, Failed):
+            sub.add("unreadable", detail=_failure_text(book))
+        elif isinstance(book, RawBook) and book.error:
+            code, detail = book.error
+            sub.add(code, detail=detail)
+        else:
+            build(sub, book, ws)
+        if progress:
+            progress(done, len(subs))
+
+
+def _failure_text(failed: Failed) -> str:
+    return {"timeout": "đọc tệp quá lâu, có thể tệp bị hỏng hoặc quá lớn",
+            "memory": "tệp đòi quá nhiều bộ nhớ khi đọc, có thể là tệp độc hại hoặc hỏng",
+            }.get(failed.reason, f"trình đọc bị lỗi ({failed.detail})")
+
+
+def _validate_all(ws: Workspace, subs: list[Submission]) -> None:
+    """One lazy pandera validation per annex over every identified submission."""
+    ok = {i: s for i, s in enumerate(subs) if s.unit is not None and not _has_errors(s.issues)}
+    frames: dict[str, validate.AnnexFrame] = {}
+    for annex_id, spec in ws.specs.annexes.items():
+        items = [(i, s.annexes[annex_id]) for i, s in ok.items() if annex_id in s.annexes]
+        frames[annex_id] = validate.build_frame(spec, items)
+    forms = {k: v for k, v in frames.items() if v.spec.layout == "form"}
+    for af in frames.values():
+        validate.validate_annex(af, ok, forms, ws.round.constants)
+
+
+def _has_errors(issues: list[Issue]) -> bool:
+    return any(i.severity == Severity.ERROR for i in issues)

@@ -1,0 +1,139 @@
+"""Stage 4: a status for every file, the submission that counts for each unit, and completeness.
+
+Statuses: accepted, accepted_with_warnings, rejected, superseded, duplicate, ignored, unidentified.
+The newest accepted file of a unit counts; a newer rejected file does not hide it but is reported;
+identical bytes under another name are duplicates, not new submissions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from . import validate
+from .inbox import InboxFile
+from .issues import Issue, Severity, issue
+from .submission import Submission
+from .workspace import Workspace
+
+ACCEPTED = ("accepted", "accepted_with_warnings")
+
+
+@dataclass
+class Decision:
+    file: InboxFile
+    sha256: str
+    kind: str
+    received_at: dt.datetime
+    status: str = ""
+    unit: str = ""
+    late: bool = False
+    issues: list[Issue] = field(default_factory=list)
+    submission: Submission | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.issues if i.severity == Severity.WARNING)
+
+    def ledger_entry(self) -> dict:
+        meta = self.submission.meta if self.submission else {}
+        return {"sha256": self.sha256, "path": self.file.rel, "size": self.file.size, "mtime": self.file.mtime,
+                "received_at": self.received_at.isoformat(), "unit": self.unit or None,
+                "template_id": meta.get("template_id"), "spec_version": meta.get("spec_version"),
+                "status": self.status, "issues": [i.to_dict() for i in self.issues]}
+
+    def to_json(self) -> dict:
+        return {"file": self.file.rel, "sha256": self.sha256, "unit": self.unit or None, "status": self.status,
+                "late": self.late, "received_at": self.received_at.isoformat(),
+                "issues": [{"code": i.code, "severity": i.severity.value, "sheet": i.sheet, "cell": i.cell,
+                            "value": i.value, "message": i.message} for i in self.issues]}
+
+
+def decide(ws: Workspace, subs: list[Submission], pre: list[Decision]) -> tuple[list[Decision], dict[str, Submission]]:
+    decisions = list(pre)
+    originals: dict[str, Decision] = {}
+    for sub in sorted(subs, key=lambda s: (s.received_at, s.file.rel)):
+        d = Decision(sub.file, sub.sha256, sub.kind, sub.received_at, submission=sub)
+        d.unit = sub.unit.code if sub.unit else ""
+        d.late = sub.received_at > ws.round.deadline_end
+        if sub.sha256 in originals:
+            d.status = "duplicate"
+            d.issues = [issue("duplicate_file", file=sub.file.rel, detail=originals[sub.sha256].file.rel)]
+        else:
+            originals[sub.sha256] = d
+            d.issues = sub.issues
+            d.status = _status(sub)
+        decisions.append(d)
+    counted = _pick_counted(ws, decisions)
+    decisions.sort(key=lambda d: d.file.rel)
+    return decisions, counted
+
+
+def _status(sub: Submission) -> str:
+    if sub.unit is None:
+        return "unidentified" if any(i.code == "unidentified" for i in sub.issues) else "rejected"
+    if any(i.severity == Severity.ERROR for i in sub.issues):
+        return "rejected"
+    return "accepted_with_warnings" if any(i.severity == Severity.WARNING for i in sub.issues) else "accepted"
+
+
+def _pick_counted(ws: Workspace, decisions: list[Decision]) -> dict[str, Submission]:
+    """The newest accepted submission of each unit counts; older accepted ones are superseded."""
+    counted: dict[str, Decision] = {}
+    for d in decisions:  # in received order
+        if d.status in ACCEPTED:
+            if d.unit in counted:
+                old = counted[d.unit]
+                old.status = "superseded"
+                old.issues = [*old.issues, issue("superseded", file=old.file.rel, detail=d.file.rel)]
+            counted[d.unit] = d
+    subs = {u: d.submission for u, d in counted.items() if d.submission}
+    _cross_unit(ws, subs)
+    for d in counted.values():
+        if d.status == "accepted" and any(i.severity == Severity.WARNING for i in d.issues):
+            d.status = "accepted_with_warnings"
+    for d in decisions:
+        keep = counted.get(d.unit)
+        if d.status == "rejected" and keep is not None and d.received_at >= keep.received_at:
+            keep.issues.append(issue("newer_rejected", file=keep.file.rel, detail=d.file.rel))
+    return subs
+
+
+def _cross_unit(ws: Workspace, counted: dict[str, Submission]) -> None:
+    """Checks across units (e.g. one address reported by two units), over the submissions that count."""
+    indexed = dict(enumerate(counted.values()))
+    for annex_id, spec in ws.specs.annexes.items():
+        if not spec.unique:
+            continue
+        items = [(i, s.annexes[annex_id]) for i, s in indexed.items() if annex_id in s.annexes]
+        validate.unique_across_units(spec, validate.build_frame(spec, items), indexed)
+
+
+def completeness(ws: Workspace, decisions: list[Decision], counted: dict[str, Submission]) -> list[dict]:
+    """Every expected unit × annex with its state: missing, rejected, accepted, accepted_late, …"""
+    by_unit: dict[str, list[Decision]] = {}
+    for d in decisions:
+        if d.unit:
+            by_unit.setdefault(d.unit, []).append(d)
+    rows = []
+    for unit in ws.units:
+        mine = sorted(by_unit.get(unit.code, []), key=lambda d: d.received_at)
+        keep = next((d for d in mine if d.submission is counted.get(unit.code) and d.status in ACCEPTED), None)
+        latest = mine[-1] if mine else None
+        for annex_id in unit.annexes:
+            state, source = "missing", None
+            if keep is not None:
+                source = keep
+                state = "accepted_late" if keep.late else keep.status
+            elif latest is not None:
+                source, state = latest, "rejected"
+            rows.append({"unit": unit.code, "unit_name": unit.name, "khoi": unit.khoi, "annex": annex_id,
+                         "state": state, "file": source.file.rel if source else None,
+                         "received_at": source.received_at.isoformat() if source else None,
+                         "late": bool(source and source.late),
+                         "warnings": bool(source and source.warnings)})
+    return rows

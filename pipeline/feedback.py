@@ -1,0 +1,145 @@
+"""Stage 5b: feedback to each unit with errors or warnings, as files it can act on.
+
+`outbox/feedback/<code>.xlsx` is the unit's own workbook with every bad cell highlighted and commented and a
+first sheet "Lỗi cần sửa" linking to each cell; `_meta` is kept, so the corrected file can go straight back
+into the inbox. `<code>.txt` is a short message the clerk can paste into an e-mail or a chat.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from .decide import Decision
+from .issues import Issue, Severity
+from .template import write_template
+from .workspace import Unit, Workspace
+
+SHEET = "Lỗi cần sửa"
+FILL = {Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"),
+        Severity.WARNING: PatternFill("solid", fgColor="FFEB9C")}
+SEVERITY_VN = {Severity.ERROR: "Lỗi (phải sửa)", Severity.WARNING: "Cảnh báo (kiểm tra lại)",
+               Severity.INFO: "Thông tin"}
+_CELL = re.compile(r"^(?:(?P<sheet>[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
+
+
+def feedback_target(decisions: list[Decision], unit: str) -> Decision | None:
+    """The file a unit should act on: its newest file with errors or warnings (None if all is well)."""
+    mine = sorted((d for d in decisions if d.unit == unit and d.status not in ("duplicate", "superseded")),
+                  key=lambda d: d.received_at)
+    if not mine:
+        return None
+    latest = mine[-1]
+    return latest if (latest.errors or latest.warnings) else None
+
+
+def write_feedback(ws: Workspace, decisions: list[Decision], folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for unit in ws.units:
+        target = feedback_target(decisions, unit.code)
+        xlsx, txt = folder / f"{unit.code}.xlsx", folder / f"{unit.code}.txt"
+        if target is None:  # nothing to fix any more: remove stale feedback (our outbox only)
+            xlsx.unlink(missing_ok=True)
+            txt.unlink(missing_ok=True)
+            continue
+        issues = [i for i in target.issues if i.severity in (Severity.ERROR, Severity.WARNING)]
+        _workbook(ws, unit, target, issues, xlsx)
+        txt.write_text(message_text(ws, unit, target, issues), encoding="utf-8")
+        written += [xlsx, txt]
+    return written
+
+
+def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue]) -> str:
+    errors = [i for i in issues if i.severity == Severity.ERROR]
+    warnings = [i for i in issues if i.severity == Severity.WARNING]
+    head = (f"Kính gửi {unit.name},\n\n{ws.round.commune} đã nhận tệp \"{d.file.rel}\" "
+            f"(lúc {d.received_at:%H:%M ngày %d/%m/%Y}) cho đợt {ws.round.title}.\n")
+    if errors:
+        head += (f"Tệp có {len(errors)} lỗi nên CHƯA được tiếp nhận. Đề nghị đơn vị sửa các ô dưới đây "
+                 f"(đã tô đỏ trong tệp phản hồi {unit.code}.xlsx) và gửi lại trước hạn "
+                 f"{ws.round.deadline:%d/%m/%Y}.\n")
+    else:
+        head += "Tệp đã được tiếp nhận; đề nghị kiểm tra lại các điểm lưu ý dưới đây (tô vàng trong tệp phản hồi).\n"
+    lines = [f"- {i.where or i.file}: {i.message}" for i in errors + warnings]
+    return head + "\n" + "\n".join(lines) + "\n\nTrân trọng.\n"
+
+
+def _open_copy(ws: Workspace, unit: Unit, d: Decision, tmp: Path) -> openpyxl.Workbook:
+    """The unit's own workbook; for .xls/.ods (or a file openpyxl cannot open) a fresh template with its values."""
+    if d.kind in ("xlsx", "xlsm"):
+        try:
+            return openpyxl.load_workbook(d.file.path)
+        except Exception:  # noqa: BLE001 - any failure falls back to a rebuilt copy
+            pass
+    write_template(ws, unit, tmp)
+    wb = openpyxl.load_workbook(tmp)
+    sub = d.submission
+    if sub is not None:
+        for data in sub.annexes.values():
+            sheet = wb[data.spec.sheet]
+            for row, raw in zip(data.rows, data.raw, strict=True):
+                for key, value in raw.items():
+                    if value not in ("", None) and key != data.spec.row_key:
+                        put(sheet[data.geometry.cell(key, row)], value)
+    return wb
+
+
+def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path: Path) -> None:
+    tmp = path.with_name(f".{path.stem}.template.xlsx")
+    wb = _open_copy(ws, unit, d, tmp)
+    tmp.unlink(missing_ok=True)
+    if SHEET in wb.sheetnames:
+        del wb[SHEET]
+    report = wb.create_sheet(SHEET, 0)
+    report.append(["STT", "Mức độ", "Trang", "Ô", "Nội dung cần sửa"])
+    for c in report[1]:
+        c.font = Font(name="Times New Roman", bold=True)
+    for n, i in enumerate(issues, start=1):
+        for col, value in enumerate((n, SEVERITY_VN[i.severity], i.sheet, i.cell, i.message), start=1):
+            put(report.cell(row=n + 1, column=col), value)
+        link = report.cell(row=n + 1, column=4)
+        if i.sheet and i.cell and i.sheet in wb.sheetnames:
+            link.hyperlink = f"#'{i.sheet}'!{i.cell}"
+            link.font = Font(name="Times New Roman", color="0563C1", underline="single")
+        _mark(wb, i)
+    for col, width in zip("ABCDE", (6, 22, 10, 10, 100), strict=True):
+        report.column_dimensions[col].width = width
+    for row in report.iter_rows(min_row=2):
+        row[4].alignment = Alignment(wrap_text=True, vertical="top")
+    wb.active = 0
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = sheet.title == SHEET
+    tmp_out = path.with_name(f".{path.name}.tmp")
+    wb.save(tmp_out)
+    tmp_out.replace(path)
+
+
+def put(target, value: object) -> None:
+    """Set a cell; text is always text (openpyxl would turn "=…" into a live formula)."""
+    target.value = value
+    if isinstance(value, str):
+        target.data_type = "s"
+
+
+def _mark(wb: openpyxl.Workbook, i: Issue) -> None:
+    """Highlight and comment every cell an issue names (a cross-field rule names several)."""
+    refs = [r.strip() for r in (i.related.split(",") if i.related else [i.cell]) if r.strip()]
+    for ref in refs:
+        m = _CELL.match(ref)
+        if not m:
+            continue
+        sheet_name = m["sheet"] or i.sheet
+        if sheet_name not in wb.sheetnames:
+            continue
+        target = wb[sheet_name][f"{m['col']}{m['row']}"]
+        if i.severity == Severity.ERROR or target.fill.fgColor.rgb not in ("00FFC7CE", "FFFFC7CE"):
+            target.fill = FILL[i.severity]
+        text = f"{SEVERITY_VN[i.severity]}: {i.message}"
+        if target.comment is not None and target.comment.author == "annex":
+            text = target.comment.text + "\n\n" + text
+        target.comment = Comment(text[:30000], "annex", width=360, height=160)

@@ -1,0 +1,107 @@
+"""Stage 2a: what is in the inbox. Never modifies, moves or deletes anything there.
+
+Each file is identified by content: its leading bytes say xlsx/xlsm (zip), xls (OLE), ods (zip with an
+OpenDocument mimetype) or none of these; lock files and hidden files are skipped silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+WORKBOOK_EXTS = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".xltx", ".xltm", ".ots"}
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    path: Path
+    rel: str  # path relative to the inbox, with forward slashes: the name reported everywhere
+    size: int
+    mtime: float
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    kind: str  # xlsx, xlsm, xls, ods, xlsb, encrypted, empty, other
+    detail: str = ""
+
+
+def is_skipped(path: Path) -> bool:
+    """Lock files (~$x.xlsx, .~lock.x.xlsx#) and hidden files: never reported."""
+    name = path.name
+    return name.startswith(("~$", ".~lock", ".")) or name.endswith("#") or name in ("Thumbs.db", "desktop.ini")
+
+
+def scan(inbox: Path) -> list[InboxFile]:
+    """Every file under the inbox (sub-folders included) in a stable order, lock and hidden files left out."""
+    found: list[InboxFile] = []
+    if not inbox.is_dir():
+        return found
+    for path in sorted(inbox.rglob("*")):
+        rel_parts = path.relative_to(inbox).parts
+        if any(part.startswith(".") for part in rel_parts[:-1]) or is_skipped(path):
+            continue
+        if path.is_symlink() or not path.is_file():
+            continue
+        st = path.stat()
+        found.append(InboxFile(path, "/".join(rel_parts), st.st_size, st.st_mtime))
+    return found
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sniff(path: Path) -> Sniffed:
+    """The file type from its leading bytes (and, for zips, its member names), not from its name."""
+    with path.open("rb") as f:
+        head = f.read(8)
+    if not head:
+        return Sniffed("empty")
+    if head.startswith(OLE_MAGIC):
+        return _sniff_ole(path)
+    if not head.startswith(ZIP_MAGIC):
+        return Sniffed("other", _describe(head))
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if "mimetype" in names:
+                mime = z.read("mimetype")[:100]
+                return Sniffed("ods") if mime.startswith(ODS_MIME) else Sniffed("other", "tệp OpenDocument khác")
+            if "xl/workbook.bin" in names:
+                return Sniffed("xlsb")
+            if "xl/workbook.xml" not in names:
+                return Sniffed("other", "tệp nén zip không phải bảng tính")
+            return Sniffed("xlsm" if "xl/vbaProject.bin" in names else "xlsx")
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        return Sniffed("broken", f"tệp nén hỏng hoặc bị cắt cụt: {exc}")
+
+
+def _sniff_ole(path: Path) -> Sniffed:
+    """An OLE file is a legacy .xls, or an encrypted OOXML workbook (EncryptedPackage stream)."""
+    with path.open("rb") as f:
+        data = f.read(1 << 20)
+    if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+        return Sniffed("encrypted")
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+        return Sniffed("xls")
+    return Sniffed("other", "tệp Office không phải bảng tính (có thể là Word)")
+
+
+def _describe(head: bytes) -> str:
+    if head.startswith(b"%PDF"):
+        return "tệp PDF"
+    if head[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xe1", b"GIF8"):
+        return "tệp ảnh"
+    if head.lstrip().startswith((b"<", b"\xef\xbb\xbf<")):
+        return "tệp HTML/XML"
+    return "không rõ định dạng"

@@ -1,0 +1,143 @@
+"""Run a parser over many files in worker processes, so a crash, an abort or a hang costs one file.
+
+Each worker is a long-lived process fed one task at a time through a pipe, with an address-space limit
+(where the OS has one: not on Windows) and a wall-clock limit per task enforced by the parent. A worker
+that dies or overruns is killed and replaced; its task comes back as `Failed`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+DEFAULT_TIMEOUT = 20.0
+DEFAULT_MEMORY_MB = 768
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A task whose worker crashed (`reason` = "crash"), overran its time ("timeout") or ran out of memory."""
+
+    reason: str
+    detail: str = ""
+
+
+def _limit_memory(mb: int) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: no address-space limit; the time limit still holds
+        return
+    limit = mb * 1024 * 1024
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _worker(conn: Connection, fn: Callable[..., Any], memory_mb: int) -> None:
+    _limit_memory(memory_mb)
+    while True:
+        try:
+            args = conn.recv()
+        except EOFError:
+            return
+        if args is None:
+            return
+        try:
+            result: Any = fn(*args)
+        except MemoryError:
+            result = Failed("memory")
+        except Exception as exc:  # noqa: BLE001 - any parser failure is this file's, not the run's
+            result = Failed("crash", f"{type(exc).__name__}: {exc}"[:200])
+        try:
+            conn.send(result)
+        except MemoryError:
+            conn.send(Failed("memory"))
+
+
+class _Slot:
+    def __init__(self, ctx: Any, fn: Callable[..., Any], memory_mb: int) -> None:
+        self.ctx, self.fn, self.memory_mb = ctx, fn, memory_mb
+        self.start()
+
+    def start(self) -> None:
+        self.conn, child = self.ctx.Pipe()
+        self.proc = self.ctx.Process(target=_worker, args=(child, self.fn, self.memory_mb), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: int | None = None
+        self.started = 0.0
+
+    def submit(self, index: int, args: tuple) -> None:
+        self.task, self.started = index, time.monotonic()
+        self.conn.send(args)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.join()
+        self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, BrokenPipeError):
+            self.conn.send(None)
+        self.proc.join(timeout=2)
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.conn.close()
+
+
+def run_isolated(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB) -> Iterator[tuple[int, Any]]:
+    """Yield (task index, result or Failed) as tasks finish; `fn` must be a module-level function."""
+    if not tasks:
+        return
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    ctx = mp.get_context(method)
+    n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+    slots = [_Slot(ctx, fn, memory_mb) for _ in range(n)]
+    pending = list(range(len(tasks)))[::-1]
+    try:
+        for slot in slots:
+            if pending:
+                i = pending.pop()
+                slot.submit(i, tasks[i])
+        while any(s.task is not None for s in slots):
+            busy = [s for s in slots if s.task is not None]
+            remaining = min(timeout - (time.monotonic() - s.started) for s in busy)
+            ready = wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], max(0.0, remaining))
+            for slot in busy:
+                index = slot.task
+                result = _collect(slot, ready, timeout)
+                if result is None:
+                    continue
+                slot.task = None
+                yield index, result
+                if pending:
+                    i = pending.pop()
+                    slot.submit(i, tasks[i])
+    finally:
+        for slot in slots:
+            slot.stop()
+
+
+def _collect(slot: _Slot, ready: list, timeout: float) -> Any | None:
+    """The slot's result if it has one; a Failed (and a fresh worker) if it died or overran."""
+    if slot.conn in ready:
+        try:
+            return slot.conn.recv()
+        except (EOFError, OSError):
+            pass
+    elif slot.proc.sentinel not in ready and time.monotonic() - slot.started < timeout:
+        return None
+    timed_out = slot.proc.is_alive()
+    slot.kill()
+    code = slot.proc.exitcode
+    slot.start()
+    if timed_out:
+        return Failed("timeout")
+    return Failed("memory" if code in (-6, -9) else "crash", f"exit code {code}")

@@ -1,0 +1,56 @@
+"""Stage 2b: read a workbook's cell values with python-calamine into plain, picklable data.
+
+`read_book` runs in a worker process (see isolate.py), so it returns data, never raises for a bad file:
+a file that cannot be read comes back with `error` set to an issue code and a detail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_calamine import CalamineError, PasswordError, ZipError, load_workbook
+
+META_SHEET = "_meta"
+Grid = list[list[object]]
+
+
+@dataclass
+class RawBook:
+    sheets: dict[str, Grid] = field(default_factory=dict)  # sheet name -> rows from A1
+    meta: dict[str, str] = field(default_factory=dict)
+    sheet_names: list[str] = field(default_factory=list)
+    error: tuple[str, str] | None = None
+
+
+def read_book(path: Path, wanted: frozenset[str], max_rows: int = 5000) -> RawBook:
+    """Read `_meta` and the sheets named in `wanted` (casefolded names) from A1, at most `max_rows` rows."""
+    book = RawBook()
+    try:
+        wb = load_workbook(str(path))
+        book.sheet_names = list(wb.sheet_names)
+        for name in wb.sheet_names:
+            if name == META_SHEET:
+                rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=2000)
+                book.meta = {_text(r[0]): _text(r[1]) for r in rows if len(r) >= 2 and _text(r[0])}
+            elif name.strip().casefold() in wanted:
+                sheet = wb.get_sheet_by_name(name)
+                book.sheets[name] = [list(r) for r in sheet.to_python(skip_empty_area=False, nrows=max_rows)]
+    except PasswordError:
+        book.error = ("encrypted", "")
+    except (ZipError, CalamineError) as exc:
+        book.error = ("unreadable", _short(exc))
+    except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        book.error = ("unreadable", _short(exc))
+    return book
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _short(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 160 else text[:157] + "…"

@@ -1,0 +1,246 @@
+"""Stage 3: validate every submission of one annex together, with a pandera schema compiled from the spec.
+
+Column checks (required, bounds, categories) and the spec's cross-field rules all run in one lazy
+`validate` call per annex over a frame indexed by (submission, Excel row); each failure becomes one Issue
+naming the file, sheet and every cell involved.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from . import expr as ex
+from .issues import Issue, issue
+from .spec import AnnexSpec, Column, Rule
+from .submission import AnnexData, Submission
+from .values import fmt_number
+from .vntext import fold
+
+SUB, ROW = "sub", "row"
+
+
+@dataclass
+class AnnexFrame:
+    """All records of one annex: typed values, the (sub, row) index, and unreadable cells."""
+
+    spec: AnnexSpec
+    frame: pd.DataFrame
+    bad: pd.DataFrame  # True where the cell's value could not be read (rules skip those rows)
+
+
+def build_frame(spec: AnnexSpec, items: list[tuple[int, AnnexData]]) -> AnnexFrame:
+    tuples, records, bad = [], [], []
+    for sub_id, data in items:
+        for row, record in zip(data.rows, data.records, strict=True):
+            tuples.append((sub_id, row))
+            records.append(record)
+            bad.append({k: (row, k) in data.bad for k in spec.keys})
+    index = pd.MultiIndex.from_tuples(tuples, names=[SUB, ROW]) if tuples else pd.MultiIndex.from_arrays(
+        [[], []], names=[SUB, ROW])
+    frame = pd.DataFrame.from_records(records, columns=list(spec.keys)) if records else pd.DataFrame(
+        columns=list(spec.keys))
+    frame.index = index  # after construction: passing index= would re-align and shift data
+    for col in spec.columns:
+        frame[col.key] = _typed(frame[col.key], col)
+    bad_frame = pd.DataFrame.from_records(bad, columns=list(spec.keys)) if bad else pd.DataFrame(
+        columns=list(spec.keys), dtype=bool)
+    bad_frame.index = index
+    return AnnexFrame(spec, frame, bad_frame.astype(bool))
+
+
+def _typed(series: pd.Series, col: Column) -> pd.Series:
+    if col.numeric:
+        return pd.to_numeric(series, errors="coerce").astype("float64")
+    if col.type == "date":
+        return pd.to_datetime(series, errors="coerce")
+    return series.astype(object).where(series.notna(), None)
+
+
+class Context:
+    """Getters for rule evaluation over one annex frame (and form annexes of the same submissions)."""
+
+    def __init__(self, af: AnnexFrame, others: dict[str, AnnexFrame], constants: dict[str, object]) -> None:
+        self.af, self.others, self.constants = af, others, constants
+
+    def raw(self, ref: ex.Ref) -> pd.Series:
+        if isinstance(ref, tuple):
+            annex, key = ref
+            other = self.others.get(annex)
+            index = self.af.frame.index
+            if other is None or other.frame.empty:
+                return pd.Series([None] * len(index), index=index, dtype=object)
+            by_sub = other.frame[key].droplevel(ROW)
+            by_sub = by_sub[~by_sub.index.duplicated()]
+            return pd.Series(index.get_level_values(SUB).map(by_sub), index=index)
+        return self.af.frame[ref]
+
+    def get(self, ref: ex.Ref) -> pd.Series:
+        annex, key = ref if isinstance(ref, tuple) else (self.af.spec.id, ref)
+        spec = self.others[annex].spec if isinstance(ref, tuple) else self.af.spec
+        col = spec.by_key[key]
+        values = self.raw(ref)
+        if col.type == "date":
+            serial = (pd.to_datetime(values) - ex.EXCEL_EPOCH) / pd.Timedelta(days=1)
+            return serial.fillna(0.0)
+        if col.numeric:
+            return pd.to_numeric(values, errors="coerce").fillna(0.0)
+        return values.fillna("").astype(str)
+
+    def passes(self, rule: Rule) -> pd.Series:
+        """True where the rule holds, is not applicable, or involves a cell that could not be read."""
+        ok = ex.evaluate(rule.expr, self.get, self.raw, self.constants)
+        if rule.when is not None:
+            ok = ok | ~ex.evaluate(rule.when, self.get, self.raw, self.constants)
+        skip = pd.Series(False, index=self.af.frame.index)
+        for ref in rule.refs:
+            if isinstance(ref, tuple):
+                skip |= self.raw(ref).isna()
+            else:
+                skip |= self.af.bad[ref]
+        return (ok | skip).astype(bool)
+
+
+def compile_schema(spec: AnnexSpec, ctx: Context) -> tuple[pa.DataFrameSchema, dict[str, list[str]]]:
+    """The pandera schema of an annex, and for each column the issue code of each of its checks."""
+    columns, codes = {}, {}
+    for col in spec.columns:
+        checks, col_codes = [], []
+        if col.numeric and col.min is not None:
+            checks.append(pa.Check.ge(col.min))
+            col_codes.append("below_min")
+        if col.numeric and col.max is not None:
+            checks.append(pa.Check.le(col.max))
+            col_codes.append("above_max")
+        if col.type == "category":
+            checks.append(pa.Check.isin(list(col.categories)))
+            col_codes.append("not_in_list")
+        columns[col.key] = pa.Column(None, checks, nullable=not col.required, coerce=False)
+        codes[col.key] = col_codes
+    rules = [pa.Check(lambda _df, r=rule: ctx.passes(r), name=rule.id) for rule in spec.rules]
+    return pa.DataFrameSchema(columns, checks=rules, name=spec.id), codes
+
+
+def validate_annex(af: AnnexFrame, subs: dict[int, Submission], others: dict[str, AnnexFrame],
+                   constants: dict[str, object]) -> None:
+    """Validate all submissions of one annex at once; append the issues to each submission."""
+    if af.frame.empty:
+        return
+    ctx = Context(af, others, constants)
+    schema, codes = compile_schema(af.spec, ctx)
+    try:
+        schema.validate(af.frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        _report(err.failure_cases, af, subs, codes, ctx)
+
+
+def _report(cases: pd.DataFrame, af: AnnexFrame, subs: dict[int, Submission], codes: dict[str, list[str]],
+            ctx: Context) -> None:
+    spec = af.spec
+    rules = {r.id: r for r in spec.rules}
+    seen: set[tuple[str, str, object]] = set()
+    for case in cases.itertuples(index=False):
+        tag = (case.check, "" if case.check in rules else str(case.column), str(case.index))
+        if case.index is None or tag in seen:
+            continue
+        seen.add(tag)
+        sub_id, row = _index(case.index)
+        sub = subs[sub_id]
+        data = sub.annexes[spec.id]
+        if case.check in rules:
+            sub.issues.append(_rule_issue(rules[case.check], sub_id, sub, data, row, ctx))
+            continue
+        key = case.column
+        if data.bad and (row, key) in data.bad:
+            continue  # already reported as unreadable
+        col = spec.by_key[key]
+        where = data.geometry.cell(key, row)
+        if case.check == "not_nullable":
+            code = "required_text" if col.type in ("text", "category", "date") else "required"
+            sub.issues.append(issue(code, file=sub.file.rel, sheet=data.sheet, cell=where, label=col.label))
+            continue
+        code = codes[key][int(case.check_number)]
+        bound = col.min if code == "below_min" else col.max
+        sub.issues.append(issue(code, file=sub.file.rel, sheet=data.sheet, cell=where,
+                                value=_show(case.failure_case), label=col.label,
+                                bound=fmt_number(bound) if bound is not None else "",
+                                expected="; ".join(col.categories)))
+
+
+def _index(value: object) -> tuple[int, int]:
+    """pandera reports a MultiIndex label as a tuple, or as its text "(0, 13)" when the levels are named."""
+    if isinstance(value, str):
+        value = ast.literal_eval(value)
+    sub_id, row = value  # type: ignore[misc]
+    return int(sub_id), int(row)
+
+
+def _rule_issue(rule: Rule, sub_id: int, sub: Submission, data: AnnexData, row: int, ctx: Context) -> Issue:
+    cells = []
+    for ref in rule.refs:
+        if isinstance(ref, tuple):
+            other = sub.annexes.get(ref[0])
+            if other is not None:
+                cells.append(f"{other.sheet}!{other.geometry.cell(ref[1], other.rows[0])}")
+        else:
+            cells.append(data.geometry.cell(ref, row))
+    detail = "điều kiện chưa thỏa mãn"
+    sides = ex.sides(rule.expr, ctx.get, ctx.raw, ctx.constants)
+    if sides is not None:
+        left, right, op, left_name, right_name = sides
+        dates = {k for k, v in ctx.constants.items() if isinstance(v, dt.date)}
+        dates |= {c.key for c in data.spec.columns if c.type == "date"}
+        detail = (f"{_value_at(left, sub_id, row, left_name in dates)} {op} "
+                  f"{_value_at(right, sub_id, row, right_name in dates)}")
+    code = "rule" if rule.severity == "error" else "rule_warning"
+    return issue(code, file=sub.file.rel, sheet=data.sheet, cell=cells[0] if cells else "",
+                 rule=rule.id, message=rule.message, detail=detail, cells=", ".join(cells))
+
+
+def _value_at(value: object, sub_id: int, row: int, is_date: bool = False) -> str:
+    if isinstance(value, pd.Series):
+        value = value.loc[(sub_id, row)]
+    if is_date and isinstance(value, int | float):
+        return "(trống)" if value == 0 else (ex.EXCEL_EPOCH + pd.Timedelta(days=float(value))).strftime("%d/%m/%Y")
+    if isinstance(value, bool):
+        return "đúng" if value else "sai"
+    if isinstance(value, int | float):
+        return fmt_number(float(value))
+    return f"\"{value}\""
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float):
+        return fmt_number(value)
+    if isinstance(value, pd.Timestamp | dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def unique_across_units(spec: AnnexSpec, frames: AnnexFrame, subs: dict[int, Submission]) -> None:
+    """Warn where one normalised value (e.g. an address) is reported by two different units."""
+    if frames.frame.empty:
+        return
+    for uq in spec.unique:
+        owners: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for (sub_id, row), values in frames.frame[list(uq.columns)].iterrows():
+            if values.isna().any():
+                continue
+            owners[" | ".join(fold(str(v)) for v in values)].append((sub_id, row))
+        for places in owners.values():
+            units = {subs[s].unit.code for s, _ in places if subs[s].unit}
+            if len(units) < 2:
+                continue
+            for sub_id, row in places:
+                sub, data = subs[sub_id], subs[sub_id].annexes[spec.id]
+                others = sorted(f"{subs[s].unit.code} ({subs[s].file.rel})" for s, _ in places
+                                if subs[s].unit and subs[s].unit.code != sub.unit.code)
+                sub.issues.append(issue("duplicate_across_units", file=sub.file.rel, sheet=data.sheet,
+                                        cell=data.geometry.cell(uq.columns[0], row),
+                                        value=frames.frame.loc[(sub_id, row), uq.columns[0]],
+                                        message=uq.message, detail=", ".join(others), rule=uq.id))

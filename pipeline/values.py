@@ -1,0 +1,143 @@
+"""Turn what offices actually type into typed values, reporting every reinterpretation.
+
+`coerce(raw, column)` returns the typed value (None for blank) and, at most, one issue code with its
+fields: an info for a value read in another form ("1.234" → 1234), an error for one that cannot be read.
+Bounds, categories and rules are checked later by the validator, on the typed values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+from .spec import Column
+from .vntext import clean, fold
+
+DASHES = {"-", "–", "—", "_", "--"}
+_VN_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")  # 1.234 / 1.234.567 / 1.234,5
+_VN_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")  # 12,5
+_PLAIN = re.compile(r"^[+-]?\d+(\.\d+)?$")  # 1234 / 12.5
+_SPACED = re.compile(r"^[+-]?\d{1,3}( \d{3})+(,\d+)?$")  # 1 234
+_EN_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,234 (ambiguous in Vietnam)
+_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class Note:
+    """An issue to report for one cell: catalogue code and message fields."""
+
+    code: str
+    fields: dict[str, str]
+
+
+def fmt_number(value: float) -> str:
+    """Vietnamese number text: 1.234.567 and 48,6."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def parse_number_text(text: str) -> tuple[float | None, bool]:
+    """A number typed as text -> (value, ambiguous). Vietnamese separators win: '.' groups, ',' decimals."""
+    t = text.replace("\u00a0", " ").strip()
+    if _PLAIN.match(t):
+        return float(t), False
+    if _VN_THOUSANDS.match(t) or _VN_DECIMAL.match(t):
+        return float(t.replace(".", "").replace(",", ".")), False
+    if _SPACED.match(t):
+        return float(t.replace(" ", "").replace(",", ".")), False
+    if _EN_THOUSANDS.match(t):
+        return None, True
+    return None, False
+
+
+def coerce(raw: object, col: Column) -> tuple[object | None, Note | None]:
+    if raw is None or raw == "":
+        return None, None
+    if isinstance(raw, float) and math.isnan(raw):
+        return None, None
+    if col.numeric:
+        return _number(raw, col)
+    if col.type == "date":
+        return _date(raw, col)
+    return _text(raw, col)
+
+
+def _shown(raw: object) -> str:
+    if isinstance(raw, float):
+        return fmt_number(raw)
+    return str(raw)
+
+
+def _number(raw: object, col: Column) -> tuple[float | None, Note | None]:
+    note = None
+    if isinstance(raw, (bool, dt.date | dt.datetime | dt.time | dt.timedelta)):
+        return None, Note("not_number", {"label": col.label})
+    if isinstance(raw, int | float):
+        value = float(raw)
+    else:
+        text = clean(str(raw))
+        if text in DASHES:
+            if col.blank_as_zero:
+                return 0.0, Note("blank_zero", {})
+            return None, Note("not_number", {"label": col.label})
+        parsed, ambiguous = parse_number_text(text)
+        if parsed is None:
+            extra = " (không rõ dấu phẩy là phân cách hàng nghìn hay thập phân)" if ambiguous else ""
+            return None, Note("not_number", {"label": col.label + extra})
+        value = parsed
+        note = Note("number_text", {"expected": fmt_number(value)})
+    if not math.isfinite(value):
+        return None, Note("not_number", {"label": col.label})
+    if col.type == "int" and not value.is_integer():
+        return None, Note("not_integer", {"label": col.label})
+    return value, note
+
+
+def _date(raw: object, col: Column) -> tuple[dt.date | None, Note | None]:
+    if isinstance(raw, dt.datetime):
+        return raw.date(), None
+    if isinstance(raw, dt.date):
+        return raw, None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        if 1 <= raw < 150000 and float(raw).is_integer():  # a day serial left as a number
+            return EXCEL_EPOCH + dt.timedelta(days=int(raw)), None
+        return None, Note("not_date", {"label": col.label})
+    text = clean(str(raw))
+    m = _DATE.match(text)
+    try:
+        if m:  # day first, always (a PC set to en-US swaps day and month)
+            value = dt.date(int(m[3]), int(m[2]), int(m[1]))
+        elif (m := _ISO.match(text)):
+            value = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        else:
+            return None, Note("not_date", {"label": col.label})
+    except ValueError:
+        return None, Note("not_date", {"label": col.label})
+    return value, Note("date_text", {"expected": value.strftime("%d/%m/%Y")})
+
+
+def _text(raw: object, col: Column) -> tuple[str | None, Note | None]:
+    if isinstance(raw, float) and raw.is_integer():
+        text = str(int(raw))
+    elif isinstance(raw, dt.datetime | dt.date):
+        text = raw.strftime("%d/%m/%Y")
+    else:
+        text = str(raw)
+    value = clean(text)
+    if not value:
+        return None, None
+    note = Note("text_normalized", {}) if value != text.strip() else None
+    if col.type == "category":
+        if value in col.categories:
+            return value, note
+        folded = fold(value)
+        match = next((c for c in col.categories if fold(c) == folded), None)
+        if match is not None:
+            return match, Note("category_matched", {"expected": match})
+    return value, note
