@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from . import inbox, validate
 from .decide import Decision, completeness, decide
 from .isolate import Failed, run_isolated
-from .issues import Issue, Severity, issue
+from .issues import Issue, issue
 from .ledger import Ledger, received_from_mtime
 from .read import RawBook, read_book
 from .submission import Submission, build
@@ -123,7 +123,7 @@ def _failure_text(failed: Failed) -> str:
 
 def _validate_all(ws: Workspace, subs: list[Submission]) -> None:
     """One lazy pandera validation per annex over every identified submission."""
-    ok = {i: s for i, s in enumerate(subs) if s.unit is not None and not _has_errors(s.issues)}
+    ok = {i: s for i, s in enumerate(subs) if s.extracted}
     frames: dict[str, validate.AnnexFrame] = {}
     for annex_id, spec in ws.specs.annexes.items():
         items = [(i, s.annexes[annex_id]) for i, s in ok.items() if annex_id in s.annexes]
@@ -132,6 +132,3 @@ def _validate_all(ws: Workspace, subs: list[Submission]) -> None:
     for af in frames.values():
         validate.validate_annex(af, ok, forms, ws.round.constants)
 
-
-def _has_errors(issues: list[Issue]) -> bool:
-    return any(i.severity == Severity.ERROR for i in issues)

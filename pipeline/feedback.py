@@ -73,9 +73,12 @@ def _open_copy(ws: Workspace, unit: Unit, d: Decision, tmp: Path) -> openpyxl.Wo
     """The unit's own workbook; for .xls/.ods (or a file openpyxl cannot open) a fresh template with its values."""
     if d.kind in ("xlsx", "xlsm"):
         try:
-            return openpyxl.load_workbook(d.file.path)
+            wb = openpyxl.load_workbook(d.file.path)
         except Exception:  # noqa: BLE001 - any failure falls back to a rebuilt copy
             pass
+        else:
+            _neutralise_text_formulas(wb, d)
+            return wb
     write_template(ws, unit, tmp)
     wb = openpyxl.load_workbook(tmp)
     sub = d.submission
@@ -87,6 +90,22 @@ def _open_copy(ws: Workspace, unit: Unit, d: Decision, tmp: Path) -> openpyxl.Wo
                     if value not in ("", None) and key != data.spec.row_key:
                         put(sheet[data.geometry.cell(key, row)], value)
     return wb
+
+
+def _neutralise_text_formulas(wb: openpyxl.Workbook, d: Decision) -> None:
+    """A formula in a text or category input cell is kept as its text, never as a live formula."""
+    if d.submission is None:
+        return
+    for data in d.submission.annexes.values():
+        if data.sheet not in wb.sheetnames:
+            continue
+        sheet = wb[data.sheet]
+        text_keys = [c.key for c in data.spec.columns if c.type in ("text", "category")]
+        for row in data.rows:
+            for key in text_keys:
+                target = sheet[data.geometry.cell(key, row)]
+                if target.data_type == "f":
+                    target.data_type = "s"
 
 
 def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path: Path) -> None:

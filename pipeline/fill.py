@@ -43,12 +43,19 @@ def fill(template: Path, target: Path, data: Mapping[str, Record | Sequence[Reco
             record = payload if isinstance(payload, Mapping) else payload[0]
             for key, row in zip(keys, grid, strict=True):
                 if key in record:
-                    sheet[row[0]] = record[key]
+                    _put(sheet, row[0], record[key])
         else:
             rows = [payload] if isinstance(payload, Mapping) else list(payload)
             _fill_table(sheet, keys, grid, rows, meta.get(f"row_key:{annex_id}", ""))
     wb.save(target)
     return target
+
+
+def _put(sheet, coord: str, value: object) -> None:
+    """Text stays text, as if typed with a leading apostrophe: "=1+1" is not a formula here."""
+    sheet[coord] = value
+    if isinstance(value, str):
+        sheet[coord].data_type = "s"
 
 
 def _fill_table(sheet, keys: list[str], grid: list[list[str]], rows: list[Record], row_key: str) -> None:
@@ -64,4 +71,4 @@ def _fill_table(sheet, keys: list[str], grid: list[list[str]], rows: list[Record
     for row, record in placed:
         for key, coord in zip(keys, row, strict=True):
             if key in record and key != row_key:
-                sheet[coord] = record[key]
+                _put(sheet, coord, record[key])

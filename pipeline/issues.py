@@ -151,7 +151,8 @@ def issue(code: str, *, file: str = "", sheet: str = "", cell: str = "", value: 
     """Build an Issue from the catalogue; `fields` fill the message template."""
     sev, template = CATALOGUE[code]
     shown = "" if value is None else str(value)
-    text = template.format(cell=cell, value=shown, sheet=sheet, **fields)
+    where = f"{sheet}!{cell}" if sheet and cell else cell  # messages name the sheet too: PL3!H12
+    text = template.format(cell=where, value=shown, sheet=sheet, **fields)
     return Issue(code, severity or sev, text, file, sheet, cell, shown, rule, str(fields.get("cells", "")))
 
 

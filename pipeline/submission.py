@@ -58,6 +58,7 @@ class Submission:
     meta: dict[str, str] = field(default_factory=dict)
     annexes: dict[str, AnnexData] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    extracted: bool = False  # identified, and its annexes read: cell-level validation applies
 
     def add(self, code: str, **kw) -> None:
         self.issues.append(issue(code, file=self.file.rel, **kw))
@@ -70,6 +71,7 @@ def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:
     sub.unit = _identify(sub, book, ws, sheets)
     if sub.unit is None or any(i.severity == "error" for i in sub.issues):
         return sub
+    sub.extracted = True
     for annex_id in sub.unit.annexes:
         spec = ws.specs.annexes[annex_id]
         name = book.meta.get(f"annex:{annex_id}", spec.sheet)

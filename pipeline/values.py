@@ -45,10 +45,10 @@ def fmt_number(value: float) -> str:
 def parse_number_text(text: str) -> tuple[float | None, bool]:
     """A number typed as text -> (value, ambiguous). Vietnamese separators win: '.' groups, ',' decimals."""
     t = text.replace("\u00a0", " ").strip()
+    if _VN_THOUSANDS.match(t) or _VN_DECIMAL.match(t):  # before plain: "2.642" is 2642 in Vietnam
+        return float(t.replace(".", "").replace(",", ".")), False
     if _PLAIN.match(t):
         return float(t), False
-    if _VN_THOUSANDS.match(t) or _VN_DECIMAL.match(t):
-        return float(t.replace(".", "").replace(",", ".")), False
     if _SPACED.match(t):
         return float(t.replace(" ", "").replace(",", ".")), False
     if _EN_THOUSANDS.match(t):

@@ -1,0 +1,65 @@
+"""Our templates, filled and re-saved by real spreadsheet programs, are accepted with the same values."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from pipeline.collect import collect
+from pipeline.template import write_templates
+
+from .conftest import needs
+from .helpers import ON_TIME, drop, payload
+
+
+def soffice_convert(src, outdir, fmt, profile):
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
+                    "--outdir", str(outdir), str(src)], check=True, capture_output=True, timeout=180)
+
+
+@needs("soffice")
+@pytest.mark.parametrize("fmt", ["xls", "ods", "xlsx"])
+def test_libreoffice_resave_is_accepted_with_the_same_values(ws, tmp_path, fmt):
+    write_templates(ws, ["TTPVHCC"])
+    data = payload(ws, "TTPVHCC")
+    original = drop(ws, "goc/TTPVHCC.xlsx", "TTPVHCC", data, ON_TIME)
+    out = tmp_path / "out"
+    soffice_convert(original, out, fmt, tmp_path / "profile")
+    shutil.rmtree(ws.inbox / "goc")
+    target = ws.inbox / f"TTPVHCC_libreoffice.{fmt}"
+    shutil.copy(out / f"TTPVHCC.{fmt}", target)
+    os.utime(target, (ON_TIME.timestamp(), ON_TIME.timestamp()))
+    result = collect(ws)
+    d = result.files[0]
+    assert d.status == "accepted", [i.message for i in d.issues]
+    sub = d.submission
+    assert sub.annexes["PL1"].records[0]["tong_hien_co"] == data["PL1"]["tong_hien_co"]
+    pl3 = {r["linh_vuc"]: r for r in sub.annexes["PL3"].records}
+    for row in data["PL3"]:
+        assert pl3[row["linh_vuc"]]["hs_tong_nhan"] == row["hs_tong_nhan"]
+    pl2 = sub.annexes["PL2"].records
+    assert [r["ten_tai_san"] for r in pl2] == [r["ten_tai_san"] for r in data["PL2"]]
+    for got, want in zip(pl2, data["PL2"], strict=True):
+        assert got["nguyen_gia"] == want["nguyen_gia"]
+        assert got["thoi_han_hoan_thanh"] == want.get("thoi_han_hoan_thanh")
+
+
+@needs("ssconvert")
+def test_gnumeric_xlsx_resave_is_accepted(ws, tmp_path):
+    write_templates(ws, ["VPUB"])
+    data = payload(ws, "VPUB")
+    original = drop(ws, "goc/VPUB.xlsx", "VPUB", data, ON_TIME)
+    target = tmp_path / "VPUB_gnumeric.xlsx"
+    subprocess.run(["ssconvert", str(original), str(target)], check=True, capture_output=True, timeout=120)
+    shutil.rmtree(ws.inbox / "goc")
+    shutil.copy(target, ws.inbox / target.name)
+    os.utime(ws.inbox / target.name, (ON_TIME.timestamp(), ON_TIME.timestamp()))
+    d = collect(ws).files[0]
+    assert d.status == "accepted", [i.message for i in d.issues]
+    assert d.submission.annexes["PL1"].records[0]["so_can_bo"] == data["PL1"]["so_can_bo"]
+    pl2 = d.submission.annexes["PL2"].records
+    assert pl2[0]["thoi_han_hoan_thanh"] == data["PL2"][0]["thoi_han_hoan_thanh"]
+    assert pl2[0]["dia_chi"] == data["PL2"][0]["dia_chi"]
