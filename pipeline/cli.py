@@ -69,6 +69,25 @@ STATE_VN = {"missing": "chưa nộp", "rejected": "bị trả lại", "accepted"
 
 
 @main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default="demo")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Hạt giống số ngẫu nhiên (cùng hạt, cùng số liệu).")
+def demo(directory: Path, seed: int) -> None:
+    """Chạy thử trọn một đợt trên số liệu mẫu của xã Phúc Thọ (mặc định vào thư mục ./demo)."""
+    from .demo import run_demo
+
+    try:
+        outcome = run_demo(directory, seed)
+    except workspace.WorkspaceError as exc:
+        raise click.UsageError(str(exc)) from None
+    ws, result = outcome.workspace, outcome.result
+    click.echo(f"Đã tạo thư mục làm việc mẫu: {ws.root}")
+    click.echo(f"Biểu mẫu của {len(ws.units)} đơn vị: {ws.templates}")
+    click.echo(f"Tệp các đơn vị gửi về: {ws.inbox}\n")
+    _print_console(result)
+    click.echo(f"\nMở bảng tổng hợp bằng Excel: {result.outputs.get('summary')}")
+
+
+@main.command()
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
 @click.option("--strict", is_flag=True, help="Trả mã 1 khi có tệp bị trả lại hoặc phụ lục còn thiếu.")
@@ -103,6 +122,9 @@ def collect(root: Path, as_json: bool, strict: bool, workers: int | None) -> Non
 
 def _print_console(result) -> None:
     for d in result.files:
+        if d.status == "ignored":
+            click.echo(f"{d.file.rel:<40} {'-':<9} {STATUS_VN[d.status]}: {d.issues[0].message}")
+            continue
         late = ", nộp muộn" if d.late else ""
         click.echo(f"{d.file.rel:<40} {d.unit or '-':<9} {STATUS_VN[d.status]}{late}"
                    f" ({d.errors} lỗi, {d.warnings} cảnh báo)")
@@ -119,6 +141,10 @@ def _print_console(result) -> None:
             click.echo(f"  {unit}: {', '.join(annexes)}")
     else:
         click.echo("\nĐã đủ tất cả phụ lục của tất cả đơn vị.")
-    for name, path in result.outputs.items():
-        if isinstance(path, str):
-            click.echo(f"{name}: {path}")
+    out = result.outputs
+    if out.get("summary"):
+        click.echo(f"\nBảng tổng hợp: {out['summary']}")
+    if out.get("feedback_files"):
+        click.echo(f"Phản hồi cho đơn vị ({len(out['feedback_files']) // 2} đơn vị): {out['feedback_dir']}")
+    if out.get("note"):
+        click.echo(str(out["note"]))

@@ -28,11 +28,12 @@ class CollectResult:
     completeness: list[dict]
     counted: dict[str, Submission] = field(default_factory=dict)  # unit code -> the submission that counts
     submissions: list[Submission] = field(default_factory=list)
-    outputs: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, object] = field(default_factory=dict)
+    totals: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {"files": [d.to_json() for d in self.files], "completeness": self.completeness,
-                "outputs": self.outputs}
+                "totals": self.totals, "outputs": self.outputs}
 
 
 def collect(ws: Workspace, workers: int | None = None, progress: Progress | None = None,

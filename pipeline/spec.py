@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +130,7 @@ class AnnexSpec:
     unique: tuple[Unique, ...] = ()
     pivots: tuple[Pivot, ...] = ()
     lists: tuple[RowList, ...] = ()
+    sentences: tuple[str, ...] = ()
     fingerprint: str = ""
     by_key: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
@@ -276,12 +278,29 @@ def _annex(path: Path, data: dict[str, Any], foreign: dict[str, dict[str, str]])
         unique=tuple(_unique(name, u, kinds) for u in _list(name, data, "unique")),
         pivots=tuple(_pivot(name, p, kinds) for p in _list(name, data, "pivots")),
         lists=tuple(_rowlist(name, r, kinds) for r in _list(name, data, "lists")),
+        sentences=tuple(_req(name, "câu tổng hợp", s, "text") for s in _list(name, data, "sentences")),
         fingerprint=_fingerprint(columns),
         by_key={c.key: c for c in columns},
     )
     if layout == "table" and spec.n_rows < 1:
         raise SpecError(f"{name}: bảng phải có max_rows ≥ 1.")
+    _check_sentences(spec)
     return spec
+
+
+PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
+
+
+def _check_sentences(spec: AnnexSpec) -> None:
+    """Placeholders: {sum:key} (a number or derived column), {rate:key}, {list:key}, {count}, {units}."""
+    numeric = {c.key for c in spec.columns if c.numeric} | {d.key for d in spec.derived}
+    known = {"sum": numeric, "rate": {r.key for r in spec.rates}, "list": {x.key for x in spec.lists}}
+    for text in spec.sentences:
+        for kind, key in PLACEHOLDER.findall(text):
+            ok = (kind in ("count", "units") and not key) or key in known.get(kind, set())
+            if not ok:
+                raise SpecError(f"{spec.source}: câu tổng hợp có chỗ trống {{{kind}{':' + key if key else ''}}} "
+                                "không hợp lệ (dùng {sum:cột}, {rate:chỉ tiêu}, {list:danh sách}, {count}, {units}).")
 
 
 def _expr(name: str, data: dict[str, Any], key: str, kinds: dict[str, str],

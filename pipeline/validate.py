@@ -62,6 +62,24 @@ def _typed(series: pd.Series, col: Column) -> pd.Series:
     return series.astype(object).where(series.notna(), None)
 
 
+def filled(values: pd.Series, col: Column) -> pd.Series:
+    """Values as the rule language sees them (like Excel): blank numbers and dates are 0, dates are serials."""
+    if col.type == "date":
+        serial = (pd.to_datetime(values) - ex.EXCEL_EPOCH) / pd.Timedelta(days=1)
+        return serial.fillna(0.0)
+    if col.numeric:
+        return pd.to_numeric(values, errors="coerce").fillna(0.0)
+    return values.fillna("").astype(str)
+
+
+def evaluate_on(frame: pd.DataFrame, spec: AnnexSpec, expr: ex.Expr, constants: dict[str, object]) -> pd.Series:
+    """Evaluate an expression over a frame whose columns are the spec's keys."""
+    result = ex.evaluate(expr, lambda k: filled(frame[k], spec.by_key[k]), lambda k: frame[k], constants)
+    if not isinstance(result, pd.Series):
+        result = pd.Series(result, index=frame.index)
+    return result
+
+
 class Context:
     """Getters for rule evaluation over one annex frame (and form annexes of the same submissions)."""
 
@@ -83,14 +101,7 @@ class Context:
     def get(self, ref: ex.Ref) -> pd.Series:
         annex, key = ref if isinstance(ref, tuple) else (self.af.spec.id, ref)
         spec = self.others[annex].spec if isinstance(ref, tuple) else self.af.spec
-        col = spec.by_key[key]
-        values = self.raw(ref)
-        if col.type == "date":
-            serial = (pd.to_datetime(values) - ex.EXCEL_EPOCH) / pd.Timedelta(days=1)
-            return serial.fillna(0.0)
-        if col.numeric:
-            return pd.to_numeric(values, errors="coerce").fillna(0.0)
-        return values.fillna("").astype(str)
+        return filled(self.raw(ref), spec.by_key[key])
 
     def passes(self, rule: Rule) -> pd.Series:
         """True where the rule holds, is not applicable, or involves a cell that could not be read."""

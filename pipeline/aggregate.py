@@ -1,0 +1,215 @@
+"""Stage 6: roll the submissions that count up into plain tables (pandas), ready for the summary.
+
+Totals are sums of accepted inputs (never cached formula results); every rate is a ratio of sums over
+units and rows, never an average of percentages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .decide import Decision
+from .spec import AnnexSpec, Rate
+from .submission import Submission
+from .validate import evaluate_on
+from .values import fmt_number
+from .workspace import VN_TZ, Workspace
+
+ID_COLUMNS = ["unit", "unit_name", "khoi", "file", "row", "source"]
+STATE_ORDER = ["missing", "rejected", "accepted", "accepted_with_warnings", "accepted_late"]
+
+
+@dataclass
+class RateValue:
+    rate: Rate
+    value: float | None  # ratio (0..1) or difference
+    numerator: float
+    denominator: float
+    by_khoi: dict[str, float | None] = field(default_factory=dict)
+    by_group: dict[str, float | None] = field(default_factory=dict)  # per row key or per `by` value
+
+
+@dataclass
+class AnnexAgg:
+    spec: AnnexSpec
+    rows: pd.DataFrame  # one row per record: ID_COLUMNS + keys + derived keys
+    numeric: list[str]  # numeric and derived keys, in sheet order
+    by_khoi: pd.DataFrame  # sums of `numeric` per khối (in unit-list order)
+    total: pd.Series  # commune sums of `numeric`
+    rates: list[RateValue]
+    by_row_key: pd.DataFrame | None  # tables with preset rows (Biểu 06): sums per row key
+    pivots: list[tuple[str, pd.DataFrame]]
+    lists: list[tuple[str, pd.DataFrame, tuple[str, ...]]]
+    expected_units: list[str]
+    reporting_units: list[str]
+    sentences: list[str] = field(default_factory=list)
+
+    @property
+    def provisional(self) -> bool:
+        return set(self.reporting_units) != set(self.expected_units)
+
+
+@dataclass
+class Summary:
+    generated_at: dt.datetime
+    counts: dict[str, int]
+    completeness: list[dict]
+    annexes: dict[str, AnnexAgg]
+    files: list[Decision]
+
+
+def khoi_order(ws: Workspace) -> list[str]:
+    return list(dict.fromkeys(u.khoi for u in ws.units))
+
+
+def annex_rows(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -> pd.DataFrame:
+    """The consolidated rows of one annex, in unit-list order, with a source reference for each."""
+    records = []
+    for unit in ws.units:
+        sub = counted.get(unit.code)
+        data = sub.annexes.get(spec.id) if sub else None
+        if data is None:
+            continue
+        for row, record in zip(data.rows, data.records, strict=True):
+            ref = f"{data.sheet}!{row}" if spec.layout == "table" else data.sheet
+            records.append({"unit": unit.code, "unit_name": unit.name, "khoi": unit.khoi, "file": sub.file.rel,
+                            "row": row if spec.layout == "table" else None, "source": f"{sub.file.rel} ({ref})",
+                            **record})
+    frame = pd.DataFrame.from_records(records, columns=ID_COLUMNS + list(spec.keys))
+    for col in spec.columns:
+        if col.numeric:
+            frame[col.key] = pd.to_numeric(frame[col.key], errors="coerce").astype("float64")
+        elif col.type == "date":
+            frame[col.key] = pd.to_datetime(frame[col.key], errors="coerce")
+        else:
+            frame[col.key] = frame[col.key].astype(object).where(frame[col.key].notna(), None)
+    for d in spec.derived:
+        frame[d.key] = evaluate_on(frame, spec, d.expr, {}).astype("float64")
+    return frame
+
+
+def _rate(frame: pd.DataFrame, spec: AnnexSpec, rate: Rate, constants: dict) -> tuple[float | None, float, float]:
+    if frame.empty:
+        return None, 0.0, 0.0
+    num = float(evaluate_on(frame, spec, rate.numerator, constants).astype(float).sum())
+    den = float(evaluate_on(frame, spec, rate.denominator, constants).astype(float).sum())
+    if rate.kind == "difference":
+        return num - den, num, den
+    return (num / den if den else None), num, den
+
+
+def _rates(frame: pd.DataFrame, spec: AnnexSpec, constants: dict, khois: list[str]) -> list[RateValue]:
+    out = []
+    for rate in spec.rates:
+        value, num, den = _rate(frame, spec, rate, constants)
+        rv = RateValue(rate, value, num, den)
+        for k in khois:
+            part = frame[frame["khoi"] == k]
+            if not part.empty:
+                rv.by_khoi[k] = _rate(part, spec, rate, constants)[0]
+        group = rate.by or spec.row_key
+        if group and not frame.empty:
+            for g, part in frame.groupby(group, sort=False):
+                rv.by_group[str(g)] = _rate(part, spec, rate, constants)[0]
+        out.append(rv)
+    return out
+
+
+def aggregate_annex(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -> AnnexAgg:
+    frame = annex_rows(ws, spec, counted)
+    numeric = [c.key for c in spec.columns if c.numeric] + [d.key for d in spec.derived]
+    khois = khoi_order(ws)
+    by_khoi = frame.groupby("khoi", sort=False)[numeric].sum().reindex([k for k in khois
+                                                                        if k in set(frame["khoi"])])
+    total = frame[numeric].sum()
+    by_row_key = None
+    if spec.row_key:
+        by_row_key = frame.groupby(spec.row_key, sort=False)[numeric].sum().reindex(list(spec.preset_rows)).fillna(0)
+    pivots = []
+    for p in spec.pivots:
+        table = pd.crosstab(frame[p.rows], frame[p.columns]) if not frame.empty else pd.DataFrame()
+        cats_r, cats_c = spec.by_key[p.rows].categories, spec.by_key[p.columns].categories
+        if cats_r and cats_c:
+            table = table.reindex(index=list(cats_r), columns=list(cats_c), fill_value=0)
+        pivots.append((p.label, table))
+    lists = []
+    for rl in spec.lists:
+        mask = evaluate_on(frame, spec, rl.when, ws.round.constants).astype(bool) if not frame.empty else []
+        lists.append((rl.label, frame[mask] if len(frame) else frame, rl.columns))
+    expected = [u.code for u in ws.units if spec.id in u.annexes]
+    agg = AnnexAgg(spec, frame, numeric, by_khoi, total, _rates(frame, spec, ws.round.constants, khois),
+                   by_row_key, pivots, lists, expected, list(dict.fromkeys(frame["unit"])))
+    agg.sentences = [render_sentence(t, agg) for t in spec.sentences]
+    return agg
+
+
+def pct(value: float | None) -> str:
+    """48,6 % (Vietnamese)."""
+    if value is None:
+        return "chưa có số liệu"
+    return f"{value * 100:.1f}".replace(".", ",") + " %"
+
+
+def rate_text(rv: RateValue) -> str:
+    if rv.rate.kind == "difference":
+        if rv.value is None or rv.value == 0:
+            return "bằng số được giao"
+        unit = f" {rv.rate.unit}" if rv.rate.unit else ""
+        return f"{'thừa' if rv.value > 0 else 'thiếu'} {fmt_number(abs(rv.value))}{unit}"
+    return pct(rv.value)
+
+
+def render_sentence(text: str, agg: AnnexAgg) -> str:
+    rates = {rv.rate.key: rv for rv in agg.rates}
+    lists = {agg.spec.lists[i].key: len(frame) for i, (_, frame, _) in enumerate(agg.lists)}
+
+    def fill(m: re.Match) -> str:
+        kind, key = m[1], m[2]
+        if kind == "sum":
+            return fmt_number(float(agg.total.get(key, 0.0)))
+        if kind == "rate":
+            return rate_text(rates[key])
+        if kind == "list":
+            return fmt_number(lists[key])
+        if kind == "count":
+            return fmt_number(len(agg.rows))
+        return fmt_number(len(agg.reporting_units))
+
+    out = re.sub(r"\{(\w+)(?::(\w+))?\}", fill, text)
+    if agg.provisional:
+        missing = len(set(agg.expected_units) - set(agg.reporting_units))
+        out += f" (Số liệu tạm tính: còn {missing}/{len(agg.expected_units)} đơn vị chưa có biểu được tiếp nhận.)"
+    return out
+
+
+def summarize(ws: Workspace, decisions: list[Decision], completeness: list[dict],
+              counted: dict[str, Submission]) -> Summary:
+    annexes = {a: aggregate_annex(ws, spec, counted) for a, spec in ws.specs.annexes.items()
+               if any(a in u.annexes for u in ws.units)}
+    units = {u.code for u in ws.units}
+    received = {d.unit for d in decisions if d.unit}
+    counts = {
+        "expected": len(units),
+        "received": len(received & units),
+        "accepted": len(counted),
+        "late": len({d.unit for d in decisions if d.late and d.unit in counted
+                     and counted[d.unit] is d.submission}),
+        "rejected_files": sum(1 for d in decisions if d.status == "rejected"),
+        "missing": len(units - received),
+        "unidentified_files": sum(1 for d in decisions if d.status == "unidentified"),
+    }
+    return Summary(dt.datetime.now(VN_TZ).replace(microsecond=0), counts, completeness, annexes, decisions)
+
+
+def totals_json(summary: Summary) -> dict:
+    """`totals` of `collect --json`: each annex's numeric commune totals and each derived rate."""
+    out = {}
+    for annex_id, agg in summary.annexes.items():
+        out[annex_id] = {"columns": {k: float(agg.total.get(k, 0.0)) for k in agg.numeric},
+                         "rates": {rv.rate.key: rv.value for rv in agg.rates},
+                         "provisional": agg.provisional}
+    return out

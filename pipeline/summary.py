@@ -1,0 +1,236 @@
+"""Stage 7: the summary workbook leadership reads (XlsxWriter), written atomically into the outbox.
+
+Numbers are numbers with formats; every text that came from a unit is written with `write_string`, so
+nothing a unit typed ever becomes a live formula or link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import xlsxwriter
+
+from . import summary_annex
+from .aggregate import Summary
+from .issues import Severity
+from .styles import SAFE_OPTIONS, Styles
+from .workspace import Workspace
+
+STATE_VN = {"missing": "Chưa nộp", "rejected": "Bị trả lại (có lỗi)", "accepted": "Đã tiếp nhận",
+            "accepted_with_warnings": "Tiếp nhận, có lưu ý", "accepted_late": "Tiếp nhận, nộp muộn"}
+STATE_STYLE = {"missing": "bad", "rejected": "bad", "accepted": "good", "accepted_with_warnings": "warn",
+               "accepted_late": "warn"}
+STATUS_VN = {"accepted": "Tiếp nhận", "accepted_with_warnings": "Tiếp nhận, có lưu ý", "rejected": "Trả lại",
+             "superseded": "Đã thay thế", "duplicate": "Trùng lặp", "ignored": "Bỏ qua",
+             "unidentified": "Không nhận ra đơn vị"}
+SEVERITY_VN = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}
+
+
+def summary_name(ws: Workspace) -> str:
+    return f"TongHop_{ws.round.round_id}.xlsx"
+
+
+def write_summary(ws: Workspace, summary: Summary) -> tuple[Path, str]:
+    """Write to a temporary file, then move it into place. Returns (path, note for the clerk)."""
+    target = ws.outbox / summary_name(ws)
+    tmp = ws.outbox / f".{target.stem}.tmp.xlsx"
+    build_workbook(ws, summary, tmp)
+    try:
+        os.replace(tmp, target)
+        return target, ""
+    except PermissionError:  # open in Excel on Windows: keep the old one, write beside it
+        stamp = summary.generated_at.strftime("%Y%m%d_%H%M%S")
+        beside = target.with_name(f"{target.stem}_{stamp}.xlsx")
+        os.replace(tmp, beside)
+        return beside, (f"Tệp {target.name} đang được mở nên không ghi đè được; bảng tổng hợp mới được lưu "
+                        f"thành {beside.name}.")
+
+
+def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+    wb.set_properties({"title": f"Tổng hợp — {ws.round.title}", "author": ws.round.commune})
+    st = Styles(wb, 12)
+    overview = wb.add_worksheet("Tổng quan")
+    status = wb.add_worksheet("Tình hình nộp")
+    status_counts = _status_sheet(status, st, ws, summary)
+    _overview(wb, overview, st, ws, summary, status_counts)
+    for agg in summary.annexes.values():
+        summary_annex.write_annex_sheet(wb, wb.add_worksheet(agg.spec.sheet), st, ws, agg)
+    _quality(wb.add_worksheet("Chất lượng dữ liệu"), st, summary)
+    _long(wb.add_worksheet("Dữ liệu"), st, summary)
+    overview.activate()
+    wb.close()
+
+
+def print_setup(sheet, last_col: int, repeat: tuple[int, int] | None = None) -> None:
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.fit_to_pages(1, 0)
+    sheet.center_horizontally()
+    if repeat:
+        sheet.repeat_rows(*repeat)
+    sheet.set_footer("&C&\"Times New Roman\"Trang &P/&N")
+    sheet.print_area(0, 0, 10000, last_col)
+
+
+def _overview(wb, sheet, st: Styles, ws: Workspace, summary: Summary, status_counts: dict[str, int]) -> None:
+    rnd = ws.round
+    sheet.set_column(0, 0, 44)
+    sheet.set_column(1, 1, 14)
+    sheet.set_column(2, 2, 80)
+    sheet.merge_range(0, 0, 0, 2, "", st["title"])
+    sheet.write_string(0, 0, f"TỔNG HỢP BIỂU PHỤ LỤC — {rnd.title.upper()}", st["title"])
+    sheet.set_row(0, 40)
+    lines = [("Địa phương", rnd.commune), ("Kỳ báo cáo", f"Từ ngày {rnd.period_start:%d/%m/%Y} đến ngày "
+                                                      f"{rnd.period_end:%d/%m/%Y}"),
+             ("Hạn nộp", f"{rnd.deadline:%d/%m/%Y}"),
+             ("Thời điểm tổng hợp", f"{summary.generated_at:%H:%M ngày %d/%m/%Y}")]
+    row = 2
+    for label, value in lines:
+        sheet.write_string(row, 0, label, st["bold"])
+        sheet.write_string(row, 2, value, st["text"])
+        row += 1
+    row += 1
+    sheet.write_string(row, 0, "Tình hình nộp", st["head"])
+    sheet.write_string(row, 1, "Số đơn vị", st["head"])
+    row += 1
+    counts = summary.counts
+    for label, key in (("Đơn vị phải nộp", "expected"), ("Đơn vị đã gửi tệp", "received"),
+                       ("Đơn vị có biểu được tiếp nhận", "accepted"), ("Trong đó: nộp muộn", "late"),
+                       ("Đơn vị chưa gửi tệp", "missing"), ("Tệp bị trả lại (số tệp)", "rejected_files"),
+                       ("Tệp không nhận ra đơn vị (số tệp)", "unidentified_files")):
+        sheet.write_string(row, 0, label, st["label"])
+        sheet.write_number(row, 1, counts[key], st["int"])
+        row += 1
+    row += 1
+    sheet.write_string(row, 0, "Số liệu chính (có thể trích dẫn nguyên văn trong báo cáo)", st["bold"])
+    row += 1
+    for agg in summary.annexes.values():
+        for text in agg.sentences:
+            sheet.merge_range(row, 0, row, 2, "", st["wrap"])
+            sheet.write_string(row, 0, f"{agg.spec.heading}: {text}", st["wrap"])
+            sheet.set_row(row, 34)
+            row += 1
+    _status_chart(wb, sheet, status_counts, row + 1)
+    print_setup(sheet, 2)
+
+
+def _status_chart(wb, sheet, counts: dict[str, int], row: int) -> None:
+    """A column chart of unit × annex states, from a small table beside it."""
+    first = row
+    for i, (state, n) in enumerate(counts.items()):
+        sheet.write_string(row + i, 4, STATE_VN[state])
+        sheet.write_number(row + i, 5, n)
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series({"name": "Số phụ lục", "categories": ["Tổng quan", first, 4, first + len(counts) - 1, 4],
+                      "values": ["Tổng quan", first, 5, first + len(counts) - 1, 5],
+                      "data_labels": {"value": True}, "fill": {"color": "#4472C4"}})
+    chart.set_title({"name": "Tình hình nộp theo đơn vị × phụ lục", "name_font": {"name": "Times New Roman"}})
+    chart.set_legend({"none": True})
+    chart.set_x_axis({"num_font": {"name": "Times New Roman"}})
+    sheet.insert_chart(row, 0, chart, {"x_scale": 1.4, "y_scale": 1.1})
+
+
+def _status_sheet(sheet, st: Styles, ws: Workspace, summary: Summary) -> dict[str, int]:
+    heads = ["STT", "Mã đơn vị", "Tên đơn vị", "Khối", "Phụ lục", "Tình trạng", "Tệp được tính",
+             "Thời điểm nhận", "Lời nhắc gửi đơn vị"]
+    for c, (h, w) in enumerate(zip(heads, (5, 10, 30, 16, 9, 20, 26, 17, 70), strict=True)):
+        sheet.write_string(0, c, h, st["head"])
+        sheet.set_column(c, c, w)
+    counts = dict.fromkeys(STATE_VN, 0)
+    reminders = _reminders(ws, summary)
+    for r, item in enumerate(summary.completeness, start=1):
+        counts[item["state"]] += 1
+        sheet.write_number(r, 0, r, st["label_center"])
+        sheet.write_string(r, 1, item["unit"], st["cell"])
+        sheet.write_string(r, 2, item["unit_name"], st["cell"])
+        sheet.write_string(r, 3, item["khoi"], st["cell"])
+        sheet.write_string(r, 4, ws.specs.annexes[item["annex"]].sheet, st["cell"])
+        label = STATE_VN[item["state"]] + (" (có lưu ý)" if item["warnings"] and item["state"] != "rejected"
+                                           and item["state"] != "accepted_with_warnings" else "")
+        sheet.write_string(r, 5, label, st[STATE_STYLE[item["state"]]])
+        sheet.write_string(r, 6, item["file"] or "", st["cell"])
+        if item["received_at"]:
+            received = dt.datetime.fromisoformat(item["received_at"]).replace(tzinfo=None)
+            sheet.write_datetime(r, 7, received, st["datetime"])
+        else:
+            sheet.write_blank(r, 7, None, st["cell"])
+        sheet.write_string(r, 8, reminders.pop(item["unit"], ""), st["cell"])
+    sheet.freeze_panes(1, 3)
+    sheet.autofilter(0, 0, len(summary.completeness), len(heads) - 1)
+    print_setup(sheet, len(heads) - 1, (0, 0))
+    return counts
+
+
+def _reminders(ws: Workspace, summary: Summary) -> dict[str, str]:
+    """A ready reminder text for each unit with a missing or rejected annex (on its first row)."""
+    todo: dict[str, list[str]] = {}
+    for item in summary.completeness:
+        if item["state"] in ("missing", "rejected"):
+            todo.setdefault(item["unit"], []).append(ws.specs.annexes[item["annex"]].heading.title())
+    out = {}
+    for unit in ws.units:
+        if unit.code in todo:
+            annexes = ", ".join(todo[unit.code])
+            out[unit.code] = (f"Kính gửi {unit.name}: đến {summary.generated_at:%d/%m/%Y}, {ws.round.commune} chưa "
+                              f"nhận được biểu hợp lệ ({annexes}) của đơn vị cho đợt {ws.round.title}. Đề nghị đơn "
+                              f"vị hoàn thành và gửi về {ws.round.contact or ws.round.commune} "
+                              f"(hạn {ws.round.deadline:%d/%m/%Y}).")
+    return out
+
+
+def _quality(sheet, st: Styles, summary: Summary) -> None:
+    heads = ["STT", "Tệp", "Đơn vị", "Trạng thái tệp", "Mức độ", "Trang", "Ô", "Nội dung"]
+    for c, (h, w) in enumerate(zip(heads, (5, 28, 10, 18, 11, 8, 8, 100), strict=True)):
+        sheet.write_string(0, c, h, st["head"])
+        sheet.set_column(c, c, w)
+    r = 0
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    for d in summary.files:
+        if d.status in ("superseded", "duplicate"):
+            continue
+        for i in sorted(d.issues, key=lambda i: order[i.severity]):
+            if i.severity == Severity.INFO and d.status not in ("accepted", "accepted_with_warnings"):
+                continue
+            r += 1
+            style = {Severity.ERROR: "bad", Severity.WARNING: "warn", Severity.INFO: "cell"}[i.severity]
+            sheet.write_number(r, 0, r, st["label_center"])
+            for c, value in enumerate((d.file.rel, d.unit or "", STATUS_VN[d.status]), start=1):
+                sheet.write_string(r, c, value, st["cell"])
+            sheet.write_string(r, 4, SEVERITY_VN[i.severity], st[style])
+            sheet.write_string(r, 5, i.sheet, st["cell"])
+            sheet.write_string(r, 6, i.cell, st["cell"])
+            sheet.write_string(r, 7, i.message, st["cell"])
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(r, 1), len(heads) - 1)
+    print_setup(sheet, len(heads) - 1, (0, 0))
+
+
+def _long(sheet, st: Styles, summary: Summary) -> None:
+    """All accepted values in long form (for pivot tables)."""
+    heads = ["Mã đơn vị", "Tên đơn vị", "Khối", "Phụ lục", "Dòng", "Mã cột", "Chỉ tiêu", "Giá trị", "Nguồn"]
+    for c, (h, w) in enumerate(zip(heads, (10, 28, 16, 8, 22, 24, 40, 16, 36), strict=True)):
+        sheet.write_string(0, c, h, st["head"])
+        sheet.set_column(c, c, w)
+    r = 0
+    for agg in summary.annexes.values():
+        spec = agg.spec
+        for _, rec in agg.rows.iterrows():
+            row_label = str(rec[spec.row_key]) if spec.row_key else (
+                f"{spec.sheet}!{int(rec['row'])}" if spec.layout == "table" else "")
+            for col in spec.input_columns:
+                value = rec[col.key]
+                if value is None or (isinstance(value, float) and value != value):
+                    continue
+                r += 1
+                for c, text in enumerate((rec["unit"], rec["unit_name"], rec["khoi"], spec.sheet, row_label,
+                                          col.key, col.label)):
+                    sheet.write_string(r, c, str(text))
+                summary_annex.write_value(sheet, r, 7, value, col, st)
+                sheet.write_string(r, 8, rec["source"])
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(r, 1), len(heads) - 1)
+    print_setup(sheet, len(heads) - 1, (0, 0))

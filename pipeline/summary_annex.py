@@ -1,0 +1,224 @@
+"""One summary sheet per annex: consolidated rows with sources, totals by khối and for the commune,
+rates with their formulas, Biểu 06 totals by lĩnh vực, pivots, lists, and a chart of the rates."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .aggregate import AnnexAgg, RateValue
+from .spec import Column
+from .styles import Styles
+from .workspace import Workspace
+
+ID_HEADS = [("STT", 5), ("Mã đơn vị", 10), ("Tên đơn vị", 26), ("Khối", 14)]
+
+
+def write_value(sheet, r: int, c: int, value: object, col: Column | None, st: Styles, style: str = "") -> None:
+    """Numbers as numbers, dates as dates, everything else as text (never a formula or a link)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        sheet.write_blank(r, c, None, st[style or "cell"])
+    elif isinstance(value, pd.Timestamp):
+        sheet.write_datetime(r, c, value.to_pydatetime(), st["date"])
+    elif isinstance(value, bool):
+        sheet.write_string(r, c, "Có" if value else "Không", st[style or "cell"])
+    elif isinstance(value, int | float):
+        fmt = style or ("dec" if col is not None and col.type == "decimal" else "int")
+        sheet.write_number(r, c, float(value), st[fmt])
+    else:
+        sheet.write_string(r, c, str(value), st[style or "cell"])
+
+
+def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg) -> None:
+    from .summary import print_setup
+
+    spec = agg.spec
+    cols = [*spec.columns]
+    derived = list(spec.derived)
+    heads = ID_HEADS + [(c.label, c.width or 12) for c in cols] + [(d.label, 12) for d in derived] + \
+        [("Nguồn (tệp, trang!dòng)", 30)]
+    last = len(heads) - 1
+    sheet.merge_range(0, 0, 0, min(last, 12), "", st["title"])
+    sheet.write_string(0, 0, f"{spec.heading}: {spec.title}", st["title"])
+    sheet.set_row(0, 40)
+    status = (f"Số liệu tạm tính: {len(agg.reporting_units)}/{len(agg.expected_units)} đơn vị có biểu được tiếp nhận."
+              if agg.provisional else f"Đủ {len(agg.expected_units)}/{len(agg.expected_units)} đơn vị.")
+    sheet.write_string(1, 0, f"{ws.round.commune} — đơn vị tính: {spec.unit}. {status}", st["italic"])
+    top = 3
+    for c, (h, w) in enumerate(heads):
+        sheet.write_string(top, c, h, st["head"])
+        sheet.set_column(c, c, w)
+    sheet.set_row(top, 60)
+    r = top
+    for n, (_, rec) in enumerate(agg.rows.iterrows(), start=1):
+        r += 1
+        sheet.write_number(r, 0, n, st["label_center"])
+        for c, key in enumerate(("unit", "unit_name", "khoi"), start=1):
+            sheet.write_string(r, c, str(rec[key]), st["cell"])
+        for c, col in enumerate(cols, start=len(ID_HEADS)):
+            write_value(sheet, r, c, rec[col.key], col, st)
+        for c, d in enumerate(derived, start=len(ID_HEADS) + len(cols)):
+            write_value(sheet, r, c, rec[d.key], None, st, "locked_grey")
+        sheet.write_string(r, last, str(rec["source"]), st["cell"])
+    r = _totals(sheet, st, agg, r + 1, cols, derived)
+    sheet.freeze_panes(top + 1, 3)
+    r = _rates(sheet, st, agg, r + 2)
+    if agg.by_row_key is not None:
+        r = _by_row_key(wb, sheet, st, agg, r + 2)
+    elif any(rv.by_group for rv in agg.rates):
+        r = _rates_by_group(wb, sheet, st, agg, r + 2)
+    for label, table in agg.pivots:
+        r = _pivot(sheet, st, label, table, r + 2)
+    for label, frame, keys in agg.lists:
+        r = _list(sheet, st, agg, label, frame, keys, r + 2)
+    print_setup(sheet, last, (top, top))
+
+
+def _totals(sheet, st: Styles, agg: AnnexAgg, r: int, cols: list[Column], derived: list) -> int:
+    keys = [c.key for c in cols] + [d.key for d in derived]
+    blocks = [(f"Cộng khối {k}", agg.by_khoi.loc[k]) for k in agg.by_khoi.index]
+    blocks.append(("TOÀN XÃ", agg.total))
+    for label, values in blocks:
+        sheet.merge_range(r, 0, r, 3, "", st["total_label"])
+        sheet.write_string(r, 0, label, st["total_label"])
+        for c, key in enumerate(keys, start=len(ID_HEADS)):
+            if key in agg.numeric:
+                col = agg.spec.by_key.get(key)
+                style = "total_dec" if col is not None and col.type == "decimal" else "total"
+                sheet.write_number(r, c, float(values.get(key, 0.0)), st[style])
+            else:
+                sheet.write_blank(r, c, None, st["total"])
+        sheet.write_blank(r, len(ID_HEADS) + len(keys), None, st["total"])
+        r += 1
+    return r
+
+
+def _rates(sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
+    if not agg.rates:
+        return r
+    khois = list(agg.by_khoi.index)
+    heads = ["Chỉ tiêu", "Toàn xã", *[f"Khối {k}" for k in khois], "Cách tính"]
+    sheet.write_string(r, 0, "CÁC CHỈ TIÊU TÍNH TOÁN (tỷ lệ = tổng tử số / tổng mẫu số của các đơn vị)", st["bold"])
+    r += 1
+    sheet.merge_range(r, 0, r, 2, "", st["head"])
+    sheet.write_string(r, 0, heads[0], st["head"])
+    for c, h in enumerate(heads[1:], start=3):
+        sheet.write_string(r, c, h, st["head"])
+    for rv in agg.rates:
+        r += 1
+        sheet.merge_range(r, 0, r, 2, "", st["label"])
+        sheet.write_string(r, 0, rv.rate.label, st["label"])
+        _rate_cell(sheet, st, r, 3, rv, rv.value)
+        for c, k in enumerate(khois, start=4):
+            _rate_cell(sheet, st, r, c, rv, rv.by_khoi.get(k))
+        formula = rv.rate.formula or f"({rv.rate.numerator.source}) / ({rv.rate.denominator.source})"
+        sheet.write_string(r, 4 + len(khois), f"{formula} = {rv.numerator:,.0f} / {rv.denominator:,.0f}"
+                           .replace(",", "."), st["cell"])
+    return r + 1
+
+
+def _rate_cell(sheet, st: Styles, r: int, c: int, rv: RateValue, value: float | None) -> None:
+    if value is None:
+        sheet.write_string(r, c, "—", st["cell"])
+    elif rv.rate.kind == "difference":
+        sheet.write_number(r, c, value, st["int"])
+    else:
+        sheet.write_number(r, c, value, st["pct"])
+
+
+def _by_row_key(wb, sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
+    """Tables with preset rows (Biểu 06): sums per row key, each row's rates, and a chart of the rates."""
+    spec = agg.spec
+    table = agg.by_row_key
+    rates = [rv for rv in agg.rates if rv.rate.kind == "ratio"]
+    sheet.write_string(r, 0, f"TỔNG HỢP THEO {spec.by_key[spec.row_key].label.upper()} (toàn xã)", st["bold"])
+    r += 1
+    labels = {c.key: c.label for c in spec.columns} | {d.key: d.label for d in spec.derived}
+    heads = [spec.by_key[spec.row_key].label, *[labels[k] for k in agg.numeric], *[rv.rate.label for rv in rates]]
+    sheet.merge_range(r, 0, r, 2, "", st["head"])
+    sheet.write_string(r, 0, heads[0], st["head"])
+    for c, h in enumerate(heads[1:], start=3):
+        sheet.write_string(r, c, h, st["head"])
+    first = r + 1
+    for key, values in table.iterrows():
+        r += 1
+        sheet.merge_range(r, 0, r, 2, "", st["label"])
+        sheet.write_string(r, 0, str(key), st["label"])
+        for c, k in enumerate(agg.numeric, start=3):
+            sheet.write_number(r, c, float(values[k]), st["int"])
+        for c, rv in enumerate(rates, start=3 + len(agg.numeric)):
+            _rate_cell(sheet, st, r, c, rv, rv.by_group.get(str(key)))
+    _chart(wb, sheet, f"{rates[0].rate.label} theo {spec.by_key[spec.row_key].label.lower()}" if rates else "",
+           first, r, 0, [(rv.rate.label, 3 + len(agg.numeric) + i) for i, rv in enumerate(rates[:2])], r + 2)
+    return r + 22
+
+
+def _rates_by_group(wb, sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
+    rates = [rv for rv in agg.rates if rv.by_group and rv.rate.kind == "ratio"]
+    group_col = rates[0].rate.by
+    sheet.write_string(r, 0, f"TỶ LỆ THEO {agg.spec.by_key[group_col].label.upper()}", st["bold"])
+    r += 1
+    sheet.merge_range(r, 0, r, 2, "", st["head"])
+    sheet.write_string(r, 0, agg.spec.by_key[group_col].label, st["head"])
+    for c, rv in enumerate(rates, start=3):
+        sheet.write_string(r, c, rv.rate.label, st["head"])
+    first = r + 1
+    for group in rates[0].by_group:
+        r += 1
+        sheet.merge_range(r, 0, r, 2, "", st["label"])
+        sheet.write_string(r, 0, group, st["label"])
+        for c, rv in enumerate(rates, start=3):
+            _rate_cell(sheet, st, r, c, rv, rv.by_group.get(group))
+    _chart(wb, sheet, "Tiến độ theo " + agg.spec.by_key[group_col].label.lower(), first, r, 0,
+           [(rv.rate.label, 3 + i) for i, rv in enumerate(rates)], r + 2)
+    return r + 22
+
+
+def _chart(wb, sheet, title: str, first: int, last: int, cat_col: int, series: list[tuple[str, int]],
+           at_row: int) -> None:
+    if last < first or not series:
+        return
+    chart = wb.add_chart({"type": "bar"})
+    for name, col in series:
+        chart.add_series({"name": name, "categories": [sheet.name, first, cat_col, last, cat_col],
+                          "values": [sheet.name, first, col, last, col], "data_labels": {"value": True,
+                                                                                         "num_format": "0%"}})
+    chart.set_title({"name": title, "name_font": {"name": "Times New Roman", "size": 12}})
+    chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
+    chart.set_y_axis({"reverse": True, "num_font": {"name": "Times New Roman"}})
+    chart.set_legend({"position": "bottom"})
+    sheet.insert_chart(at_row, 0, chart, {"x_scale": 2.0, "y_scale": 1.4})
+
+
+def _pivot(sheet, st: Styles, label: str, table: pd.DataFrame, r: int) -> int:
+    sheet.write_string(r, 0, label.upper(), st["bold"])
+    r += 1
+    sheet.merge_range(r, 0, r, 2, "", st["head"])
+    sheet.write_string(r, 0, "", st["head"])
+    for c, name in enumerate(table.columns, start=3):
+        sheet.write_string(r, c, str(name), st["head"])
+    sheet.write_string(r, 3 + len(table.columns), "Cộng", st["head"])
+    for key, values in table.iterrows():
+        r += 1
+        sheet.merge_range(r, 0, r, 2, "", st["label"])
+        sheet.write_string(r, 0, str(key), st["label"])
+        for c, v in enumerate(values, start=3):
+            sheet.write_number(r, c, float(v), st["int"])
+        sheet.write_number(r, 3 + len(table.columns), float(values.sum()), st["total"])
+    return r + 1
+
+
+def _list(sheet, st: Styles, agg: AnnexAgg, label: str, frame: pd.DataFrame, keys: tuple[str, ...], r: int) -> int:
+    sheet.write_string(r, 0, f"{label.upper()} ({len(frame)})", st["bold"])
+    r += 1
+    heads = ["Mã đơn vị", "Tên đơn vị", "Nguồn", *[agg.spec.by_key[k].label for k in keys]]
+    for c, h in enumerate(heads, start=1):
+        sheet.write_string(r, c, h, st["head"])
+    for _, rec in frame.iterrows():
+        r += 1
+        for c, key in enumerate(("unit", "unit_name", "source"), start=1):
+            sheet.write_string(r, c, str(rec[key]), st["cell"])
+        for c, key in enumerate(keys, start=4):
+            write_value(sheet, r, c, rec[key], agg.spec.by_key[key], st)
+    return r + 1
