@@ -70,7 +70,8 @@ STATE_VN = {"missing": "chưa nộp", "rejected": "bị trả lại", "accepted"
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default="demo")
-@click.option("--seed", type=int, default=2026, show_default=True, help="Hạt giống số ngẫu nhiên (cùng hạt, cùng số liệu).")
+@click.option("--seed", type=int, default=2026, show_default=True,
+              help="Hạt giống số ngẫu nhiên (cùng hạt, cùng số liệu).")
 def demo(directory: Path, seed: int) -> None:
     """Chạy thử trọn một đợt trên số liệu mẫu của xã Phúc Thọ (mặc định vào thư mục ./demo)."""
     from .demo import run_demo
