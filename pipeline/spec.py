@@ -42,6 +42,11 @@ class Column:
     help: str = ""
 
     @property
+    def full_label(self) -> str:
+        """The label with its header group, for places that show it without the merged header above."""
+        return f"{self.group}: {self.label}" if self.group and not self.label.startswith(self.group) else self.label
+
+    @property
     def numeric(self) -> bool:
         return self.type in ("int", "decimal")
 

@@ -31,12 +31,11 @@ def write_value(sheet, r: int, c: int, value: object, col: Column | None, st: St
 
 
 def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg) -> None:
+    """Tables with preset rows (Biểu 06) lead with their totals per row key; others with the unit rows."""
     from .summary import print_setup
 
     spec = agg.spec
-    cols = [*spec.columns]
-    derived = list(spec.derived)
-    heads = ID_HEADS + [(c.label, c.width or 12) for c in cols] + [(d.label, 12) for d in derived] + \
+    heads = ID_HEADS + [(c.full_label, c.width or 12) for c in spec.columns] + [(d.label, 12) for d in spec.derived] + \
         [("Nguồn (tệp, trang!dòng)", 30)]
     last = len(heads) - 1
     sheet.merge_range(0, 0, 0, min(last, 12), "", st["title"])
@@ -45,10 +44,40 @@ def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg) -> No
     status = (f"Số liệu tạm tính: {len(agg.reporting_units)}/{len(agg.expected_units)} đơn vị có biểu được tiếp nhận."
               if agg.provisional else f"Đủ {len(agg.expected_units)}/{len(agg.expected_units)} đơn vị.")
     sheet.write_string(1, 0, f"{ws.round.commune} — đơn vị tính: {spec.unit}. {status}", st["italic"])
-    top = 3
-    for c, (h, w) in enumerate(heads):
-        sheet.write_string(top, c, h, st["head"])
+    for c, (_, w) in enumerate(heads):
         sheet.set_column(c, c, w)
+    charts: list[tuple] = []
+    if agg.by_row_key is not None:
+        r, chart = _by_row_key(sheet, st, agg, 3)
+        charts.append(chart)
+        r = _rates(sheet, st, agg, r + 2)
+        top = r + 2
+        r = _consolidated(sheet, st, agg, heads, top)
+    else:
+        top = 3
+        r = _consolidated(sheet, st, agg, heads, top)
+        sheet.freeze_panes(top + 1, 3)
+        r = _rates(sheet, st, agg, r + 2)
+        if any(rv.by_group and rv.rate.kind == "ratio" for rv in agg.rates):
+            r, chart = _rates_by_group(sheet, st, agg, r + 2)
+            charts.append(chart)
+    for label, table in agg.pivots:
+        r = _pivot(sheet, st, label, table, r + 2)
+    for label, frame, keys in agg.lists:
+        r = _list(sheet, st, agg, label, frame, keys, r + 2)
+    for chart in charts:
+        r = _chart(wb, sheet, *chart, r + 2)
+    print_setup(sheet, last, (top, top))
+
+
+def _consolidated(sheet, st: Styles, agg: AnnexAgg, heads: list[tuple[str, float]], top: int) -> int:
+    """Every accepted row with its unit and source, then totals by khối and for the commune."""
+    spec = agg.spec
+    cols, derived = list(spec.columns), list(spec.derived)
+    last = len(heads) - 1
+    sheet.write_string(top - 1, 0, "SỐ LIỆU CHI TIẾT CỦA TỪNG ĐƠN VỊ", st["bold"])
+    for c, (h, _) in enumerate(heads):
+        sheet.write_string(top, c, h, st["head"])
     sheet.set_row(top, 60)
     r = top
     for n, (_, rec) in enumerate(agg.rows.iterrows(), start=1):
@@ -61,18 +90,7 @@ def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg) -> No
         for c, d in enumerate(derived, start=len(ID_HEADS) + len(cols)):
             write_value(sheet, r, c, rec[d.key], None, st, "locked_grey")
         sheet.write_string(r, last, str(rec["source"]), st["cell"])
-    r = _totals(sheet, st, agg, r + 1, cols, derived)
-    sheet.freeze_panes(top + 1, 3)
-    r = _rates(sheet, st, agg, r + 2)
-    if agg.by_row_key is not None:
-        r = _by_row_key(wb, sheet, st, agg, r + 2)
-    elif any(rv.by_group for rv in agg.rates):
-        r = _rates_by_group(wb, sheet, st, agg, r + 2)
-    for label, table in agg.pivots:
-        r = _pivot(sheet, st, label, table, r + 2)
-    for label, frame, keys in agg.lists:
-        r = _list(sheet, st, agg, label, frame, keys, r + 2)
-    print_setup(sheet, last, (top, top))
+    return _totals(sheet, st, agg, r + 1, cols, derived)
 
 
 def _totals(sheet, st: Styles, agg: AnnexAgg, r: int, cols: list[Column], derived: list) -> int:
@@ -127,19 +145,20 @@ def _rate_cell(sheet, st: Styles, r: int, c: int, rv: RateValue, value: float | 
         sheet.write_number(r, c, value, st["pct"])
 
 
-def _by_row_key(wb, sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
+def _by_row_key(sheet, st: Styles, agg: AnnexAgg, r: int) -> tuple[int, tuple]:
     """Tables with preset rows (Biểu 06): sums per row key, each row's rates, and a chart of the rates."""
     spec = agg.spec
     table = agg.by_row_key
     rates = [rv for rv in agg.rates if rv.rate.kind == "ratio"]
     sheet.write_string(r, 0, f"TỔNG HỢP THEO {spec.by_key[spec.row_key].label.upper()} (toàn xã)", st["bold"])
     r += 1
-    labels = {c.key: c.label for c in spec.columns} | {d.key: d.label for d in spec.derived}
+    labels = {c.key: c.full_label for c in spec.columns} | {d.key: d.label for d in spec.derived}
     heads = [spec.by_key[spec.row_key].label, *[labels[k] for k in agg.numeric], *[rv.rate.label for rv in rates]]
     sheet.merge_range(r, 0, r, 2, "", st["head"])
     sheet.write_string(r, 0, heads[0], st["head"])
     for c, h in enumerate(heads[1:], start=3):
         sheet.write_string(r, c, h, st["head"])
+    sheet.set_row(r, 90)
     first = r + 1
     for key, values in table.iterrows():
         r += 1
@@ -149,12 +168,21 @@ def _by_row_key(wb, sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
             sheet.write_number(r, c, float(values[k]), st["int"])
         for c, rv in enumerate(rates, start=3 + len(agg.numeric)):
             _rate_cell(sheet, st, r, c, rv, rv.by_group.get(str(key)))
-    _chart(wb, sheet, f"{rates[0].rate.label} theo {spec.by_key[spec.row_key].label.lower()}" if rates else "",
-           first, r, 0, [(rv.rate.label, 3 + len(agg.numeric) + i) for i, rv in enumerate(rates[:2])], r + 2)
-    return r + 22
+    last = r
+    r += 1
+    sheet.merge_range(r, 0, r, 2, "", st["total_label"])
+    sheet.write_string(r, 0, "TỔNG SỐ", st["total_label"])
+    for c, k in enumerate(agg.numeric, start=3):
+        sheet.write_number(r, c, float(agg.total[k]), st["total"])
+    for c, rv in enumerate(rates, start=3 + len(agg.numeric)):
+        _rate_cell(sheet, st, r, c, rv, rv.value)
+    r, first_row = last, first
+    title = f"Các tỷ lệ theo {spec.by_key[spec.row_key].label.lower()}"
+    return r + 2, (title, first_row, last, 0, [(rv.rate.label, 3 + len(agg.numeric) + i)
+                                               for i, rv in enumerate(rates[:2])])
 
 
-def _rates_by_group(wb, sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
+def _rates_by_group(sheet, st: Styles, agg: AnnexAgg, r: int) -> tuple[int, tuple]:
     rates = [rv for rv in agg.rates if rv.by_group and rv.rate.kind == "ratio"]
     group_col = rates[0].rate.by
     sheet.write_string(r, 0, f"TỶ LỆ THEO {agg.spec.by_key[group_col].label.upper()}", st["bold"])
@@ -170,25 +198,26 @@ def _rates_by_group(wb, sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
         sheet.write_string(r, 0, group, st["label"])
         for c, rv in enumerate(rates, start=3):
             _rate_cell(sheet, st, r, c, rv, rv.by_group.get(group))
-    _chart(wb, sheet, "Tiến độ theo " + agg.spec.by_key[group_col].label.lower(), first, r, 0,
-           [(rv.rate.label, 3 + i) for i, rv in enumerate(rates)], r + 2)
-    return r + 22
+    return r + 1, ("Tiến độ theo " + agg.spec.by_key[group_col].label.lower(), first, r, 0,
+                   [(rv.rate.label, 3 + i) for i, rv in enumerate(rates)])
 
 
 def _chart(wb, sheet, title: str, first: int, last: int, cat_col: int, series: list[tuple[str, int]],
-           at_row: int) -> None:
+           at_row: int) -> int:
+    """A bar chart of rates (0–100 %) per category, below everything else; returns the next free row."""
     if last < first or not series:
-        return
+        return at_row
     chart = wb.add_chart({"type": "bar"})
     for name, col in series:
         chart.add_series({"name": name, "categories": [sheet.name, first, cat_col, last, cat_col],
-                          "values": [sheet.name, first, col, last, col], "data_labels": {"value": True,
-                                                                                         "num_format": "0%"}})
+                          "values": [sheet.name, first, col, last, col]})
     chart.set_title({"name": title, "name_font": {"name": "Times New Roman", "size": 12}})
     chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
     chart.set_y_axis({"reverse": True, "num_font": {"name": "Times New Roman"}})
     chart.set_legend({"position": "bottom"})
-    sheet.insert_chart(at_row, 0, chart, {"x_scale": 2.0, "y_scale": 1.4})
+    height = 1.0 + 0.06 * (last - first + 1)
+    sheet.insert_chart(at_row, 0, chart, {"x_scale": 2.0, "y_scale": height})
+    return at_row + int(15 * height) + 2
 
 
 def _pivot(sheet, st: Styles, label: str, table: pd.DataFrame, r: int) -> int:

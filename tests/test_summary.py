@@ -1,0 +1,171 @@
+"""The summary workbook, checked against figures recomputed here from the fixture inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+
+import openpyxl
+import pytest
+
+from pipeline.collect import collect
+from pipeline.template import write_templates
+from pipeline.workspace import VN_TZ
+
+from .conftest import needs
+from .helpers import ON_TIME, changed, drop, payload
+
+INJECTED = '=HYPERLINK("http://example.com","bấm vào đây")'
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    from pipeline.workspace import init_workspace, open_workspace
+
+    ws = open_workspace(init_workspace(tmp_path_factory.mktemp("summary") / "ws"))
+    write_templates(ws)
+    accepted = {}
+    for seed, code in enumerate(("VPUB", "TTPVHCC", "PKT", "VPDU", "DTN"), start=1):
+        accepted[code] = payload(ws, code, seed)
+    accepted["TTPVHCC"] = changed(accepted["TTPVHCC"], "PL1", {"ghi_chu": INJECTED})
+    accepted["VPUB"] = changed(accepted["VPUB"], "PL2", {"ten_tai_san": "=1+1"})
+    for code, data in accepted.items():
+        drop(ws, f"{code}.xlsx", code, data, ON_TIME)
+    bad = changed(payload(ws, "PKT", 99), "PL1", {"so_nu": -5})
+    drop(ws, "PKT_cu.xlsx", "PKT", bad, ON_TIME - dt.timedelta(days=2))
+    late = dt.datetime(2026, 5, 20, 10, 0, tzinfo=VN_TZ)
+    accepted["HND"] = payload(ws, "HND", 11)
+    drop(ws, "HND.xlsx", "HND", accepted["HND"], late)
+    result = collect(ws)
+    wb = openpyxl.load_workbook(result.outputs["summary"])
+    return ws, accepted, result, wb
+
+
+def _header_cols(sheet, header_row=4):
+    return {c.value: c.column for c in sheet[header_row] if c.value}
+
+
+def _row_of(sheet, label, col=1):
+    for row in sheet.iter_rows(min_col=col, max_col=col):
+        if row[0].value == label:
+            return row[0].row
+    raise AssertionError(f"{label!r} not found in {sheet.title}")
+
+
+def test_totals_by_commune_and_khoi_equal_sums_of_the_inputs(scenario):
+    ws, accepted, _, wb = scenario
+    sheet = wb["PL1"]
+    cols = _header_cols(sheet)
+    total_row = _row_of(sheet, "TOÀN XÃ")
+    for col in ws.specs.annexes["PL1"].columns:
+        if col.numeric:
+            expected = sum(d["PL1"][col.key] for d in accepted.values() if "PL1" in d)
+            assert sheet.cell(total_row, cols[col.label]).value == expected, col.key
+    khoi_row = _row_of(sheet, "Cộng khối Chính quyền")
+    expected = sum(d["PL1"]["tong_hien_co"] for c, d in accepted.items() if c in ("VPUB", "TTPVHCC", "PKT"))
+    assert sheet.cell(khoi_row, cols["Tổng số hiện có"]).value == expected
+
+
+def test_rates_are_ratios_of_sums(scenario):
+    _, accepted, _, wb = scenario
+    pl3 = accepted["TTPVHCC"]["PL3"]
+
+    def s(*keys):
+        return sum(r.get(k, 0) for r in pl3 for k in keys)
+
+    expected = {
+        "Tỷ lệ hồ sơ giải quyết đúng hạn": s("da_gq_truoc_han", "da_gq_dung_han") /
+        s("da_gq_truoc_han", "da_gq_dung_han", "da_gq_qua_han"),
+        "Tỷ lệ hồ sơ quá hạn": s("da_gq_qua_han", "dang_gq_qua_han") / s("hs_tong_nhan"),
+        "Tỷ lệ hồ sơ tiếp nhận trực tuyến": s("hs_moi_truc_tuyen") / s("hs_moi_truc_tuyen", "hs_moi_truc_tiep"),
+        "Tỷ lệ hài lòng": s("luot_hai_long") / s("luot_danh_gia"),
+    }
+    sheet = wb["PL3"]
+    for label, value in expected.items():
+        row = _row_of(sheet, label)
+        assert sheet.cell(row, 4).value == pytest.approx(value, rel=1e-12), label
+        assert sheet.cell(row, 4).number_format == "0.0%"
+        texts = [c.value for c in sheet[row] if isinstance(c.value, str)]
+        assert any("/" in t and "=" in t for t in texts[1:]), texts  # the formula is written beside
+    pl1 = wb["PL1"]
+    staff = [d["PL1"] for d in accepted.values() if "PL1" in d]
+    row = _row_of(pl1, "Tỷ lệ nữ")
+    assert pl1.cell(row, 4).value == pytest.approx(sum(p["so_nu"] for p in staff) / sum(p["tong_hien_co"]
+                                                                                     for p in staff))
+    hoc = sum(r["hs_tong_nhan"] for r in pl3 if r["linh_vuc"] == "Hộ tịch")
+    row = _row_of(sheet, "Hộ tịch")
+    assert hoc in [c.value for c in sheet[row]]
+
+
+def test_submission_status_lists_missing_and_late_units(scenario):
+    ws, _, result, wb = scenario
+    sheet = wb["Tình hình nộp"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    states = {(r[1], r[4]): r[5] for r in rows if r[1]}
+    assert states[("HCCB", "PL1")] == "Chưa nộp"
+    assert states[("HND", "PL1")] == "Tiếp nhận, nộp muộn"
+    assert states[("PKT", "PL1")] == "Đã tiếp nhận"
+    reminder = next(r[8] for r in rows if r[1] == "HCCB" and r[8])
+    assert "Hội Cựu chiến binh xã" in reminder and "15/05/2026" in reminder
+    overview = wb["Tổng quan"]
+    values = {r[0]: r[1] for r in overview.iter_rows(values_only=True) if r[0]}
+    assert values["Đơn vị phải nộp"] == len(ws.units)
+    assert values["Đơn vị có biểu được tiếp nhận"] == 6
+    assert values["Trong đó: nộp muộn"] == 1
+    assert values["Tệp bị trả lại (số tệp)"] == 1
+    sentences = [r[0] for r in overview.iter_rows(values_only=True) if r[0] and str(r[0]).startswith("PHỤ LỤC 3")]
+    assert sentences and "đúng hạn đạt" in sentences[0] and " %" in sentences[0]
+    assert any("tạm tính" in str(r[0]) for r in overview.iter_rows(values_only=True) if r[0])
+
+
+def test_text_from_units_is_never_a_formula(scenario):
+    _, _, _, wb = scenario
+    found = []
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    found.append((sheet.title, c.coordinate, c.data_type, c.value))
+    assert {v for *_, v in found} >= {INJECTED, "=1+1"}
+    assert all(t == "s" for _, _, t, _ in found), found
+
+
+def test_quality_sheet_and_long_data(scenario):
+    _, accepted, _, wb = scenario
+    quality = list(wb["Chất lượng dữ liệu"].iter_rows(min_row=2, values_only=True))
+    assert any(r[1] == "PKT_cu.xlsx" and r[4] == "Lỗi" and r[6] for r in quality)
+    data = list(wb["Dữ liệu"].iter_rows(min_row=2, values_only=True))
+    total = sum(r[7] for r in data if r[3] == "PL1" and r[5] == "tong_hien_co")
+    assert total == sum(d["PL1"]["tong_hien_co"] for d in accepted.values() if "PL1" in d)
+
+
+def test_json_totals_match_the_workbook(scenario):
+    _, accepted, result, _ = scenario
+    totals = result.to_json()["totals"]
+    assert totals["PL3"]["columns"]["hs_tong_nhan"] == sum(r["hs_tong_nhan"] for r in accepted["TTPVHCC"]["PL3"])
+    assert 0 < totals["PL3"]["rates"]["ty_le_dung_han"] <= 1
+    assert totals["PL1"]["provisional"] is True
+
+
+def test_same_inputs_same_summary_data(scenario):
+    ws, _, _, wb = scenario
+    again = openpyxl.load_workbook(collect(ws).outputs["summary"])
+    for name in wb.sheetnames:
+        first = [[c for c in r] for r in wb[name].iter_rows(values_only=True)]
+        second = [[c for c in r] for r in again[name].iter_rows(values_only=True)]
+        if name == "Tổng quan":  # only the generated-at stamp may differ
+            first = [r for r in first if r[0] != "Thời điểm tổng hợp"]
+            second = [r for r in second if r[0] != "Thời điểm tổng hợp"]
+        if name == "Tình hình nộp":  # reminders carry today's date
+            first, second = [r[:8] for r in first], [r[:8] for r in second]
+        assert first == second, name
+
+
+@needs("soffice")
+def test_summary_converts_to_pdf_in_libreoffice(scenario, tmp_path):
+    _, _, result, _ = scenario
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'p'}", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), result.outputs["summary"]], check=True, capture_output=True,
+                   timeout=180)
+    pdf = next(tmp_path.glob("*.pdf"))
+    assert pdf.stat().st_size > 10_000
