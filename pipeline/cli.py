@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -102,14 +103,19 @@ def collect(root: Path, as_json: bool, strict: bool, workers: int | None) -> Non
     ws = _open(root)
     bar = None
     if not as_json:
-        bar = click.progressbar(length=1, label="Đang đọc tệp", file=click.get_text_stream("stderr"))
+        bar = click.progressbar(length=1, label="Đang đọc tệp", file=sys.stderr)
 
     def progress(done: int, total: int) -> None:
         if bar is not None and total >= 20:
             bar.length = total
             bar.update(done - bar.pos)
 
-    result = run(ws, workers=workers, progress=progress)
+    from .runlock import Busy
+
+    try:
+        result = run(ws, workers=workers, progress=progress)
+    except Busy as exc:
+        raise click.UsageError(str(exc)) from None
     if bar is not None and bar.pos:
         bar.render_finish()
     if as_json:

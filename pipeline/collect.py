@@ -13,7 +13,9 @@ from .decide import Decision, completeness, decide
 from .isolate import Failed, run_isolated
 from .issues import Issue, issue
 from .ledger import Ledger, received_from_mtime
+from .precheck import precheck
 from .read import RawBook, read_book
+from .runlock import RunLock
 from .submission import Submission, build
 from .workspace import Workspace
 
@@ -38,6 +40,21 @@ class CollectResult:
 
 def collect(ws: Workspace, workers: int | None = None, progress: Progress | None = None,
             write_outputs: bool = True) -> CollectResult:
+    """One run over the inbox; refuses (runlock.Busy) while another run holds the workspace."""
+    with RunLock(ws.root):
+        _remove_stale_temporaries(ws)
+        return _collect(ws, workers, progress, write_outputs)
+
+
+def _remove_stale_temporaries(ws: Workspace) -> None:
+    """Half-written outputs of a run that was killed (ours, in the outbox only: never the inbox)."""
+    for folder in (ws.outbox, ws.outbox / "feedback"):
+        if folder.is_dir():
+            for tmp in folder.glob(".*.tmp*"):
+                tmp.unlink(missing_ok=True)
+
+
+def _collect(ws: Workspace, workers: int | None, progress: Progress | None, write_outputs: bool) -> CollectResult:
     ledger = Ledger(ws.root / LEDGER_NAME)
     try:
         found = inbox.scan(ws.inbox)
@@ -66,7 +83,8 @@ def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile]) -> tup
         received = seen.received_at if seen else received_from_mtime(f.mtime)
         sniffed = inbox.sniff(f.path)
         ext = f.path.suffix.lower()
-        if sniffed.kind in READABLE:
+        refusal = precheck(f.path, sniffed.kind) if sniffed.kind in READABLE else None
+        if sniffed.kind in READABLE and refusal is None:
             sub = Submission(f, sha, sniffed.kind, received)
             if sniffed.kind == "xlsm":
                 sub.add("macro")
@@ -76,6 +94,9 @@ def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile]) -> tup
         if ext not in inbox.WORKBOOK_EXTS and sniffed.kind in ("other", "empty"):
             decision.status = "ignored"
             decision.issues.append(issue("ignored", file=f.rel, detail=sniffed.detail or "tệp rỗng"))
+        elif refusal is not None:
+            decision.status = "rejected"
+            decision.issues.append(issue(refusal.code, file=f.rel, detail=refusal.detail))
         else:
             decision.status = "rejected"
             decision.issues.append(_refusal(f.rel, sniffed.kind, sniffed.detail, ext))

@@ -29,12 +29,25 @@ class Failed:
     detail: str = ""
 
 
+def _virtual_size() -> int:
+    """This process's current address-space size in bytes (0 where /proc is not available)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def _limit_memory(mb: int) -> None:
+    """Cap what a worker may add to the address space it inherited (a forked child starts as big as its parent)."""
     try:
         import resource
     except ImportError:  # Windows: no address-space limit; the time limit still holds
         return
-    limit = mb * 1024 * 1024
+    limit = _virtual_size() + mb * 1024 * 1024
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 

@@ -27,6 +27,31 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "encrypted": (E, "Tệp được đặt mật khẩu mở tệp nên không đọc được; hãy bỏ mật khẩu rồi gửi lại."),
     "unreadable": (E, "Không đọc được tệp ({detail}); hãy mở bằng Excel, lưu lại dạng .xlsx rồi gửi lại."),
     "unsupported_format": (E, "Định dạng {detail} không được hỗ trợ; hãy lưu lại dạng .xlsx (Excel Workbook)."),
+    "too_large": (E, "Tệp quá lớn ({detail}); biểu mẫu chỉ vài chục KB, hãy gửi đúng biểu mẫu đã điền."),
+    "zip_bomb": (
+        E,
+        "Tệp bị từ chối vì giải nén ra dung lượng bất thường ({detail}); có thể là tệp độc hại hoặc hỏng. "
+        "Hãy gửi lại đúng biểu mẫu đã điền.",
+    ),
+    "xml_entities": (
+        E,
+        "Tệp bị từ chối vì chứa khai báo thực thể XML (DTD/ENTITY) trong {detail}, một kiểu tấn công; "
+        "Excel không bao giờ tạo ra nội dung này. Hãy gửi lại biểu mẫu lưu bằng Excel.",
+    ),
+    "sheet_too_big": (
+        E,
+        "Tệp bị từ chối vì có dữ liệu ở vị trí quá xa so với biểu mẫu ({detail}); hãy xóa các ô thừa ngoài "
+        "biểu hoặc chép số liệu sang biểu mẫu mới rồi gửi lại.",
+    ),
+    "external_link": (
+        E,
+        "Tệp có liên kết tới tệp khác (External Links) nên số liệu có thể không cập nhật; hãy sao chép và "
+        "dán giá trị (Paste Values), xóa liên kết (Data > Edit Links > Break Link) rồi gửi lại.",
+    ),
+    "data_connection": (
+        E,
+        "Tệp có kết nối dữ liệu bên ngoài (Data Connections/Query); hãy dán giá trị, xóa kết nối rồi gửi lại.",
+    ),
     "unidentified": (
         E,
         "Không nhận ra đơn vị nộp: tệp không có trang ẩn _meta của biểu mẫu và tên đơn vị ở đầu biểu "

@@ -98,7 +98,7 @@ def test_rates_are_ratios_of_sums(scenario):
 
 
 def test_submission_status_lists_missing_and_late_units(scenario):
-    ws, _, result, wb = scenario
+    ws, _, _, wb = scenario
     sheet = wb["Tình hình nộp"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     states = {(r[1], r[4]): r[5] for r in rows if r[1]}

@@ -1,0 +1,62 @@
+"""One collect at a time per workspace: a lock file held for the whole run, released even when killed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+
+LOCK_NAME = ".annex.lock"
+
+
+class Busy(RuntimeError):
+    """Another run holds the workspace; the message is Vietnamese."""
+
+
+class RunLock:
+    def __init__(self, root: Path) -> None:
+        self.path = root / LOCK_NAME
+        self.fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _lock(self.fd)
+        except OSError:
+            os.close(self.fd)
+            self.fd = None
+            raise Busy("Một lượt annex collect khác đang chạy trên thư mục làm việc này; chờ lượt đó xong rồi "
+                       "chạy lại.") from None
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, str(os.getpid()).encode())
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.fd is not None:
+            _unlock(self.fd)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _lock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        os.lseek(fd, 0, 0)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(fd, fcntl.LOCK_UN)
