@@ -152,6 +152,7 @@ def _print_console(result) -> None:
     if out.get("summary"):
         click.echo(f"\nBảng tổng hợp: {out['summary']}")
     if out.get("feedback_files"):
-        click.echo(f"Phản hồi cho đơn vị ({len(out['feedback_files']) // 2} đơn vị): {out['feedback_dir']}")
+        units = {p.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in out["feedback_files"]}
+        click.echo(f"Phản hồi cho đơn vị ({len(units)} đơn vị): {out['feedback_dir']}")
     if out.get("note"):
         click.echo(str(out["note"]))

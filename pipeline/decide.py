@@ -61,8 +61,12 @@ def decide(ws: Workspace, subs: list[Submission], pre: list[Decision]) -> tuple[
         d.unit = sub.unit.code if sub.unit else ""
         d.late = sub.received_at > ws.round.deadline_end
         if sub.sha256 in originals:
-            d.status = "duplicate"
-            d.issues = [issue("duplicate_file", file=sub.file.rel, detail=originals[sub.sha256].file.rel)]
+            first = originals[sub.sha256]
+            note = issue("duplicate_file", file=sub.file.rel, detail=first.file.rel)
+            if first.status in ("rejected", "unidentified"):  # same bytes, same verdict, said again
+                d.status, d.issues = first.status, [note, *first.issues]
+            else:
+                d.status, d.issues = "duplicate", [note]
         else:
             originals[sub.sha256] = d
             d.issues = sub.issues

@@ -48,9 +48,14 @@ def write_feedback(ws: Workspace, decisions: list[Decision], folder: Path) -> li
             txt.unlink(missing_ok=True)
             continue
         issues = [i for i in target.issues if i.severity in (Severity.ERROR, Severity.WARNING)]
-        _workbook(ws, unit, target, issues, xlsx)
         txt.write_text(message_text(ws, unit, target, issues), encoding="utf-8")
-        written += [xlsx, txt]
+        written.append(txt)
+        try:
+            _workbook(ws, unit, target, issues, xlsx)
+        except Exception:  # noqa: BLE001 - one unit's odd workbook must not stop the run; the .txt still goes
+            xlsx.unlink(missing_ok=True)
+            continue
+        written.append(xlsx)
     return written
 
 
@@ -145,6 +150,17 @@ def put(target, value: object) -> None:
         target.data_type = "s"
 
 
+def _writable(sheet, coord: str):
+    """The cell itself, or for a cell inside merged cells the merged range's top-left cell."""
+    target = sheet[coord]
+    if type(target).__name__ == "MergedCell":
+        row, col = target.row, target.column
+        for rng in sheet.merged_cells.ranges:
+            if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+                return sheet.cell(rng.min_row, rng.min_col)
+    return target
+
+
 def _mark(wb: openpyxl.Workbook, i: Issue) -> None:
     """Highlight and comment every cell an issue names (a cross-field rule names several)."""
     refs = [r.strip() for r in (i.related.split(",") if i.related else [i.cell]) if r.strip()]
@@ -155,7 +171,7 @@ def _mark(wb: openpyxl.Workbook, i: Issue) -> None:
         sheet_name = m["sheet"] or i.sheet
         if sheet_name not in wb.sheetnames:
             continue
-        target = wb[sheet_name][f"{m['col']}{m['row']}"]
+        target = _writable(wb[sheet_name], f"{m['col']}{m['row']}")
         if i.severity == Severity.ERROR or target.fill.fgColor.rgb not in ("00FFC7CE", "FFFFC7CE"):
             target.fill = FILL[i.severity]
         text = f"{SEVERITY_VN[i.severity]}: {i.message}"

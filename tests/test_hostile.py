@@ -1,0 +1,149 @@
+"""Hostile, broken and foreign files: each is refused with its reason, and the run goes on."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.collect import collect
+from pipeline.runlock import Busy, RunLock
+from pipeline.template import write_templates
+
+from . import hostile
+from .helpers import changed, drop, payload
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "calamine"
+
+
+@pytest.fixture
+def ready(ws):
+    write_templates(ws)
+    return ws
+
+
+def test_hostile_corpus_is_refused_with_reasons_and_valid_files_still_accepted(ready, tmp_path):
+    ws = ready
+    inbox = ws.inbox
+    good = drop(ws, "hop_le/PKT.xlsx", "PKT", payload(ws, "PKT"))
+    filled = tmp_path / "filled_TTCT.xlsx"
+    shutil.copy(drop(ws, "hop_le/TTCT.xlsx", "TTCT", payload(ws, "TTCT")), filled)
+    expected = {
+        "bom_zip.xlsx": ("rejected", "zip_bomb"),
+        "thua_o.xlsx": ("rejected", "sheet_too_big"),
+        "billion_laughs.xlsx": ("rejected", "xml_entities"),
+        "xxe.xlsx": ("rejected", "xml_entities"),
+        "mat_khau.xlsx": ("rejected", "encrypted"),
+        "khong_phai_zip.xlsx": ("rejected", "not_workbook"),
+        "cat_cut.xlsx": ("rejected", "unreadable"),
+        "rong.xlsx": ("rejected", "empty_file"),
+        "lien_ket_ngoai.xlsx": ("rejected", "external_link"),
+        "100000_dong.xlsx": ("rejected", "sheet_too_big"),
+        "co_macro.xlsm": ("accepted", "macro"),
+    }
+    hostile.zip_bomb(inbox / "bom_zip.xlsx")
+    hostile.sparse(inbox / "thua_o.xlsx")
+    hostile.billion_laughs(filled, inbox / "billion_laughs.xlsx")
+    hostile.external_entity(filled, inbox / "xxe.xlsx")
+    hostile.encrypted_xlsx(filled, inbox / "mat_khau.xlsx")
+    (inbox / "khong_phai_zip.xlsx").write_bytes(b"Day la thu, khong phai bang tinh\n" * 20)
+    data = good.read_bytes()
+    (inbox / "cat_cut.xlsx").write_bytes(data[: len(data) // 2])
+    (inbox / "rong.xlsx").write_bytes(b"")
+    (inbox / "~$PKT.xlsx").write_bytes(b"lock")
+    hostile.external_link(filled, inbox / "lien_ket_ngoai.xlsx")
+    hostile.big_sheet(inbox / "100000_dong.xlsx")
+    hostile.macro(drop(ws, "tam/HND.xlsx", "HND", payload(ws, "HND")), inbox / "co_macro.xlsm")
+    shutil.rmtree(inbox / "tam")
+    started = time.monotonic()
+    result = collect(ws)
+    elapsed = time.monotonic() - started
+    files = {d.file.rel: d for d in result.files}
+    assert "~$PKT.xlsx" not in files
+    for name, (status, code) in expected.items():
+        d = files[name]
+        assert d.status == status, (name, [i.message for i in d.issues])
+        assert any(i.code == code for i in d.issues), (name, [i.code for i in d.issues])
+        assert all(i.message for i in d.issues)
+    assert files["hop_le/PKT.xlsx"].status == "accepted"
+    assert files["hop_le/TTCT.xlsx"].status == "accepted"
+    assert elapsed < 5 * len(expected)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert peak_mb < 1024 and children_mb < 1024, (peak_mb, children_mb)
+
+
+def test_merged_cells_over_inputs_and_formula_injection(ready):
+    ws = ready
+    data = changed(payload(ws, "VPUB"), "PL2", {"ten_tai_san": "=1+1", "kho_khan_kien_nghi": "=HYPERLINK(\"x\")"})
+    path = drop(ws, "VPUB.xlsx", "VPUB", data)
+    wb = openpyxl.load_workbook(path)
+    wb["PL2"].merge_cells("C14:E14")  # a unit merged cells over inputs
+    wb.save(path)
+    result = collect(ws)
+    d = result.files[0]
+    # merging C14:E14 kept only C14's value: E14 (a required list cell) is now empty, and is named
+    assert d.status == "rejected"
+    assert [(i.code, i.cell) for i in d.issues if i.severity.value == "error"] == [("required_text", "E14")]
+    names = [r["ten_tai_san"] for r in d.submission.annexes["PL2"].records]
+    assert "=1+1" in names  # formula-like text is read as text
+    feedback = openpyxl.load_workbook(ws.outbox / "feedback" / "VPUB.xlsx")
+    assert "E14" in str(feedback["PL2"]["C14"].comment.text) or feedback["PL2"]["C14"].comment is not None
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus/calamine is not beside the checkout")
+def test_foreign_calamine_corpus_comes_out_ignored_unidentified_or_rejected(ws, tmp_path):
+    shutil.copytree(CORPUS, ws.inbox / "calamine")
+    result = collect(ws)
+    files = {d.file.rel: d for d in result.files}
+    spreadsheets = [p for p in CORPUS.iterdir() if p.suffix != ".md"]
+    assert len(files) >= len(spreadsheets)
+    for d in result.files:
+        assert d.status in ("ignored", "unidentified", "rejected"), (d.file.rel, d.status)
+        assert d.issues and all(i.message for i in d.issues), d.file.rel
+
+
+def test_two_runs_at_once_are_refused(ready):
+    with RunLock(ready.root), pytest.raises(Busy, match="đang chạy"):
+        collect(ready)
+
+
+def test_a_run_killed_midway_leaves_things_consistent_and_the_next_run_completes(ready, tmp_path):
+    ws = ready
+    for i, code in enumerate(["PKT", "VPUB", "TTPVHCC", "VPDU"]):
+        drop(ws, f"{code}.xlsx", code, payload(ws, code, i))
+    first = collect(ws)
+    summary = Path(first.outputs["summary"])
+    before = summary.read_bytes()
+    for i in range(60):
+        code = ["PKT", "VPUB", "TTPVHCC", "VPDU", "MTTQ", "TTCT"][i % 6]
+        drop(ws, f"them/{code}_{i}.xlsx", code, payload(ws, code, 100 + i))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    killed = 0
+    for delay in (0.8, 1.6, 2.4):
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline", "collect", "--workspace", str(ws.root)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            killed += 1
+        proc.wait()
+        assert summary.read_bytes() == before or openpyxl.load_workbook(summary)  # intact, old or new
+        con = sqlite3.connect(ws.root / "ledger.sqlite")
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        con.close()
+    assert killed, "the run finished before it could be killed; make the inbox larger"
+    final = collect(ws)
+    assert len(final.files) == 64
+    assert openpyxl.load_workbook(final.outputs["summary"])["Tổng quan"]["A1"].value
+    assert not list(ws.outbox.glob(".*tmp*"))
