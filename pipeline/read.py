@@ -39,10 +39,32 @@ def read_book(path: Path, wanted: frozenset[str], max_rows: int = 5000) -> RawBo
     except PasswordError:
         book.error = ("encrypted", "")
     except (ZipError, CalamineError) as exc:
+        if path.suffix.lower() == ".ods" or _is_ods(path):
+            return _second_reader(path, wanted, max_rows, exc)
         book.error = ("unreadable", _short(exc))
     except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         book.error = ("unreadable", _short(exc))
     return book
+
+
+def _is_ods(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return z.read("mimetype")[:46] == b"application/vnd.oasis.opendocument.spreadsheet"
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return False
+
+
+def _second_reader(path: Path, wanted: frozenset[str], max_rows: int, first: BaseException) -> RawBook:
+    """calamine cannot read some producers' .ods (Gnumeric's): try odfpy before giving up."""
+    from .read_ods import read_ods
+
+    try:
+        return read_ods(path, wanted, max_rows)
+    except Exception as exc:  # noqa: BLE001 - a file that neither reader can read is this file's problem
+        return RawBook(error=("unreadable", f"{_short(first)}; {_short(exc)}"))
 
 
 def _text(value: object) -> str:

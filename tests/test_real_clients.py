@@ -48,11 +48,12 @@ def test_libreoffice_resave_is_accepted_with_the_same_values(ws, tmp_path, fmt):
 
 
 @needs("ssconvert")
-def test_gnumeric_xlsx_resave_is_accepted(ws, tmp_path):
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_gnumeric_resave_is_accepted(ws, tmp_path, fmt):
     write_templates(ws, ["VPUB"])
     data = payload(ws, "VPUB")
     original = drop(ws, "goc/VPUB.xlsx", "VPUB", data, ON_TIME)
-    target = tmp_path / "VPUB_gnumeric.xlsx"
+    target = tmp_path / f"VPUB_gnumeric.{fmt}"
     subprocess.run(["ssconvert", str(original), str(target)], check=True, capture_output=True, timeout=120)
     shutil.rmtree(ws.inbox / "goc")
     shutil.copy(target, ws.inbox / target.name)

@@ -1,0 +1,71 @@
+"""A second reader for OpenDocument spreadsheets that python-calamine refuses (Gnumeric's .ods).
+
+odfpy parses content.xml (already checked for DTDs and size by precheck.py); repeated rows and columns
+are expanded only up to the limits the caller gives, so a sheet that asks for billions of cells cannot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from odf.namespaces import OFFICENS, TABLENS
+from odf.opendocument import load
+from odf.table import Table, TableRow
+from odf.text import P
+
+from .read import META_SHEET, RawBook
+
+MAX_COLS = 256
+
+
+def _text(cell) -> str:
+    return "\n".join(str(p) for p in cell.getElementsByType(P))
+
+
+def _value(cell) -> object:
+    kind = cell.getAttrNS(OFFICENS, "value-type")
+    if kind in ("float", "percentage", "currency"):
+        return float(cell.getAttrNS(OFFICENS, "value"))
+    if kind == "date":
+        text = cell.getAttrNS(OFFICENS, "date-value")
+        return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
+    if kind == "boolean":
+        return cell.getAttrNS(OFFICENS, "boolean-value") == "true"
+    return _text(cell) if kind else ""
+
+
+def _rows(table, max_rows: int) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for row in table.getElementsByType(TableRow):
+        repeat = int(row.getAttrNS(TABLENS, "number-rows-repeated") or 1)
+        cells: list[object] = []
+        for cell in row.childNodes:
+            kind = getattr(cell, "qname", (None, None))[1]
+            if kind not in ("table-cell", "covered-table-cell"):
+                continue
+            span = int(cell.getAttrNS(TABLENS, "number-columns-repeated") or 1)
+            value = _value(cell) if kind == "table-cell" else ""
+            cells.extend([value] * min(span, max(0, MAX_COLS - len(cells))))
+        while cells and cells[-1] == "":
+            cells.pop()
+        rows.extend([list(cells) for _ in range(min(repeat, max(0, max_rows - len(rows))))])
+        if len(rows) >= max_rows:
+            break
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def read_ods(path: Path, wanted: frozenset[str], max_rows: int) -> RawBook:
+    book = RawBook()
+    doc = load(str(path))
+    for table in doc.getElementsByType(Table):
+        name = table.getAttrNS(TABLENS, "name")
+        book.sheet_names.append(name)
+        if name == META_SHEET:
+            book.meta = {str(r[0]).strip(): str(r[1]).strip() for r in _rows(table, 2000)
+                         if len(r) >= 2 and str(r[0]).strip()}
+        elif name.strip().casefold() in wanted:
+            book.sheets[name] = _rows(table, max_rows)
+    return book
