@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .spec import Column
-from .vntext import clean, fold
+from .vntext import LEGACY, clean, fold, from_legacy
 
 DASHES = {"-", "–", "—", "_", "--"}
 _VN_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")  # 1.234 / 1.234.567 / 1.234,5
@@ -45,14 +45,14 @@ def fmt_number(value: float) -> str:
 def parse_number_text(text: str) -> tuple[float | None, bool]:
     """A number typed as text -> (value, ambiguous). Vietnamese separators win: '.' groups, ',' decimals."""
     t = text.replace("\u00a0", " ").strip()
+    if _EN_THOUSANDS.match(t):  # "1,234": a thousands comma (en-US) or a decimal comma? Ask, do not guess.
+        return None, True
     if _VN_THOUSANDS.match(t) or _VN_DECIMAL.match(t):  # before plain: "2.642" is 2642 in Vietnam
         return float(t.replace(".", "").replace(",", ".")), False
     if _PLAIN.match(t):
         return float(t), False
     if _SPACED.match(t):
         return float(t.replace(" ", "").replace(",", ".")), False
-    if _EN_THOUSANDS.match(t):
-        return None, True
     return None, False
 
 
@@ -133,6 +133,10 @@ def _text(raw: object, col: Column) -> tuple[str | None, Note | None]:
     if not value:
         return None, None
     note = Note("text_normalized", {}) if value != text.strip() else None
+    legacy = from_legacy(value)
+    if legacy is not None:
+        value = legacy[1]
+        note = Note("legacy_font", {"detail": LEGACY[legacy[0]], "expected": value})
     if col.type == "category":
         if value in col.categories:
             return value, note

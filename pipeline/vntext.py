@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
@@ -42,3 +43,58 @@ def sort_key(text: str) -> tuple:
     letters = _letters(clean(text))
     primary = tuple((_ORDER.get(b, 100 + ord(b[0])) if b else 0) for b, _ in letters)
     return primary, tuple(t for _, t in letters)
+
+
+def _vietnamese_letters() -> frozenset[str]:
+    letters = set("đĐ")
+    for base in "aăâeêioôơuưy":
+        for tone in ("", *_TONES):
+            ch = unicodedata.normalize("NFC", base + tone)
+            letters |= {ch, ch.upper()}
+    return frozenset(letters)
+
+
+VIETNAMESE = _vietnamese_letters()
+_TYPOGRAPHY = set("–—“”‘’…°²³×÷€«»")
+LEGACY = {"tcvn3": "TCVN3 (ABC, phông .VnTime)", "vni": "VNI-Windows (phông VNI-Times)"}
+
+
+def _foreign(text: str) -> bool:
+    """Characters that Unicode Vietnamese never uses: the mark of text typed with a legacy font."""
+    return any(not ch.isascii() and ch not in VIETNAMESE and ch not in _TYPOGRAPHY for ch in text)
+
+
+_NUCLEI = ["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi", "ôi", "ơi", "oo", "ua", "uâ", "uê", "ui", "uô", "uơ", "uy", "ưa", "ưi", "ưu", "ươ", "yê", "iêu", "oai", "oay", "oeo", "uây", "uôi", "ươi", "ươu", "uyê", "uya", "yêu", "uyu"]
+_SYLLABLE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?(" + "|".join(
+    sorted(_NUCLEI, key=len, reverse=True)) + r")(ch|ng|nh|[cmnpt])?$")
+
+
+def _syllable(word: str) -> bool:
+    """A Vietnamese syllable: onset, vowel nucleus, coda, and at most one tone mark."""
+    decomposed = unicodedata.normalize("NFD", word.casefold())
+    if sum(1 for ch in decomposed if ch in _TONES) > 1:
+        return False
+    bare = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONES))
+    return bool(_SYLLABLE.match(bare))
+
+
+def _plausible(text: str) -> bool:
+    """Vietnamese letters only, and every word with a diacritic a well-formed syllable."""
+    if _foreign(text):
+        return False
+    words = "".join(ch if ch.isalpha() else " " for ch in text).split()
+    return all(word.isascii() or _syllable(word) for word in words)
+
+
+def from_legacy(text: str) -> tuple[str, str] | None:
+    """(encoding, Unicode text) when `text` is unambiguously TCVN3 or VNI typed with a legacy font."""
+    if not _foreign(text) and _plausible(text):
+        return None
+    import viparse  # converts with the encoding we name; detection is ours (whole cell, both candidates)
+
+    found = []
+    for encoding in LEGACY:
+        converted = clean(viparse.fix(text, encoding=encoding))
+        if converted != clean(text) and _plausible(converted):
+            found.append((encoding, converted))
+    return found[0] if len(found) == 1 else None
