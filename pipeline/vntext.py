@@ -64,10 +64,9 @@ def _foreign(text: str) -> bool:
     return any(not ch.isascii() and ch not in VIETNAMESE and ch not in _TYPOGRAPHY for ch in text)
 
 
-_NUCLEI = frozenset(
-    "a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ua uâ uê ui uô uơ uy ưa ưi ưu "
-    "ươ yê iêu oai oay oeo uây uôi ươi ươu uyê uya yêu uyu".split(" ")
-)
+_NUCLEI_TEXT = ("a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ua uâ uê ui uô uơ uy "
+                "ưa ưi ưu ươ yê iêu oai oay oeo uây uôi ươi ươu uyê uya yêu uyu")
+_NUCLEI = frozenset(_NUCLEI_TEXT.split())
 _SYLLABLE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?(" + "|".join(
     sorted(_NUCLEI, key=len, reverse=True)) + r")(ch|ng|nh|[cmnpt])?$")
 
