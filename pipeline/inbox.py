@@ -87,9 +87,18 @@ def sniff(path: Path) -> Sniffed:
 
 
 def _sniff_ole(path: Path) -> Sniffed:
-    """An OLE file is a legacy .xls, or an encrypted OOXML workbook (EncryptedPackage stream)."""
+    """An OLE file is a legacy .xls, or an encrypted OOXML workbook (EncryptedPackage stream).
+
+    The stream names live in the directory sectors, which may sit anywhere in the file: read it whole
+    (up to 64 MB; a larger file is refused by the pre-checks anyway) or its first and last 4 MB."""
+    size = path.stat().st_size
     with path.open("rb") as f:
-        data = f.read(1 << 20)
+        if size <= 64 << 20:
+            data = f.read()
+        else:
+            data = f.read(4 << 20)
+            f.seek(-(4 << 20), 2)
+            data += f.read()
     if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
         return Sniffed("encrypted")
     if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from . import expr as ex
+from .checks import Plan, status_cached, status_formula
 from .layout import FIRST_DATA_ROW, FORM_COLUMNS, FORM_VALUE_COL, HEADER_ROW, NUMBER_ROW, Layout, cell
 from .spec import AnnexSpec, Column
 from .styles import Styles
@@ -16,15 +17,33 @@ _INPUT_STYLE = {"int": "input_int", "decimal": "input_dec", "date": "input_date"
 
 
 def write_annex(wb, sheet, st: Styles, spec: AnnexSpec, ws: Workspace, unit: Unit,
-                lists: dict[tuple[str, str], str]) -> None:
+                lists: dict[tuple[str, str], str], plan: Plan, all_checks: list) -> None:
     lay = Layout(spec)
     _header_block(sheet, st, spec, ws, unit, lay.last_col)
     if spec.layout == "form":
         _form(sheet, st, spec, lay, lists)
     else:
         _table(sheet, st, spec, lay, lists)
+    _live_checks(sheet, st, spec, lay, plan, all_checks)
     _signature(sheet, st, ws, lay)
     _page_setup(sheet, lay)
+
+
+def _live_checks(sheet, st: Styles, spec: AnnexSpec, lay: Layout, plan: Plan, all_checks: list) -> None:
+    """The status line, the hidden helper columns of a table, and conditional formatting of bad cells."""
+    split = max(2, lay.last_col // 2)
+    sheet.merge_range(2, 0, 2, split - 1, "", st["status"])
+    sheet.write_formula(2, 0, status_formula(spec.sheet), st["status"], status_cached(all_checks, spec.id))
+    for col, per_row, check_id in plan.helpers:
+        sheet.write_string(NUMBER_ROW - 1, col - 1, check_id, st["colno"])
+        for row in range(lay.first_row, lay.last_row + 1):
+            cached = next((c.cached for c in plan.checks if c.helper_col == col), 0)
+            cached = 1 if cached and spec.preset_rows else 0
+            sheet.write_formula(row - 1, col - 1, "=" + per_row.replace("{r}", str(row)), None, cached)
+        sheet.set_column(col - 1, col - 1, 4, None, {"hidden": True})
+    for rng, _r, _c, formula, severity in plan.formats:
+        sheet.conditional_format(rng, {"type": "formula", "criteria": "=" + formula,
+                                       "format": st["bad" if severity == "error" else "warn"]})
 
 
 def _merge(sheet, row: int, c1: int, c2: int, text: str, fmt) -> None:

@@ -44,6 +44,7 @@ _BASE: dict[str, dict[str, Any]] = {
     "warn": {"bg_color": "#FFEB9C", "font_color": "#9C5700", "border": 1},
     "good": {"bg_color": "#C6EFCE", "font_color": "#006100", "border": 1},
     "grey": {"bg_color": "#E7E6E6", "border": 1},
+    "status": {"bold": True, "font_color": "#1F4E79", "align": "left"},
 }
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from . import sheet_writer
-from .layout import Layout, col_letter
+from . import checks, sheet_writer
+from .layout import Layout, cell, col_letter
 from .spec import AnnexSpec
 from .styles import SAFE_OPTIONS, Styles
 from .workspace import Unit, Workspace
@@ -92,9 +92,15 @@ def _build(ws: Workspace, unit: Unit, path: Path) -> None:
     guide = wb.add_worksheet(GUIDE_SHEET)
     specs = [ws.specs.annexes[a] for a in unit.annexes]
     sheets = {s.id: wb.add_worksheet(s.sheet) for s in specs}
+    check_sheet = wb.add_worksheet(checks.CHECK_SHEET)
     lists = _write_lists(wb, specs)
+    foreign = {(s.id, c.key): f"'{s.sheet}'!{cell(Layout(s).row_of(c.key), Layout(s).col_of(c.key), True)}"
+               for s in specs if s.layout == "form" for c in s.columns}
+    plans = {s.id: checks.plan_annex(s, lists, ws.round.constants, foreign) for s in specs}
+    all_checks = [c for p in plans.values() for c in p.checks]
     for spec in specs:
-        sheet_writer.write_annex(wb, sheets[spec.id], st, spec, ws, unit, lists)
+        sheet_writer.write_annex(wb, sheets[spec.id], st, spec, ws, unit, lists, plans[spec.id], all_checks)
+    checks.write_check_sheet(check_sheet, st, all_checks, {s.id: s.sheet for s in specs})
     _write_guide(guide, st, ws, unit, specs)
     _write_meta(wb, ws, unit)
     guide.activate()

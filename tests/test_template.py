@@ -25,7 +25,7 @@ def test_one_template_per_unit_with_only_its_annexes(written):
     for unit in ws.units:
         wb = openpyxl.load_workbook(paths[unit.code])
         sheets = [ws.specs.annexes[a].sheet for a in unit.annexes]
-        assert wb.sheetnames == ["Hướng dẫn", *sheets, "_lists", "_meta"]
+        assert wb.sheetnames == ["Hướng dẫn", *sheets, "Kiểm tra", "_lists", "_meta"]
         assert wb["_meta"].sheet_state == "hidden" and wb["_lists"].sheet_state == "hidden"
         assert wb.active.title == "Hướng dẫn"
 

@@ -1,0 +1,279 @@
+"""Live checks inside a template: the validator's own rules compiled to Excel formulas (no macros).
+
+For each annex: one check for required cells, one for types and bounds, one per spec rule. A table gets a
+hidden helper column per check (1 where a row fails), a form is checked in one formula. The "Kiểm tra"
+sheet counts failures per check; conditional formatting colours the offending cells as the unit types.
+Only functions that Excel 2010, LibreOffice and WPS share are used: IF, AND, OR, NOT, LEN, TRIM, ISNUMBER,
+INT, ISNA, MATCH, IFERROR, COUNTA, SUM, ABS, MIN, MAX, DATE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import expr as ex
+from .layout import Layout, cell, col_letter
+from .spec import AnnexSpec, Column, Rule
+from .validate import evaluate_on
+
+SEVERITY_VN = {"error": "Lỗi", "warning": "Lưu ý"}
+
+
+@dataclass
+class Check:
+    annex: str
+    id: str
+    label: str
+    severity: str
+    count: str  # formula body counting failing places
+    cells: str  # text naming where to look
+    cached: int  # the count for the blank template (LibreOffice shows cached values until it recalculates)
+    helper_col: int | None = None  # table: the hidden helper column (1-based) on the annex sheet
+
+
+@dataclass
+class Plan:
+    spec: AnnexSpec
+    checks: list[Check] = field(default_factory=list)
+    helpers: list[tuple[int, str, str]] = field(default_factory=list)  # (col, per-row formula with {r}, id)
+    formats: list[tuple[str, int, int, str, str]] = field(default_factory=list)  # (range, r, c, formula, sev)
+
+
+def _blank(ref: str) -> str:
+    return f"LEN(TRIM({ref}))=0"
+
+
+def _type_terms(col: Column, ref: str, list_name: str | None) -> list[str]:
+    """Failure conditions of one cell's type and bounds (each TRUE where the cell is wrong)."""
+    filled = f"LEN(TRIM({ref}))>0"
+    if col.numeric:
+        terms = [f"AND({filled},NOT(ISNUMBER({ref})))"]
+        if col.type == "int":
+            terms.append(f"AND(ISNUMBER({ref}),{ref}<>INT({ref}))")
+        if col.min is not None:
+            terms.append(f"AND(ISNUMBER({ref}),{ref}<{col.min!r})")
+        if col.max is not None:
+            terms.append(f"AND(ISNUMBER({ref}),{ref}>{col.max!r})")
+        return terms
+    if col.type == "date":
+        return [f"AND({filled},NOT(ISNUMBER({ref})))"]
+    if col.type == "category" and list_name:
+        return [f"AND({filled},ISNA(MATCH({ref},{list_name},0)))"]
+    return []
+
+
+def _rule_ok(rule: Rule, ref, constants: dict) -> str:
+    body = ex.to_excel(rule.expr, ref, constants)
+    if rule.when is not None:
+        body = f"OR(NOT({ex.to_excel(rule.when, ref, constants)}),{body})"
+    return body
+
+
+def _required(spec: AnnexSpec) -> list[Column]:
+    return [c for c in spec.input_columns if c.required and not c.blank_as_zero]
+
+
+def _cached(spec: AnnexSpec, rule: Rule, constants: dict) -> int:
+    """Does the rule fail on a blank record (as Excel sees it: blanks are 0 and "")?"""
+    if any(isinstance(r, tuple) for r in rule.refs):
+        return 0
+    frame = pd.DataFrame({c.key: pd.Series([None], dtype="float64" if c.numeric else object)
+                          for c in spec.columns})
+    if spec.row_key:
+        frame[spec.row_key] = spec.preset_rows[0]
+    ok = evaluate_on(frame, spec, rule.expr, constants)
+    if rule.when is not None:
+        ok = ok | ~evaluate_on(frame, spec, rule.when, constants).astype(bool)
+    return 0 if bool(ok.iloc[0]) else 1
+
+
+def plan_annex(spec: AnnexSpec, lists: dict[tuple[str, str], str], constants: dict,
+               foreign: dict[tuple[str, str], str]) -> Plan:
+    """Every live check of one annex. `foreign` maps (annex, key) to an absolute reference in this workbook;
+    a rule that refers to an annex the unit does not file is left out, as the validator leaves it out."""
+    lay = Layout(spec)
+    plan = Plan(spec)
+    rules = [r for r in spec.rules if all(not isinstance(x, tuple) or x in foreign for x in r.refs)]
+    if spec.layout == "form":
+        _plan_form(plan, lay, rules, lists, constants, foreign)
+    else:
+        _plan_table(plan, lay, rules, lists, constants, foreign)
+    return plan
+
+
+def _plan_form(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, foreign) -> None:
+    spec = plan.spec
+    sheet = f"'{spec.sheet}'"
+
+    def ref(k: ex.Ref) -> str:
+        if isinstance(k, tuple):
+            return foreign[k]
+        return f"{sheet}!{cell(lay.row_of(k), lay.col_of(k), True)}"
+
+    def local(k: str) -> str:
+        return cell(lay.row_of(k), lay.col_of(k), True)
+
+    required = _required(spec)
+    if required:
+        count = "+".join(f"IF({_blank(ref(c.key))},1,0)" for c in required)
+        plan.checks.append(Check(spec.id, "required", "Các ô bắt buộc đã được điền đủ", "error", count,
+                                 _when_failing(count, _where(spec.sheet, [local(c.key) for c in required])),
+                                 len(required)))
+        for c in required:
+            plan.formats.append((local(c.key), lay.row_of(c.key), lay.col_of(c.key), _blank(local(c.key)), "error"))
+    terms = []
+    for c in spec.input_columns:
+        col_terms = _type_terms(c, ref(c.key), lists.get((spec.id, c.key), "").lstrip("=") or None)
+        terms += col_terms
+        local_terms = _type_terms(c, local(c.key), lists.get((spec.id, c.key), "").lstrip("=") or None)
+        if local_terms:
+            plan.formats.append((local(c.key), lay.row_of(c.key), lay.col_of(c.key),
+                                 f"IFERROR(OR({','.join(local_terms)}),TRUE)", "error"))
+    if terms:
+        count = "+".join(f"IFERROR(IF({t},1,0),1)" for t in terms)
+        plan.checks.append(Check(spec.id, "types", "Số liệu đúng kiểu (số, số nguyên, ngày, danh sách) và trong "
+                                 "giới hạn", "error", count,
+                                 _when_failing(count, f"các ô tô đỏ trên trang {spec.sheet}"), 0))
+    for rule in rules:
+        ok = _rule_ok(rule, ref, constants)
+        cells = [ref(k) if isinstance(k, tuple) else local(k) for k in rule.refs]
+        count = f"IFERROR(IF({ok},0,1),1)"
+        plan.checks.append(Check(spec.id, rule.id, rule.message, rule.severity, count,
+                                 _when_failing(count, _where(spec.sheet, cells)), _cached(spec, rule, constants)))
+        local_ok = _rule_ok(rule, lambda k: ref(k) if isinstance(k, tuple) else local(k), constants)
+        for k in rule.refs:
+            if not isinstance(k, tuple):
+                plan.formats.append((local(k), lay.row_of(k), lay.col_of(k), f"NOT({local_ok})", rule.severity))
+
+
+def _plan_table(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, foreign) -> None:
+    spec = plan.spec
+    first, last = lay.first_row, lay.last_row
+    inputs = [c for c in spec.input_columns]
+    c1, c2 = lay.col_of(inputs[0].key), lay.col_of(inputs[-1].key)
+    helper = lay.last_col + 2
+    present = "TRUE" if spec.preset_rows else f"COUNTA(${col_letter(c1)}{{r}}:${col_letter(c2)}{{r}})>0"
+
+    def rel(k: ex.Ref, r: int | str = "{r}") -> str:
+        if isinstance(k, tuple):
+            return foreign[k]
+        return f"${col_letter(lay.col_of(k))}{r}"
+
+    def add(check_id: str, label: str, severity: str, per_row: str, cached: int, where: str) -> None:
+        nonlocal helper
+        rng = f"${col_letter(helper)}${first}:${col_letter(helper)}${last}"
+        sheet = f"'{spec.sheet}'!"
+        plan.helpers.append((helper, per_row, check_id))
+        plan.checks.append(Check(spec.id, check_id, label, severity, f"SUM({sheet}{rng})",
+                                 f'IF(SUM({sheet}{rng})=0,"","{spec.sheet}, dòng "&(MATCH(1,{sheet}{rng},0)'
+                                 f'+{first - 1})&": {where}")', cached, helper))
+        helper += 1
+
+    required = _required(spec)
+    if required:
+        blanks = "+".join(f"IF({_blank(rel(c.key))},1,0)" for c in required)
+        add("required", "Các ô bắt buộc đã được điền đủ", "error", f"IF({present},{blanks},0)", 0,
+            "ô bắt buộc còn trống")
+        for c in required:
+            col = lay.col_of(c.key)
+            plan.formats.append((f"{cell(first, col)}:{cell(last, col)}", first, col,
+                                 f"AND({present.format(r=first)},{_blank(rel(c.key, first))})", "error"))
+    terms = []
+    for c in inputs:
+        name = lists.get((spec.id, c.key), "").lstrip("=") or None
+        col_terms = _type_terms(c, rel(c.key), name)
+        terms += col_terms
+        if col_terms:
+            col = lay.col_of(c.key)
+            first_terms = _type_terms(c, rel(c.key, first), name)
+            plan.formats.append((f"{cell(first, col)}:{cell(last, col)}", first, col,
+                                 f"IFERROR(OR({','.join(first_terms)}),TRUE)", "error"))
+    if terms:
+        add("types", "Số liệu đúng kiểu (số, số nguyên, ngày, danh sách) và trong giới hạn", "error",
+            "+".join(f"IFERROR(IF({t},1,0),1)" for t in terms), 0, "ô tô đỏ")
+    for rule in rules:
+        ok = _rule_ok(rule, rel, constants)
+        cols = ", ".join(col_letter(lay.col_of(k)) for k in rule.refs if not isinstance(k, tuple))
+        cached = _cached(spec, rule, constants) * len(spec.preset_rows) if spec.preset_rows else 0
+        add(rule.id, rule.message, rule.severity, f"IF({present},IFERROR(IF({ok},0,1),1),0)", cached,
+            f"cột {cols}")
+        first_ok = _rule_ok(rule, lambda k: rel(k, first), constants)
+        for k in rule.refs:
+            if not isinstance(k, tuple):
+                col = lay.col_of(k)
+                plan.formats.append((f"{cell(first, col)}:{cell(last, col)}", first, col,
+                                     f"AND({present.format(r=first)},NOT({first_ok}))", rule.severity))
+
+
+def _where(sheet: str, cells: list[str]) -> str:
+    return f"{sheet}: " + ", ".join(c.replace("$", "").replace("'", "") for c in cells)
+
+
+def _when_failing(count: str, text: str) -> str:
+    return f'IF(({count})=0,"","{text}")'
+
+
+CHECK_SHEET = "Kiểm tra"
+FIRST_CHECK_ROW = 5  # Excel row of the first check on the "Kiểm tra" sheet
+COUNT_COL = 6  # F: how many places fail
+MAX_CHECKS = 500
+
+
+def status_formula(annex: str) -> str:
+    """The "Sẵn sàng gửi" / "Còn n lỗi" line of one annex (or of the whole workbook when annex is "")."""
+    sheet = f"'{CHECK_SHEET}'!"
+
+    def col(letter: str) -> str:
+        return f"{sheet}${letter}${FIRST_CHECK_ROW}:${letter}${FIRST_CHECK_ROW + MAX_CHECKS}"
+
+    crit = f'*({col("B")}="{annex}")' if annex else ""
+    # SUMPRODUCT, not SUMIFS: it survives a save as .xls (Excel 97–2003) and every other program
+    errors = f'SUMPRODUCT(({col("D")}="{SEVERITY_VN["error"]}"){crit}*{col("F")})'
+    warnings = f'SUMPRODUCT(({col("D")}="{SEVERITY_VN["warning"]}"){crit}*{col("F")})'
+    return (f'=IF({errors}=0,IF({warnings}=0,"✓ Sẵn sàng gửi","✓ Sẵn sàng gửi (có "&{warnings}&" điểm cần lưu ý)"),'
+            f'"✗ Còn "&{errors}&" lỗi — xem trang {CHECK_SHEET}")')
+
+
+def status_cached(checks: list[Check], annex: str) -> str:
+    errors = sum(c.cached for c in checks if c.severity == "error" and (not annex or c.annex == annex))
+    warnings = sum(c.cached for c in checks if c.severity == "warning" and (not annex or c.annex == annex))
+    if errors:
+        return f"✗ Còn {errors} lỗi — xem trang {CHECK_SHEET}"
+    return "✓ Sẵn sàng gửi" if not warnings else f"✓ Sẵn sàng gửi (có {warnings} điểm cần lưu ý)"
+
+
+def write_check_sheet(sheet, st, checks: list[Check], sheets: dict[str, str]) -> None:
+    """One row per check: annex, what is checked, severity, ✓/✗, how many places, where to look."""
+    heads = [("STT", 5), ("Phụ lục", 9), ("Nội dung kiểm tra", 70), ("Mức độ", 9), ("Kết quả", 9),
+             ("Số chỗ sai", 10), ("Cần sửa ở", 48), ("Mã", 18)]
+    sheet.merge_range(0, 0, 0, 6, "", st["title"])
+    sheet.write_string(0, 0, "KIỂM TRA BIỂU TRƯỚC KHI GỬI (tự cập nhật khi nhập số liệu)", st["title"])
+    sheet.merge_range(1, 0, 1, 6, "", st["center_bold"])
+    sheet.write_formula(1, 0, status_formula(""), st["center_bold"], status_cached(checks, ""))
+    sheet.write_string(2, 0, "✓ là đạt; ✗ là còn sai: sửa các ô ở cột \"Cần sửa ở\" (trên trang phụ lục, ô sai "
+                       "được tô đỏ, ô cần lưu ý tô vàng).", st["italic"])
+    for c, (h, w) in enumerate(heads):
+        sheet.write_string(FIRST_CHECK_ROW - 2, c, h, st["head"])
+        sheet.set_column(c, c, w)
+    for i, chk in enumerate(checks):
+        r = FIRST_CHECK_ROW - 1 + i
+        count_ref = cell(r + 1, COUNT_COL)
+        sheet.write_number(r, 0, i + 1, st["label_center"])
+        sheet.write_string(r, 1, sheets[chk.annex], st["label_center"])
+        sheet.write_string(r, 2, chk.label, st["cell"])
+        sheet.write_string(r, 3, SEVERITY_VN[chk.severity], st["label_center"])
+        sheet.write_formula(r, 4, f'=IF({count_ref}=0,"✓","✗")', st["label_center"], "✓" if not chk.cached else "✗")
+        sheet.write_formula(r, 5, f"={chk.count}", st["int"], chk.cached)
+        sheet.write_formula(r, 6, f"={chk.cells}", st["cell"], "")
+        sheet.write_string(r, 7, f"{chk.annex}.{chk.id}", st["cell"])
+    last = FIRST_CHECK_ROW - 1 + len(checks)
+    rng = f"E{FIRST_CHECK_ROW}:E{last}"
+    sheet.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"✗"', "format": st["bad"]})
+    sheet.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"✓"', "format": st["good"]})
+    sheet.freeze_panes(FIRST_CHECK_ROW - 1, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.protect()
