@@ -103,7 +103,7 @@ def pl3(rng: random.Random) -> list[dict]:
         late_pending = int(pending * rng.uniform(0, 0.2))
         fee = int(total * rng.uniform(0.2, 0.7))
         rated = int(done * rng.uniform(0.3, 0.7))
-        rows.append({"linh_vuc": field, "so_tthc": rng.randint(3, 40), "so_tthc_toan_trinh": rng.randint(0, 2),
+        rows.append({"linh_vuc": field, "so_tthc": rng.randint(6, 40), "so_tthc_toan_trinh": rng.randint(0, 2),
                      "so_tthc_mot_phan": rng.randint(1, 3), "hs_tong_nhan": total, "hs_moi_truc_tuyen": online,
                      "hs_moi_truc_tiep": direct, "hs_ky_truoc": carried,
                      "hs_phi_dia_gioi": int((online + direct) * rng.uniform(0, 0.2)),

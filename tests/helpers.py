@@ -48,3 +48,35 @@ def cell_of(ws: Workspace, code: str, annex: str, key: str, row: int = 0) -> str
     if len(grid[0]) == 1:  # form: one cell per field
         return grid[keys.index(key)][0]
     return grid[row][keys.index(key)]
+
+
+RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def libreoffice_recalculate(files: list[Path], outdir: Path, profile: Path) -> list[Path]:
+    """Open each file in headless LibreOffice with recalculation on load forced, save as xlsx."""
+    import subprocess
+
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(RECALC_XCU, encoding="utf-8")
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xlsx",
+                    "--outdir", str(outdir), *map(str, files)], check=True, capture_output=True, timeout=600)
+    return [outdir / f.name for f in files]
+
+
+def check_results(path: Path) -> dict[str, int]:
+    """The recalculated 'Kiểm tra' sheet: check code (annex.rule) -> number of failing places."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    out = {}
+    for row in wb["Kiểm tra"].iter_rows(min_row=5, values_only=True):
+        if row[7] and isinstance(row[5], int | float):
+            out[row[7]] = int(row[5])
+    return out

@@ -1,0 +1,112 @@
+"""One rule, two back-ends: the template's own formulas, recalculated by LibreOffice, agree with the
+validator rule by rule, for valid fills and for fills with each rule broken."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from pipeline.collect import collect
+from pipeline.template import write_templates
+
+from .conftest import needs
+from .helpers import ON_TIME, changed, check_results, drop, libreoffice_recalculate, payload
+from .test_validate import BREAKS, _apply
+
+TYPE_CODES = {"not_number", "not_integer", "not_date", "below_min", "above_max", "not_in_list"}
+
+
+def _validator_verdicts(decision) -> dict[str, bool]:
+    """annex.check -> fails, from the validator's issues (rules by id; required and types by code)."""
+    out: dict[str, bool] = {}
+    sheet_to_annex = {a.sheet: a.spec.id for a in decision.submission.annexes.values()}
+    for i in decision.issues:
+        annex = sheet_to_annex.get(i.sheet)
+        if annex is None:
+            continue
+        if i.rule:
+            out[f"{annex}.{i.rule}"] = True
+        elif i.code in ("required", "required_text"):
+            out[f"{annex}.required"] = True
+        elif i.code in TYPE_CODES:
+            out[f"{annex}.types"] = True
+    return out
+
+
+@needs("soffice")
+def test_template_formulas_agree_with_the_validator_rule_by_rule(ws, tmp_path):
+    write_templates(ws, ["TTPVHCC", "VPUB", "PVHXH"])
+    names = []
+    for seed, code in enumerate(("TTPVHCC", "VPUB", "PVHXH")):
+        for n in range(2):
+            names.append(drop(ws, f"valid_{code}_{n}.xlsx", code, payload(ws, code, seed * 10 + n), ON_TIME))
+    for rule_id, (code, annex, index, changes, _) in BREAKS.items():
+        data = payload(ws, code)
+        target = data[annex] if isinstance(data[annex], dict) else data[annex][index]
+        names.append(drop(ws, f"{rule_id}.xlsx", code, changed(data, annex, _apply(target, changes), index)))
+    decisions = {d.file.rel: d for d in collect(ws, write_outputs=False).files}
+    recalculated = libreoffice_recalculate(names, tmp_path / "out", tmp_path / "profile")
+    warnings = {f"{s.id}.{r.id}" for s in ws.specs.annexes.values() for r in s.rules if r.severity == "warning"}
+    compared = 0
+    for original, path in zip(names, recalculated, strict=True):
+        excel = check_results(path)
+        assert excel, f"no checks read from {path.name}"
+        validator = _validator_verdicts(decisions[original.name])
+        for code, count in excel.items():
+            assert (count > 0) == validator.get(code, False), (original.name, code, count)
+            compared += 1
+        if original.name.startswith("valid_"):
+            failing_errors = [code for code, n in excel.items() if n and code not in warnings]
+            assert not failing_errors, (original.name, failing_errors)
+        else:
+            rule_id = original.stem
+            annex = BREAKS[rule_id][1]
+            assert excel[f"{annex}.{rule_id}"] > 0, rule_id
+    assert compared > 300
+
+
+@needs("soffice")
+def test_a_broken_rule_shows_a_cross_and_a_tick_once_fixed(ws, tmp_path):
+    write_templates(ws, ["PKT"])
+    good = payload(ws, "PKT")
+    bad = changed(good, "PL1", {"so_can_bo": good["PL1"]["so_can_bo"] + 1})
+    files = [drop(ws, "bad.xlsx", "PKT", bad), drop(ws, "fixed.xlsx", "PKT", good)]
+    bad_out, fixed_out = libreoffice_recalculate(files, tmp_path / "out", tmp_path / "profile")
+    wb = openpyxl.load_workbook(bad_out, data_only=True)
+    rows = {r[7]: r for r in wb["Kiểm tra"].iter_rows(min_row=5, values_only=True) if r[7]}
+    assert rows["PL1.tong_theo_loai"][4] == "✗" and "D23" in rows["PL1.tong_theo_loai"][6]
+    assert str(wb["PL1"]["A3"].value).startswith("✗ Còn")
+    assert str(wb["Kiểm tra"]["A2"].value).startswith("✗ Còn")
+    wb = openpyxl.load_workbook(fixed_out, data_only=True)
+    rows = {r[7]: r for r in wb["Kiểm tra"].iter_rows(min_row=5, values_only=True) if r[7]}
+    assert rows["PL1.tong_theo_loai"][4] == "✓"
+    assert str(wb["PL1"]["A3"].value).startswith("✓ Sẵn sàng gửi")
+    # the highlight: the rule's cells carry a conditional format built from the same formula
+    template = openpyxl.load_workbook(ws.templates / "PKT.xlsx")
+    formulas = [r.formula[0] for rng in template["PL1"].conditional_formatting for r in rng.rules]
+    assert any("$D$23" in f and "$D$18" in f for f in formulas)
+
+
+def test_blank_template_is_not_ready_to_send(ws):
+    write_templates(ws, ["DTN"])
+    wb = openpyxl.load_workbook(ws.templates / "DTN.xlsx")
+    assert wb.sheetnames.index("Kiểm tra") == wb.sheetnames.index("PL4b") + 1
+    wb_values = openpyxl.load_workbook(ws.templates / "DTN.xlsx", data_only=True)
+    assert str(wb_values["PL1"]["A3"].value).startswith("✗ Còn")  # cached values, before any recalculation
+    assert wb["PL1"]["A3"].value.startswith("=IF(")
+
+
+@pytest.mark.parametrize("annex", ["PL2", "PL3"])
+def test_formulas_use_only_functions_every_program_has(ws, annex):
+    write_templates(ws, ["TTPVHCC"])
+    wb = openpyxl.load_workbook(ws.templates / "TTPVHCC.xlsx")
+    allowed = {"IF", "AND", "OR", "NOT", "LEN", "TRIM", "ISNUMBER", "INT", "ISNA", "MATCH", "IFERROR", "COUNTA",
+               "SUM", "SUMPRODUCT", "ABS", "MIN", "MAX", "DATE"}
+    import re
+
+    for sheet in (wb[annex], wb["Kiểm tra"]):
+        for row in sheet.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    used = set(re.findall(r"([A-Z][A-Z0-9.]*)\(", c.value))
+                    assert used <= allowed, (c.coordinate, used - allowed)
