@@ -60,6 +60,7 @@ class Summary:
     completeness: list[dict]
     annexes: dict[str, AnnexAgg]
     files: list[Decision]
+    changes: dict[str, tuple] = field(default_factory=dict)  # unit -> (older, newer, [Change])
 
 
 def khoi_order(ws: Workspace) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import inbox, validate
-from .decide import Decision, completeness, decide
+from .decide import Decision, completeness, decide, resubmissions
 from .isolate import Failed, run_isolated
 from .issues import Issue, issue
 from .ledger import Ledger, received_from_mtime
@@ -32,10 +32,19 @@ class CollectResult:
     submissions: list[Submission] = field(default_factory=list)
     outputs: dict[str, object] = field(default_factory=dict)
     totals: dict[str, dict] = field(default_factory=dict)
+    changes: dict[str, tuple] = field(default_factory=dict)  # unit -> (older, newer, [Change])
 
     def to_json(self) -> dict:
+        changed = {unit: {"from": old.file.rel, "to": new.file.rel,
+                          "cells": [{"sheet": c.sheet, "cell": c.cell, "old": _plain(c.old), "new": _plain(c.new)}
+                                    for c in diff]}
+                   for unit, (old, new, diff) in self.changes.items()}
         return {"files": [d.to_json() for d in self.files], "completeness": self.completeness,
-                "totals": self.totals, "outputs": self.outputs}
+                "totals": self.totals, "changes": changed, "outputs": self.outputs}
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def collect(ws: Workspace, workers: int | None = None, progress: Progress | None = None,
@@ -63,6 +72,7 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress | None, writ
         _validate_all(ws, subs)
         decisions, counted = decide(ws, subs, pre)
         result = CollectResult(decisions, completeness(ws, decisions, counted), counted, subs)
+        result.changes = resubmissions(decisions)
         ledger.record([d.ledger_entry() for d in decisions])
     finally:
         ledger.close()

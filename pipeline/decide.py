@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from . import validate
+from .compare import Change, changes, outliers
 from .inbox import InboxFile
 from .issues import Issue, Severity, issue
 from .submission import Submission
@@ -97,6 +98,7 @@ def _pick_counted(ws: Workspace, decisions: list[Decision]) -> dict[str, Submiss
             counted[d.unit] = d
     subs = {u: d.submission for u, d in counted.items() if d.submission}
     _cross_unit(ws, subs)
+    outliers(ws, subs)
     for d in counted.values():
         if d.status == "accepted" and any(i.severity == Severity.WARNING for i in d.issues):
             d.status = "accepted_with_warnings"
@@ -141,3 +143,18 @@ def completeness(ws: Workspace, decisions: list[Decision], counted: dict[str, Su
                          "late": bool(source and source.late),
                          "warnings": bool(source and source.warnings)})
     return rows
+
+
+def resubmissions(decisions: list[Decision]) -> dict[str, tuple[Decision, Decision, list[Change]]]:
+    """For each unit that sent more than one file: its newest file, the one before, and what changed."""
+    by_unit: dict[str, list[Decision]] = {}
+    for d in decisions:
+        if d.unit and d.status != "duplicate" and d.submission is not None and d.submission.extracted:
+            by_unit.setdefault(d.unit, []).append(d)
+    out = {}
+    for unit, files in by_unit.items():
+        if len(files) >= 2:
+            files.sort(key=lambda d: (d.received_at, d.file.rel))
+            old, new = files[-2], files[-1]
+            out[unit] = (old, new, changes(old.submission, new.submission))
+    return out

@@ -20,6 +20,7 @@ from .template import write_template
 from .workspace import Unit, Workspace
 
 SHEET = "Lỗi cần sửa"
+CHANGES_SHEET = "Thay đổi"
 FILL = {Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"),
         Severity.WARNING: PatternFill("solid", fgColor="FFEB9C")}
 SEVERITY_VN = {Severity.ERROR: "Lỗi (phải sửa)", Severity.WARNING: "Cảnh báo (kiểm tra lại)",
@@ -37,7 +38,8 @@ def feedback_target(decisions: list[Decision], unit: str) -> Decision | None:
     return latest if (latest.errors or latest.warnings) else None
 
 
-def write_feedback(ws: Workspace, decisions: list[Decision], folder: Path) -> list[Path]:
+def write_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
+                   changes: dict[str, tuple] | None = None) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for unit in ws.units:
@@ -48,10 +50,12 @@ def write_feedback(ws: Workspace, decisions: list[Decision], folder: Path) -> li
             txt.unlink(missing_ok=True)
             continue
         issues = [i for i in target.issues if i.severity in (Severity.ERROR, Severity.WARNING)]
-        txt.write_text(message_text(ws, unit, target, issues), encoding="utf-8")
+        diff = changes.get(unit.code) if changes else None
+        diff = diff if diff and diff[1] is target else None
+        txt.write_text(message_text(ws, unit, target, issues, diff), encoding="utf-8")
         written.append(txt)
         try:
-            _workbook(ws, unit, target, issues, xlsx)
+            _workbook(ws, unit, target, issues, xlsx, diff)
         except Exception:  # noqa: BLE001 - one unit's odd workbook must not stop the run; the .txt still goes
             xlsx.unlink(missing_ok=True)
             continue
@@ -59,7 +63,7 @@ def write_feedback(ws: Workspace, decisions: list[Decision], folder: Path) -> li
     return written
 
 
-def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue]) -> str:
+def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], diff: tuple | None = None) -> str:
     errors = [i for i in issues if i.severity == Severity.ERROR]
     warnings = [i for i in issues if i.severity == Severity.WARNING]
     head = (f"Kính gửi {unit.name},\n\n{ws.round.commune} đã nhận tệp \"{d.file.rel}\" "
@@ -71,6 +75,12 @@ def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue]) ->
     else:
         head += "Tệp đã được tiếp nhận; đề nghị kiểm tra lại các điểm lưu ý dưới đây (tô vàng trong tệp phản hồi).\n"
     lines = [f"- {i.where or i.file}: {i.message}" for i in errors + warnings]
+    if diff:
+        old, _, cells = diff
+        lines.append(f"\nSo với tệp gửi trước (\"{old.file.rel}\"), đơn vị đã sửa {len(cells)} ô:")
+        lines += [f"- {c.text}" for c in cells[:50]]
+        if len(cells) > 50:
+            lines.append(f"- … và {len(cells) - 50} ô khác (xem trang \"{CHANGES_SHEET}\" trong tệp phản hồi).")
     return head + "\n" + "\n".join(lines) + "\n\nTrân trọng.\n"
 
 
@@ -113,13 +123,33 @@ def _neutralise_text_formulas(wb: openpyxl.Workbook, d: Decision) -> None:
                     target.data_type = "s"
 
 
-def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path: Path) -> None:
+def _changes_sheet(wb: openpyxl.Workbook, diff: tuple) -> None:
+    """What changed since the unit's previous file, cell by cell (old → new)."""
+    old, _, cells = diff
+    sheet = wb.create_sheet(CHANGES_SHEET, 1)
+    put(sheet.cell(1, 1), f"Các ô đã thay đổi so với tệp gửi trước \"{old.file.rel}\" ({len(cells)} ô)")
+    sheet.cell(1, 1).font = Font(name="Times New Roman", bold=True)
+    for c, head in enumerate(("Trang", "Ô", "Chỉ tiêu", "Giá trị cũ", "Giá trị mới"), start=1):
+        put(sheet.cell(3, c), head)
+        sheet.cell(3, c).font = Font(name="Times New Roman", bold=True)
+    for r, ch in enumerate(cells, start=4):
+        for c, value in enumerate((ch.sheet, ch.cell, ch.label, ch.old, ch.new), start=1):
+            put(sheet.cell(r, c), value.isoformat() if hasattr(value, "isoformat") else value)
+    for col, width in zip("ABCDE", (8, 8, 60, 24, 24), strict=True):
+        sheet.column_dimensions[col].width = width
+
+
+def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path: Path,
+              diff: tuple | None = None) -> None:
     tmp = path.with_name(f".{path.stem}.template.xlsx")
     wb = _open_copy(ws, unit, d, tmp)
     tmp.unlink(missing_ok=True)
-    if SHEET in wb.sheetnames:
-        del wb[SHEET]
+    for name in (SHEET, CHANGES_SHEET):
+        if name in wb.sheetnames:
+            del wb[name]
     report = wb.create_sheet(SHEET, 0)
+    if diff:
+        _changes_sheet(wb, diff)
     report.append(["STT", "Mức độ", "Trang", "Ô", "Nội dung cần sửa"])
     for c in report[1]:
         c.font = Font(name="Times New Roman", bold=True)

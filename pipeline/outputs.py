@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 def write_outputs(ws: Workspace, result: CollectResult) -> dict[str, object]:
     ws.outbox.mkdir(parents=True, exist_ok=True)
     folder = ws.outbox / "feedback"
-    feedback = write_feedback(ws, result.files, folder)
+    feedback = write_feedback(ws, result.files, folder, result.changes)
     summary = summarize(ws, result.files, result.completeness, result.counted)
+    summary.changes = result.changes
     result.totals = totals_json(summary)
     path, note = write_summary(ws, summary)
     outputs: dict[str, object] = {"summary": str(path), "feedback_dir": str(folder),

@@ -204,6 +204,14 @@ def _quality(sheet, st: Styles, summary: Summary) -> None:
             sheet.write_string(r, 5, i.sheet, st["cell"])
             sheet.write_string(r, 6, i.cell, st["cell"])
             sheet.write_string(r, 7, i.message, st["cell"])
+    for unit, (old, new, cells) in summary.changes.items():
+        for ch in cells:
+            r += 1
+            sheet.write_number(r, 0, r, st["label_center"])
+            for c, value in enumerate((new.file.rel, unit, "Thay đổi so với lần gửi trước", "Thay đổi", ch.sheet,
+                                       ch.cell), start=1):
+                sheet.write_string(r, c, value, st["cell"])
+            sheet.write_string(r, 7, f"{ch.text} (tệp trước: {old.file.rel})", st["cell"])
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(r, 1), len(heads) - 1)
     print_setup(sheet, len(heads) - 1, (0, 0))

@@ -1,0 +1,104 @@
+"""Across submissions: what changed since a unit's previous file, and values far from the unit's peers.
+
+Outliers use the median and the median absolute deviation (robust z = 0.6745·(x − median)/MAD, flagged
+above 3.5, after Iglewicz and Hoaglin), never a mean and standard deviation, which skewed counts of staff
+or dossiers would swamp. They are warnings, never errors.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .issues import issue
+from .submission import Submission
+from .values import fmt_number
+from .workspace import Workspace
+
+MIN_PEERS = 4  # a group smaller than this has no meaningful median
+THRESHOLD = 3.5
+
+
+@dataclass(frozen=True)
+class Change:
+    sheet: str
+    cell: str
+    label: str
+    old: object
+    new: object
+
+    @property
+    def text(self) -> str:
+        return f"{self.sheet}!{self.cell} ({self.label}): {_show(self.old)} → {_show(self.new)}"
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "(trống)"
+    if isinstance(value, float):
+        return fmt_number(value)
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return f"\"{value}\""
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=0, abs_tol=1e-9)
+    return a == b
+
+
+def changes(old: Submission, new: Submission) -> list[Change]:
+    """Every input cell whose value differs between two submissions of one unit (typed values compared)."""
+    out: list[Change] = []
+    for annex_id, data in new.annexes.items():
+        before = old.annexes.get(annex_id)
+        spec = data.spec
+        then = dict(zip(before.rows, before.records, strict=True)) if before else {}
+        now = dict(zip(data.rows, data.records, strict=True))
+        for row in sorted(set(then) | set(now)):
+            a, b = then.get(row, {}), now.get(row, {})
+            for col in spec.input_columns:
+                va, vb = a.get(col.key), b.get(col.key)
+                if not _same(va, vb):
+                    out.append(Change(data.sheet, data.geometry.cell(col.key, row), col.label, va, vb))
+    return out
+
+
+def outliers(ws: Workspace, counted: dict[str, Submission]) -> None:
+    """Warn on comparable values far from the other units of the same khối (per-unit totals for tables)."""
+    for annex_id, spec in ws.specs.annexes.items():
+        columns = [c for c in spec.columns if c.comparable and c.numeric]
+        if not columns:
+            continue
+        rows = []
+        for code, sub in counted.items():
+            data = sub.annexes.get(annex_id)
+            if data is None or sub.unit is None:
+                continue
+            totals = {c.key: sum(float(r.get(c.key) or 0) for r in data.records) for c in columns}
+            rows.append({"unit": code, "khoi": sub.unit.khoi, **totals})
+        frame = pd.DataFrame(rows)
+        for _, group in (frame.groupby("khoi") if not frame.empty else []):
+            if len(group) < MIN_PEERS:
+                continue
+            for col in columns:
+                _flag(group, col, spec.id, counted)
+
+
+def _flag(group: pd.DataFrame, col, annex_id: str, counted: dict[str, Submission]) -> None:
+    values = group[col.key].astype(float)
+    median = float(values.median())
+    mad = float((values - median).abs().median())
+    if mad == 0:
+        return
+    for unit, value in zip(group["unit"], values, strict=True):
+        if abs(0.6745 * (value - median) / mad) <= THRESHOLD:
+            continue
+        sub = counted[unit]
+        data = sub.annexes[annex_id]
+        sub.issues.append(issue("outlier", file=sub.file.rel, sheet=data.sheet,
+                                cell=data.geometry.cell(col.key, data.rows[0]), value=fmt_number(value),
+                                label=col.label, expected=fmt_number(median)))

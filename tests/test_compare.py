@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+
+from pipeline.collect import collect
+from pipeline.template import write_templates
+
+from .helpers import ON_TIME, cell_of, changed, drop, payload
+
+
+def _grow(data: dict, extra: int) -> dict:
+    """The same unit with `extra` more cán bộ, every rule still holding."""
+    p = data["PL1"]
+    return changed(data, "PL1", {k: p[k] + extra for k in ("so_can_bo", "tong_hien_co", "co_mat_01_07_2025",
+                                                             "td_dai_hoc", "bien_che_cong_chuc_giao",
+                                                             "so_vtvl_phe_duyet")})
+
+
+def test_outliers_are_warnings_against_the_median_of_the_same_khoi(ws):
+    codes = ["MTTQ", "DTN", "HLHPN", "HND", "HCCB"]  # khối MTTQ và đoàn thể
+    write_templates(ws, codes)
+    for n, code in enumerate(codes):
+        data = payload(ws, code, n)
+        if code == "HCCB":
+            data = _grow(data, 60)
+        if code == "MTTQ":
+            data = _grow(data, -(data["PL1"]["so_can_bo"]))  # keep MTTQ near its peers
+        drop(ws, f"{code}.xlsx", code, data)
+    files = {d.unit: d for d in collect(ws, write_outputs=False).files}
+    flagged = [i for i in files["HCCB"].issues if i.code == "outlier"]
+    cells = {i.cell for i in flagged}
+    assert cell_of(ws, "HCCB", "PL1", "tong_hien_co") in cells
+    assert all(i.severity.value == "warning" and "trung vị" in i.message for i in flagged)
+    assert files["HCCB"].status == "accepted_with_warnings"
+    for code in ("DTN", "HLHPN", "HND"):
+        assert not [i for i in files[code].issues if i.code == "outlier"], code
+
+
+def test_too_few_peers_means_no_outlier(ws):
+    write_templates(ws, ["VPDU", "BXDD"])
+    drop(ws, "VPDU.xlsx", "VPDU", _grow(payload(ws, "VPDU"), 200))
+    drop(ws, "BXDD.xlsx", "BXDD", payload(ws, "BXDD"))
+    files = collect(ws, write_outputs=False).files
+    assert not [i for d in files for i in d.issues if i.code == "outlier"]
+
+
+def test_resubmission_lists_what_changed_cell_by_cell(ws):
+    write_templates(ws, ["PKT"])
+    first = payload(ws, "PKT")
+    bad = changed(first, "PL1", {"so_nu": -1})
+    drop(ws, "PKT_1.xlsx", "PKT", bad, ON_TIME)
+    second = changed(first, "PL2", {"dia_chi": "Số 5 đường Lạc Trị"}, 0)
+    second = changed(second, "PL1", {"so_nu": 2, "ghi_chu": "Đã sửa"})
+    second = changed(second, "PL4b", {"so_may_tinh_tren_5_nam": second["PL4b"]["so_may_tinh"] + 1})  # new error
+    drop(ws, "PKT_2.xlsx", "PKT", second, ON_TIME + dt.timedelta(days=1))
+    result = collect(ws)
+    old, new, cells = result.changes["PKT"]
+    assert (old.file.rel, new.file.rel) == ("PKT_1.xlsx", "PKT_2.xlsx")
+    got = {(c.sheet, c.cell): (c.old, c.new) for c in cells}
+    assert got[("PL1", cell_of(ws, "PKT", "PL1", "so_nu"))] == (-1.0, 2.0)
+    assert got[("PL1", cell_of(ws, "PKT", "PL1", "ghi_chu"))] == (None, "Đã sửa")
+    assert got[("PL2", cell_of(ws, "PKT", "PL2", "dia_chi"))][1] == "Số 5 đường Lạc Trị"
+    assert len(got) == 4
+    feedback = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")
+    assert feedback.sheetnames[:2] == ["Lỗi cần sửa", "Thay đổi"]
+    rows = list(feedback["Thay đổi"].iter_rows(min_row=4, values_only=True))
+    assert ("PL1", cell_of(ws, "PKT", "PL1", "so_nu"), "Trong đó: Nữ", -1, 2) in rows
+    text = (ws.outbox / "feedback" / "PKT.txt").read_text(encoding="utf-8")
+    assert "đã sửa 4 ô" in text and "→" in text
+    summary = openpyxl.load_workbook(result.outputs["summary"])
+    quality = [r for r in summary["Chất lượng dữ liệu"].iter_rows(values_only=True) if r[4] == "Thay đổi"]
+    assert len(quality) == 4
+    assert result.to_json()["changes"]["PKT"]["to"] == "PKT_2.xlsx"
