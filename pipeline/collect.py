@@ -12,11 +12,10 @@ from . import inbox, validate
 from .decide import Decision, completeness, decide, resubmissions
 from .isolate import Failed, run_isolated
 from .issues import Issue, issue
-from .ledger import Ledger, received_from_mtime
-from .precheck import precheck
-from .read import RawBook, read_book
+from .ledger import Ledger, cache_key, received_from_mtime, restore
 from .runlock import RunLock
-from .submission import Submission, build
+from .submission import Submission
+from .worker import process
 from .workspace import Workspace
 
 READABLE = {"xlsx", "xlsm", "xls", "ods"}
@@ -68,8 +67,9 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress | None, writ
     try:
         found = inbox.scan(ws.inbox)
         subs, pre = _prepare(ws, ledger, found)
-        _read_all(ws, subs, workers, progress)
-        _validate_all(ws, subs)
+        fresh = _read_all(ws, subs, ledger, workers, progress)
+        _validate_all(ws, fresh)
+        ledger.store(cache_key(ws), fresh)
         decisions, counted = decide(ws, subs, pre)
         result = CollectResult(decisions, completeness(ws, decisions, counted), counted, subs)
         result.changes = resubmissions(decisions)
@@ -93,8 +93,7 @@ def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile]) -> tup
         received = seen.received_at if seen else received_from_mtime(f.mtime)
         sniffed = inbox.sniff(f.path)
         ext = f.path.suffix.lower()
-        refusal = precheck(f.path, sniffed.kind) if sniffed.kind in READABLE else None
-        if sniffed.kind in READABLE and refusal is None:
+        if sniffed.kind in READABLE:
             sub = Submission(f, sha, sniffed.kind, received)
             if sniffed.kind == "xlsm":
                 sub.add("macro")
@@ -104,9 +103,6 @@ def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile]) -> tup
         if ext not in inbox.WORKBOOK_EXTS and sniffed.kind in ("other", "empty"):
             decision.status = "ignored"
             decision.issues.append(issue("ignored", file=f.rel, detail=sniffed.detail or "tệp rỗng"))
-        elif refusal is not None:
-            decision.status = "rejected"
-            decision.issues.append(issue(refusal.code, file=f.rel, detail=refusal.detail))
         else:
             decision.status = "rejected"
             decision.issues.append(_refusal(f.rel, sniffed.kind, sniffed.detail, ext))
@@ -126,25 +122,28 @@ def _refusal(rel: str, kind: str, detail: str, ext: str) -> Issue:
     return issue("not_workbook", file=rel, detail=f"đuôi {ext} nhưng nội dung là {detail}")
 
 
-def _wanted(ws: Workspace) -> frozenset[str]:
-    return frozenset(a.sheet.strip().casefold() for a in ws.specs.annexes.values())
-
-
-def _read_all(ws: Workspace, subs: list[Submission], workers: int | None, progress: Progress | None) -> None:
-    wanted = _wanted(ws)
-    max_rows = max(a.n_rows for a in ws.specs.annexes.values()) + 40
-    tasks = [(s.file.path, wanted, max_rows) for s in subs]
-    for done, (index, book) in enumerate(run_isolated(read_book, tasks, workers=workers), start=1):
-        sub = subs[index]
-        if isinstance(book, Failed):
-            sub.add("unreadable", detail=_failure_text(book))
-        elif isinstance(book, RawBook) and book.error:
-            code, detail = book.error
-            sub.add(code, detail=detail)
+def _read_all(ws: Workspace, subs: list[Submission], ledger: Ledger, workers: int | None,
+              progress: Progress | None) -> list[Submission]:
+    """Fill every submission: from the ledger's cache when its bytes were read before under the same
+    specs, units and round, else in a reader process. Returns the ones that still need validating."""
+    key = cache_key(ws)
+    fresh: list[int] = []
+    for i, sub in enumerate(subs):
+        cached = ledger.cached(sub.sha256, key)
+        if cached is None:
+            fresh.append(i)
         else:
-            build(sub, book, ws)
+            subs[i] = restore(cached, sub, ws)
+    tasks = [(subs[i], str(ws.root)) for i in fresh]
+    for done, (n, result) in enumerate(run_isolated(process, tasks, workers=workers), start=1):
+        i = fresh[n]
+        if isinstance(result, Failed):
+            subs[i].add("unreadable", detail=_failure_text(result))
+        else:
+            subs[i] = result.attach(ws)
         if progress:
-            progress(done, len(subs))
+            progress(done, len(tasks))
+    return [subs[i] for i in fresh]
 
 
 def _failure_text(failed: Failed) -> str:

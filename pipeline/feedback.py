@@ -7,6 +7,7 @@ into the inbox. `<code>.txt` is a short message the clerk can paste into an e-ma
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -46,19 +47,26 @@ def write_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
         target = feedback_target(decisions, unit.code)
         xlsx, txt = folder / f"{unit.code}.xlsx", folder / f"{unit.code}.txt"
         if target is None:  # nothing to fix any more: remove stale feedback (our outbox only)
-            xlsx.unlink(missing_ok=True)
-            txt.unlink(missing_ok=True)
+            for stale in (xlsx, txt, folder / f".{unit.code}.key"):
+                stale.unlink(missing_ok=True)
             continue
         issues = [i for i in target.issues if i.severity in (Severity.ERROR, Severity.WARNING)]
         diff = changes.get(unit.code) if changes else None
         diff = diff if diff and diff[1] is target else None
-        txt.write_text(message_text(ws, unit, target, issues, diff), encoding="utf-8")
+        text = message_text(ws, unit, target, issues, diff)
+        stamp = folder / f".{unit.code}.key"
+        key = hashlib.sha256((target.sha256 + text).encode()).hexdigest()
+        if xlsx.exists() and txt.exists() and stamp.exists() and stamp.read_text() == key:
+            written += [txt, xlsx]  # unchanged since the last run: not rewritten
+            continue
+        txt.write_text(text, encoding="utf-8")
         written.append(txt)
         try:
             _workbook(ws, unit, target, issues, xlsx, diff)
         except Exception:  # noqa: BLE001 - one unit's odd workbook must not stop the run; the .txt still goes
             xlsx.unlink(missing_ok=True)
             continue
+        stamp.write_text(key)
         written.append(xlsx)
     return written
 

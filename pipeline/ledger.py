@@ -7,12 +7,16 @@ it stays, even if the file is later touched. Updates happen in one transaction p
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import pickle
 import sqlite3
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .workspace import VN_TZ
+from .submission import Submission
+from .workspace import VN_TZ, Workspace
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -26,6 +30,11 @@ CREATE TABLE IF NOT EXISTS files (
     spec_version TEXT,
     status TEXT,
     issues TEXT
+);
+CREATE TABLE IF NOT EXISTS cache (
+    sha256 TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    blob BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS paths (
     path TEXT PRIMARY KEY,
@@ -64,6 +73,18 @@ class Ledger:
                                 (sha,)).fetchone()
         return Seen(row[0], row[1], dt.datetime.fromisoformat(row[2])) if row else None
 
+    def cached(self, sha: str, key: str) -> bytes | None:
+        row = self.conn.execute("SELECT blob FROM cache WHERE sha256=? AND key=?", (sha, key)).fetchone()
+        return row[0] if row else None
+
+    def store(self, key: str, subs: list[Submission]) -> None:
+        """Cache what was read and validated per file version (validation of one file depends on it alone)."""
+        with self.conn:
+            for sub in subs:
+                blob = zlib.compress(pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL), 1)
+                self.conn.execute("INSERT OR REPLACE INTO cache (sha256, key, blob) VALUES (?, ?, ?)",
+                                  (sub.sha256, key, blob))
+
     def record(self, entries: list[dict]) -> None:
         """Insert new file versions and paths, update statuses: all in one transaction."""
         now = dt.datetime.now(VN_TZ).isoformat(timespec="seconds")
@@ -78,6 +99,25 @@ class Ledger:
                      json.dumps(e["issues"], ensure_ascii=False, sort_keys=True), e["sha256"]))
                 self.conn.execute("INSERT OR REPLACE INTO paths (path, sha256, size, mtime) VALUES (?, ?, ?, ?)",
                                   (e["path"], e["sha256"], e["size"], e["mtime"]))
+
+
+CACHE_VERSION = "1"
+
+
+def cache_key(ws: Workspace) -> str:
+    """What a cached reading depends on: this code's format, the specs, the units list and the round."""
+    units = [(u.code, u.name, u.khoi, u.annexes) for u in ws.units]
+    text = json.dumps([CACHE_VERSION, ws.specs.digest, units, ws.round.round_id,
+                       [str(v) for v in ws.round.constants.values()]], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def restore(blob: bytes, stub: Submission, ws: Workspace) -> Submission:
+    """A cached submission, re-attached to this run: its current path, received time and specs."""
+    sub: Submission = pickle.loads(zlib.decompress(blob))
+    sub.file, sub.received_at = stub.file, stub.received_at
+    sub.issues = [replace(i, file=stub.file.rel) for i in sub.issues]
+    return sub.attach(ws)
 
 
 def received_from_mtime(mtime: float) -> dt.datetime:

@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +136,8 @@ class AnnexSpec:
     pivots: tuple[Pivot, ...] = ()
     lists: tuple[RowList, ...] = ()
     sentences: tuple[str, ...] = ()
-    fingerprint: str = ""
+    fingerprint: str = ""  # columns only: a template whose columns still match can be read
+    digest: str = ""  # the whole spec file: anything cached from it is stale when this changes
     by_key: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -161,6 +162,10 @@ class SpecSet:
 
     def by_code(self, code: str) -> AnnexSpec | None:
         return next((a for a in self.annexes.values() if a.code.casefold() == code.casefold()), None)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256("".join(a.digest for a in self.annexes.values()).encode()).hexdigest()[:16]
 
     @property
     def version(self) -> str:
@@ -192,7 +197,8 @@ def load_specs(folder: Path) -> SpecSet:
         if data.get("layout") == "form":
             cols = [_column(path.name, c) for c in _list(path.name, data, "columns")]
             foreign[annex_id] = {c.key: c.kind for c in cols}
-    specs = {aid: _annex(path, data, foreign) for aid, (path, data) in raw.items()}
+    specs = {aid: replace(_annex(path, data, foreign), digest=hashlib.sha256(path.read_bytes()).hexdigest()[:16])
+             for aid, (path, data) in raw.items()}
     codes = [a.code.casefold() for a in specs.values()]
     dup = {c for c in codes if codes.count(c) > 1}
     if dup:

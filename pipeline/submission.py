@@ -39,13 +39,22 @@ class Geometry:
 
 @dataclass
 class AnnexData:
-    spec: AnnexSpec
+    spec: AnnexSpec  # not pickled: a worker sends the annex id, the receiver re-attaches its own spec
     sheet: str
     geometry: Geometry
     rows: list[int] = field(default_factory=list)  # Excel row of each record (form: its first field row)
     records: list[dict[str, object]] = field(default_factory=list)  # typed values, None for blank
     raw: list[dict[str, object]] = field(default_factory=list)  # values as read, for feedback and diffs
     bad: set[tuple[int, str]] = field(default_factory=set)  # (row, key) of values that could not be read
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["spec"] = self.spec.id
+        return state
+
+    def attach(self, specs: dict[str, AnnexSpec]) -> None:
+        if isinstance(self.spec, str):
+            self.spec = specs[self.spec]
 
 
 @dataclass
@@ -62,6 +71,12 @@ class Submission:
 
     def add(self, code: str, **kw) -> None:
         self.issues.append(issue(code, file=self.file.rel, **kw))
+
+    def attach(self, ws: Workspace) -> Submission:
+        """After crossing a process boundary or the cache: the workspace's own spec objects again."""
+        for data in self.annexes.values():
+            data.attach(ws.specs.annexes)
+        return self
 
 
 def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:

@@ -59,7 +59,11 @@ def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:
     for agg in summary.annexes.values():
         summary_annex.write_annex_sheet(wb, wb.add_worksheet(agg.spec.sheet), st, ws, agg)
     _quality(wb.add_worksheet("Chất lượng dữ liệu"), st, summary)
-    _long(wb.add_worksheet("Dữ liệu"), st, summary)
+    rows = long_rows(summary)
+    csv_path = path.parent / f"DuLieu_{ws.round.round_id}.csv"
+    if len(rows) > LONG_LIMIT:
+        write_long_csv(rows, csv_path)
+    _long(wb.add_worksheet("Dữ liệu"), st, summary, rows, csv_path.name)
     overview.activate()
     wb.close()
 
@@ -217,28 +221,60 @@ def _quality(sheet, st: Styles, summary: Summary) -> None:
     print_setup(sheet, len(heads) - 1, (0, 0))
 
 
-def _long(sheet, st: Styles, summary: Summary) -> None:
-    """All accepted values in long form (for pivot tables)."""
-    heads = ["Mã đơn vị", "Tên đơn vị", "Khối", "Phụ lục", "Dòng", "Mã cột", "Chỉ tiêu", "Giá trị", "Nguồn"]
-    for c, (h, w) in enumerate(zip(heads, (10, 28, 16, 8, 22, 24, 40, 16, 36), strict=True)):
-        sheet.write_string(0, c, h, st["head"])
-        sheet.set_column(c, c, w)
-    r = 0
+LONG_LIMIT = 60_000  # rows of the "Dữ liệu" sheet; beyond that the long data goes to a CSV file beside it
+
+
+def long_rows(summary: Summary) -> list[tuple]:
+    """All accepted values in long form: unit, name, khối, sheet, row, key, label, value, source."""
+    out = []
     for agg in summary.annexes.values():
         spec = agg.spec
-        for _, rec in agg.rows.iterrows():
+        cols = [(c.key, c.label) for c in spec.input_columns]
+        for rec in agg.rows.to_dict("records"):
             row_label = str(rec[spec.row_key]) if spec.row_key else (
                 f"{spec.sheet}!{int(rec['row'])}" if spec.layout == "table" else "")
-            for col in spec.input_columns:
-                value = rec[col.key]
+            head = (rec["unit"], rec["unit_name"], rec["khoi"], spec.sheet, row_label)
+            for key, label in cols:
+                value = rec[key]
                 if value is None or (isinstance(value, float) and value != value):
                     continue
-                r += 1
-                for c, text in enumerate((rec["unit"], rec["unit_name"], rec["khoi"], spec.sheet, row_label,
-                                          col.key, col.label)):
-                    sheet.write_string(r, c, str(text))
-                summary_annex.write_value(sheet, r, 7, value, col, st)
-                sheet.write_string(r, 8, rec["source"])
+                out.append((*head, key, label, value, rec["source"]))
+    return out
+
+
+def write_long_csv(rows: list[tuple], path: Path) -> None:
+    import csv
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as f:  # the BOM lets Excel read Vietnamese text
+        writer = csv.writer(f)
+        writer.writerow(LONG_HEADS)
+        for row in rows:
+            writer.writerow([v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else v for v in row])
+    os.replace(tmp, path)
+
+
+LONG_HEADS = ["Mã đơn vị", "Tên đơn vị", "Khối", "Phụ lục", "Dòng", "Mã cột", "Chỉ tiêu", "Giá trị", "Nguồn"]
+
+
+def _long(sheet, st: Styles, summary: Summary, rows: list[tuple], csv_name: str) -> None:
+    """The long data for pivot tables; past LONG_LIMIT rows, a pointer to the CSV file instead."""
+    for c, (h, w) in enumerate(zip(LONG_HEADS, (10, 28, 16, 8, 22, 24, 40, 16, 36), strict=True)):
+        sheet.write_string(0, c, h, st["head"])
+        sheet.set_column(c, c, w)
+    if len(rows) > LONG_LIMIT:
+        sheet.write_string(1, 0, f"Có {len(rows):,} giá trị, quá nhiều cho một trang tính; toàn bộ dữ liệu dạng dài "
+                                 f"nằm trong tệp {csv_name} cùng thư mục (mở bằng Excel).".replace(",", "."),
+                           st["bold"])
+        return
+    by_key = {}
+    for spec_agg in summary.annexes.values():
+        by_key.update({(spec_agg.spec.sheet, c.key): c for c in spec_agg.spec.columns})
+    for r, row in enumerate(rows, start=1):
+        for c in range(7):
+            sheet.write_string(r, c, str(row[c]))
+        summary_annex.write_value(sheet, r, 7, row[7], by_key[(row[3], row[5])], st)
+        sheet.write_string(r, 8, row[8])
     sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(r, 1), len(heads) - 1)
-    print_setup(sheet, len(heads) - 1, (0, 0))
+    sheet.autofilter(0, 0, max(len(rows), 1), len(LONG_HEADS) - 1)
+    print_setup(sheet, len(LONG_HEADS) - 1, (0, 0))

@@ -1,0 +1,180 @@
+"""Benchmark `annex collect` against the floor and a competent analyst's baseline, in one run.
+
+    python benchmarks/bench_collect.py --n 1000 --repeat 3
+    python benchmarks/bench_collect.py --n 10000 --repeat 1 --only A
+
+A: `annex collect` end to end on a fresh workspace (pre-checks, reading, validation, ledger, feedback, summary).
+F: the floor: python-calamine reading every cell value of the same files in one plain loop.
+B: the baseline: per file pandas.read_excel(engine="openpyxl", sheet_name=None), a pandera validation per
+   sheet, pandas.concat, DataFrame.to_excel.
+I: incremental: one file added to the inbox after A, collect again (the ledger caches what it read).
+Prints medians, ratios, and A's peak RSS (its own process and its largest reader process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pipeline import demo_data  # noqa: E402
+from pipeline.fill import fill  # noqa: E402
+from pipeline.template import write_templates  # noqa: E402
+from pipeline.workspace import init_workspace, open_workspace, write_units_xlsx  # noqa: E402
+
+KHOI = ["Đảng", "Chính quyền", "MTTQ và đoàn thể", "Sự nghiệp"]
+BASES = 24
+
+
+def code(i: int) -> str:
+    return f"DV{i:05d}"
+
+
+def make_workspace(root: Path, n: int, seed: int) -> Path:
+    """A workspace of n synthetic units filing PL1, PL2, PL3, PL4b, and n filled workbooks in its inbox."""
+    ws_root = init_workspace(root)
+    rows = [[code(i), f"Đơn vị {i:05d}", KHOI[i % len(KHOI)], "1, 2, 3, 4b", ""] for i in range(n)]
+    write_units_xlsx(ws_root / "units.xlsx", rows)
+    ws = open_workspace(ws_root)
+    write_templates(ws, [code(i) for i in range(BASES)])
+    rng = random.Random(seed)
+    bases = []
+    for b in range(BASES):  # distinct random fills, varied row counts, two of them invalid
+        unit = ws.unit_by_code[code(b)]
+        data = demo_data.unit_payload(rng, unit.code, unit.name, unit.annexes, ws.round.period_end)
+        data["PL2"] = (data["PL2"] * 12)[: rng.randint(1, 40)]
+        if b in (3, 17):
+            data["PL1"]["tong_hien_co"] += 1
+        path = root / f"base_{b}.xlsx"
+        fill(ws.templates / f"{unit.code}.xlsx", path, data)
+        bases.append(path)
+    for i in range(n):
+        clone(bases[i % BASES], code(i % BASES), code(i), ws.inbox / f"{code(i)}.xlsx")
+    return ws_root
+
+
+def clone(src: Path, old: str, new: str, dst: Path) -> None:
+    """Copy a filled workbook for another unit: only the unit code in its strings changes (same length)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.endswith(".xml"):
+                data = data.replace(old.encode(), new.encode()).replace(
+                    f"Đơn vị {old[2:]}".encode(), f"Đơn vị {new[2:]}".encode())
+            zout.writestr(info, data)
+
+
+def floor(files: list[Path]) -> None:
+    from python_calamine import load_workbook
+
+    for path in files:
+        wb = load_workbook(str(path))
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+
+
+def baseline(files: list[Path], out: Path) -> None:
+    import pandas as pd
+    import pandera.pandas as pa
+
+    frames: dict[str, list] = {}
+    schema = pa.DataFrameSchema(coerce=False)
+    for path in files:
+        sheets = pd.read_excel(path, engine="openpyxl", sheet_name=None, header=None)
+        for name, frame in sheets.items():
+            if name.startswith("PL"):
+                schema.validate(frame, lazy=True)
+                frames.setdefault(name, []).append(frame)
+    with pd.ExcelWriter(out, engine="xlsxwriter") as writer:
+        for name, parts in frames.items():
+            pd.concat(parts).to_excel(writer, sheet_name=name)
+
+
+def run_collect(ws_root: Path, workers: int) -> tuple[float, dict]:
+    """A fresh collect in its own process; returns wall seconds and its peak RSS figures."""
+    for item in ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"):
+        (ws_root / item).unlink(missing_ok=True)
+    shutil.rmtree(ws_root / "outbox", ignore_errors=True)
+    return timed_collect(ws_root, workers)
+
+
+def timed_collect(ws_root: Path, workers: int) -> tuple[float, dict]:
+    script = ("import resource, sys, json; from pathlib import Path; from pipeline.collect import collect; "
+              "from pipeline.workspace import open_workspace; "
+              f"collect(open_workspace(Path({str(ws_root)!r})), workers={workers}); "
+              "print(json.dumps({'self': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+              "'children': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
+    elapsed = time.perf_counter() - started
+    return elapsed, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--only", default="AFBI", help="which measurements: any of A, F, B, I")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="annex-bench-"))
+    try:
+        started = time.perf_counter()
+        ws_root = make_workspace(root / "ws", args.n, args.seed)
+        files = sorted((ws_root / "inbox").glob("*.xlsx"))
+        print(f"N = {args.n} workbooks ({sum(f.stat().st_size for f in files) / 1e6:.1f} MB), generated in "
+              f"{time.perf_counter() - started:.1f} s; {os.cpu_count()} cores; median of {args.repeat}")
+        results: dict[str, float] = {}
+        if "F" in args.only:
+            results["F"] = median_of(lambda: floor(files), args.repeat)
+        if "A" in args.only:
+            runs = [run_collect(ws_root, args.workers) for _ in range(args.repeat)]
+            results["A"] = statistics.median(t for t, _ in runs)
+            rss = runs[-1][1]
+            print(f"A peak RSS: collect process {rss['self'] / 1024:.0f} MB, largest reader process "
+                  f"{rss['children'] / 1024:.0f} MB")
+        if "I" in args.only and "A" in args.only:
+            extra = ws_root / "inbox" / f"{code(args.n)}_them.xlsx"
+            shutil.copy(files[0], extra)
+            results["I"], _ = timed_collect(ws_root, args.workers)
+            extra.unlink()
+        if "B" in args.only:
+            results["B"] = median_of(lambda: baseline(files, root / "baseline.xlsx"), max(1, args.repeat // 2))
+        for key, value in results.items():
+            print(f"{key}: {value:8.2f} s  ({args.n / value:7.0f} files/s)")
+        if "A" in results and "F" in results:
+            print(f"A / F = {results['A'] / results['F']:.2f}")
+        if "A" in results and "B" in results:
+            print(f"B / A = {results['B'] / results['A']:.1f}")
+        if "A" in results and "I" in results:
+            print(f"I / A = {results['I'] / results['A']:.1%}")
+        print(f"(this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
