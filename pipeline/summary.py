@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import pandas as pd
 import xlsxwriter
 
 from . import summary_annex
@@ -236,7 +237,7 @@ def long_rows(summary: Summary) -> list[tuple]:
             head = (rec["unit"], rec["unit_name"], rec["khoi"], spec.sheet, row_label)
             for key, label in cols:
                 value = rec[key]
-                if value is None or (isinstance(value, float) and value != value):
+                if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
                     continue
                 out.append((*head, key, label, value, rec["source"]))
     return out

@@ -17,7 +17,7 @@ ID_HEADS = [("STT", 5), ("Mã đơn vị", 10), ("Tên đơn vị", 26), ("Khố
 
 def write_value(sheet, r: int, c: int, value: object, col: Column | None, st: Styles, style: str = "") -> None:
     """Numbers as numbers, dates as dates, everything else as text (never a formula or a link)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         sheet.write_blank(r, c, None, st[style or "cell"])
     elif isinstance(value, pd.Timestamp):
         sheet.write_datetime(r, c, value.to_pydatetime(), st["date"])

@@ -118,6 +118,13 @@ def test_submission_status_lists_missing_and_late_units(scenario):
     assert any("tạm tính" in str(r[0]) for r in overview.iter_rows(values_only=True) if r[0])
 
 
+def test_no_placeholder_text_for_blanks(scenario):
+    _, _, _, wb = scenario
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            assert not {"NaT", "nan", "None"} & {v for v in row if isinstance(v, str)}, (sheet.title, row)
+
+
 def test_text_from_units_is_never_a_formula(scenario):
     _, _, _, wb = scenario
     found = []
