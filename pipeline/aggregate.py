@@ -77,9 +77,11 @@ def annex_rows(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -
             continue
         for row, record in zip(data.rows, data.records, strict=True):
             ref = f"{data.sheet}!{row}" if spec.layout == "table" else data.sheet
+            source = f"{sub.file.rel} ({ref})"
+            if row in data.origins:  # a row rolled up from the level below keeps its own origin
+                source += f" ← {data.origins[row]}"
             records.append({"unit": unit.code, "unit_name": unit.name, "khoi": unit.khoi, "file": sub.file.rel,
-                            "row": row if spec.layout == "table" else None, "source": f"{sub.file.rel} ({ref})",
-                            **record})
+                            "row": row if spec.layout == "table" else None, "source": source, **record})
     frame = pd.DataFrame.from_records(records, columns=ID_COLUMNS + list(spec.keys))
     for col in spec.columns:
         if col.numeric:

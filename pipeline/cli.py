@@ -156,3 +156,22 @@ def _print_console(result) -> None:
         click.echo(f"Phản hồi cho đơn vị ({len(units)} đơn vị): {out['feedback_dir']}")
     if out.get("note"):
         click.echo(str(out["note"]))
+
+
+@main.command()
+@workspace_option
+@click.option("--parent", "parent_root", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục làm việc của cấp trên (có round.toml, units.xlsx, schemas/ của đợt cấp trên).")
+@click.option("--unit", "unit_code", required=True, help="Mã của đơn vị mình trong danh sách đơn vị của cấp trên.")
+def rollup(root: Path, parent_root: Path, unit_code: str) -> None:
+    """Lập biểu gửi cấp trên: số liệu đã tiếp nhận, tổng hợp, điền vào biểu mẫu của cấp trên."""
+    from .rollup import rollup as run
+
+    ws, parent = _open(root), _open(parent_root)
+    try:
+        result = run(ws, parent, unit_code)
+    except workspace.WorkspaceError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"Đã lập biểu gửi cấp trên từ {result.units} đơn vị: {result.path}")
+    for annex_id, rows in result.annexes.items():
+        click.echo(f"  {annex_id}: {rows} dòng")

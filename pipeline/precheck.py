@@ -22,14 +22,18 @@ class Limits:
     total_mb: float = 400  # sum of declared uncompressed sizes
     member_mb: float = 150
     ratio: float = 300  # uncompressed / compressed, for members over 1 MB
-    rows: int = 20000  # largest row number any sheet may use
-    cols: int = 512  # largest column number any sheet may use
+    rows: int = 20000  # largest row number any sheet may use (at least 10,000: see _FAR_ROW)
+    cols: int = 702  # largest column number any sheet may use: ZZ (see _FAR_COL)
     scan_mb: float = 64  # bytes scanned per XML member, at most
 
 
 DEFAULT = Limits()
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_REF = re.compile(rb'<(?:c|row|dimension)\b[^>]*?\b(?:r|ref)="\$?([A-Z]{0,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?"')
+# Only references that could break a limit are matched, so a normal sheet costs one regex pass and no Python
+# loop: a row number of five digits or more, or a column of three letters (beyond ZZ).
+_FAR_ROW = re.compile(rb' r="\$?[A-Z]{0,3}\$?(\d{5,})"')
+_FAR_COL = re.compile(rb' r="\$?([A-Z]{3})\$?\d')
+_DIM = re.compile(rb'<dimension\b[^>]*?\bref="([^"]{1,40})"')
 _SCANNED = re.compile(r"^(xl/worksheets/[^/]+\.xml|xl/workbook\.xml|xl/sharedStrings\.xml|\[Content_Types\]\.xml|"
                       r"xl/styles\.xml|content\.xml|styles\.xml|xl/_rels/workbook\.xml\.rels)$")
 
@@ -107,13 +111,18 @@ def _scan(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> Refusal 
 
 
 def _refs(data: bytes, name: str, limits: Limits) -> Refusal | None:
-    for m in _REF.finditer(data):
-        for letters, digits in ((m[1], m[2]), (m[3], m[4])):
-            if digits is None:
-                continue
-            row = int(digits)
-            col = col_number(letters.decode()) if letters else 1
-            if row > limits.rows or col > limits.cols:
-                where = f"{letters.decode()}{row}" if letters else f"dòng {row}"
-                return Refusal("sheet_too_big", f"{name.rsplit('/', 1)[-1]}: ô {where}")
+    short = name.rsplit("/", 1)[-1]
+    for m in _FAR_ROW.finditer(data):
+        if int(m[1]) > limits.rows:
+            return Refusal("sheet_too_big", f"{short}: dòng {int(m[1])}")
+    for m in _FAR_COL.finditer(data):
+        if col_number(m[1].decode()) > limits.cols:
+            return Refusal("sheet_too_big", f"{short}: cột {m[1].decode()}")
+    dim = _DIM.search(data)
+    if dim:
+        for ref in dim[1].decode("ascii", "replace").split(":"):
+            letters = ref.rstrip("0123456789").lstrip("$").rstrip("$")
+            digits = ref[len(ref.rstrip("0123456789")):]
+            if digits and (int(digits) > limits.rows or (letters and col_number(letters) > limits.cols)):
+                return Refusal("sheet_too_big", f"{short}: vùng dữ liệu {dim[1].decode('ascii', 'replace')}")
     return None

@@ -46,6 +46,7 @@ class AnnexData:
     records: list[dict[str, object]] = field(default_factory=list)  # typed values, None for blank
     raw: list[dict[str, object]] = field(default_factory=list)  # values as read, for feedback and diffs
     bad: set[tuple[int, str]] = field(default_factory=set)  # (row, key) of values that could not be read
+    origins: dict[int, str] = field(default_factory=dict)  # row -> where a rolled-up row came from
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -176,6 +177,9 @@ def _extract(sub: Submission, spec: AnnexSpec, grid: list[list[object]], sheet: 
     if geo is None:
         return None
     data = AnnexData(spec, sheet, geo)
+    prefix = f"origin:{spec.id}:"
+    data.origins = {int(k[len(prefix):]): v for k, v in sub.meta.items()
+                    if k.startswith(prefix) and k[len(prefix):].isdigit()}
     n_rows = spec.n_rows
 
     def at(row: int, col: int) -> object:

@@ -1,0 +1,135 @@
+"""Roll a commune's accepted figures up into a filled template of the level above.
+
+The parent level (a city office) runs the same tool with its own workspace, whose units are communes.
+`annex rollup` writes the commune's file for that round: form annexes summed over the commune's units
+(a category takes its most frequent value, text is joined), preset-row tables summed by row key, other
+tables carried row by row. Every carried row keeps its origin (unit, file, sheet!row) in `_meta` as
+`origin:<ID>:<row>`, which the parent's summary shows beside its own source reference.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from .collect import collect
+from .fill import fill
+from .layout import Layout
+from .spec import AnnexSpec
+from .submission import Submission
+from .template import META_SHEET, write_template
+from .workspace import Workspace, WorkspaceError
+
+
+@dataclass(frozen=True)
+class RollupResult:
+    path: Path
+    annexes: dict[str, int]  # annex id -> rows written
+    units: int
+
+
+def _records(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -> list[tuple[str, dict]]:
+    """(origin, record) of every accepted record of one annex, in unit-list order."""
+    out = []
+    for unit in ws.units:
+        sub = counted.get(unit.code)
+        data = sub.annexes.get(spec.id) if sub else None
+        if data is None:
+            continue
+        for row, record in zip(data.rows, data.records, strict=True):
+            where = f"{data.sheet}!{row}" if spec.layout == "table" else data.sheet
+            out.append((f"{unit.code} — {unit.name} ({sub.file.rel}, {where})", record))
+    return out
+
+
+def _combine(spec: AnnexSpec, records: list[dict]) -> dict:
+    """One record from many: numbers summed, a category its most frequent value, text joined."""
+    out: dict = {}
+    for col in spec.columns:
+        values = [r.get(col.key) for r in records if r.get(col.key) is not None]
+        if not values:
+            continue
+        if col.numeric:
+            out[col.key] = float(sum(values))
+        elif col.type == "category":
+            out[col.key] = Counter(values).most_common(1)[0][0]
+        elif col.type == "text":
+            out[col.key] = "; ".join(dict.fromkeys(str(v) for v in values))[:1000]
+    return out
+
+
+def rows_for(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -> tuple[list[dict], list[str]]:
+    """The rows to write for one annex, and the origin of each."""
+    items = _records(ws, spec, counted)
+    if not items:
+        return [], []
+    if spec.layout == "form":
+        return [_combine(spec, [r for _, r in items])], ["; ".join(o for o, _ in items)]
+    if spec.row_key:
+        rows, origins = [], []
+        for key in spec.preset_rows:
+            group = [(o, r) for o, r in items if r.get(spec.row_key) == key]
+            merged = _combine(spec, [r for _, r in group]) if group else {}
+            merged[spec.row_key] = key
+            rows.append(merged)
+            origins.append("; ".join(o for o, r in group if _filled(r, spec)))
+        return rows, origins
+    if len(items) > spec.n_rows:
+        raise WorkspaceError(f"{spec.id}: {len(items)} dòng vượt quá {spec.n_rows} dòng của biểu cấp trên.")
+    return [r for _, r in items], [o for o, _ in items]
+
+
+def _filled(record: dict, spec: AnnexSpec) -> bool:
+    return any(record.get(c.key) not in (None, 0, 0.0) for c in spec.input_columns)
+
+
+def rollup(ws: Workspace, parent: Workspace, unit_code: str, out_dir: Path | None = None) -> RollupResult:
+    """Write this workspace's accepted, aggregated figures as `unit_code`'s filled template of `parent`."""
+    unit = parent.unit_by_code.get(unit_code)
+    if unit is None:
+        raise WorkspaceError(f"Mã \"{unit_code}\" không có trong danh sách đơn vị của cấp trên ({parent.root}).")
+    result = collect(ws, write_outputs=False)
+    out_dir = out_dir or ws.outbox / "rollup"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    template = out_dir / f".{unit_code}.template.xlsx"
+    write_template(parent, unit, template)
+    data, origins, written = {}, {}, {}
+    for annex_id in unit.annexes:
+        spec = parent.specs.annexes[annex_id]
+        local = ws.specs.annexes.get(annex_id)
+        if local is None:
+            continue
+        rows, where = rows_for(ws, local, result.counted)
+        data[annex_id] = [{k: _cell(v) for k, v in r.items() if k in spec.by_key} for r in rows]
+        if spec.layout == "form" and data[annex_id]:
+            data[annex_id] = data[annex_id][0]
+        origins[annex_id] = where
+        written[annex_id] = len(rows)
+    target = out_dir / f"{parent.round.round_id}_{unit_code}.xlsx"
+    fill(template, target, data)
+    template.unlink(missing_ok=True)
+    _write_origins(target, parent, origins)
+    return RollupResult(target, written, len(result.counted))
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+def _write_origins(path: Path, parent: Workspace, origins: dict[str, list[str]]) -> None:
+    wb = openpyxl.load_workbook(path)
+    meta = wb[META_SHEET]
+    for annex_id, where in origins.items():
+        lay = Layout(parent.specs.annexes[annex_id])
+        for i, origin in enumerate(where):
+            if origin:
+                meta.append([f"origin:{annex_id}:{lay.first_row + i}", origin[:30000]])
+    wb.save(path)
