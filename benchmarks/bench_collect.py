@@ -55,8 +55,11 @@ def make_workspace(root: Path, n: int, seed: int) -> Path:
     for b in range(BASES):  # distinct random fills, varied row counts, two of them invalid
         unit = ws.unit_by_code[code(b)]
         data = demo_data.unit_payload(rng, unit.code, unit.name, unit.annexes, ws.round.period_end)
-        data["PL2"] = (data["PL2"] * 12)[: rng.randint(1, 40)]
-        if b in (3, 17):
+        data["PL2"] = [dict(r) for r in (data["PL2"] * 12)[: rng.randint(1, 40)]]
+        for k, row in enumerate(data["PL2"]):  # addresses unique per unit once cloned (no false duplicates)
+            if row.get("dia_chi"):
+                row["dia_chi"] = f"{row['dia_chi']}, lô {k} {unit.code}"
+        if b == 3:  # one in 24 files is invalid
             data["PL1"]["tong_hien_co"] += 1
         path = root / f"base_{b}.xlsx"
         fill(ws.templates / f"{unit.code}.xlsx", path, data)

@@ -16,6 +16,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from .decide import Decision
+from .isolate import run_isolated
 from .issues import Issue, Severity
 from .template import write_template
 from .workspace import Unit, Workspace
@@ -40,35 +41,52 @@ def feedback_target(decisions: list[Decision], unit: str) -> Decision | None:
 
 
 def write_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
-                   changes: dict[str, tuple] | None = None) -> list[Path]:
+                   changes: dict[str, tuple] | None = None, workers: int | None = None) -> list[Path]:
+    """Feedback for every unit whose newest file has errors or warnings; workbooks are written in worker
+    processes (both cores, and an odd workbook that crashes openpyxl costs only its own .xlsx)."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
+    tasks = []
     for unit in ws.units:
         target = feedback_target(decisions, unit.code)
-        xlsx, txt = folder / f"{unit.code}.xlsx", folder / f"{unit.code}.txt"
+        xlsx, txt, stamp = folder / f"{unit.code}.xlsx", folder / f"{unit.code}.txt", folder / f".{unit.code}.key"
         if target is None:  # nothing to fix any more: remove stale feedback (our outbox only)
-            for stale in (xlsx, txt, folder / f".{unit.code}.key"):
+            for stale in (xlsx, txt, stamp):
                 stale.unlink(missing_ok=True)
             continue
         issues = [i for i in target.issues if i.severity in (Severity.ERROR, Severity.WARNING)]
         diff = changes.get(unit.code) if changes else None
         diff = diff if diff and diff[1] is target else None
         text = message_text(ws, unit, target, issues, diff)
-        stamp = folder / f".{unit.code}.key"
         key = hashlib.sha256((target.sha256 + text).encode()).hexdigest()
+        written.append(txt)
         if xlsx.exists() and txt.exists() and stamp.exists() and stamp.read_text() == key:
-            written += [txt, xlsx]  # unchanged since the last run: not rewritten
+            written.append(xlsx)  # unchanged since the last run: not rewritten
             continue
         txt.write_text(text, encoding="utf-8")
-        written.append(txt)
-        try:
-            _workbook(ws, unit, target, issues, xlsx, diff)
-        except Exception:  # noqa: BLE001 - one unit's odd workbook must not stop the run; the .txt still goes
-            xlsx.unlink(missing_ok=True)
-            continue
-        stamp.write_text(key)
-        written.append(xlsx)
+        stamp.unlink(missing_ok=True)
+        tasks.append(((str(ws.root), unit.code, target, issues, str(xlsx), diff), stamp, key))
+    for index, result in run_isolated(_write_one, [t[0] for t in tasks], workers=workers, timeout=120):
+        args, stamp, key = tasks[index]
+        if result is True:
+            stamp.write_text(key)
+            written.append(Path(args[4]))
+        else:
+            Path(args[4]).unlink(missing_ok=True)
     return written
+
+
+def _write_one(root: str, code: str, target: Decision, issues: list[Issue], xlsx: str, diff: tuple | None) -> bool:
+    from .worker import _workspace
+
+    ws = _workspace(root)
+    if target.submission is not None:
+        target.submission.attach(ws)
+    for d in (diff or ())[:2]:
+        if d.submission is not None:
+            d.submission.attach(ws)
+    _workbook(ws, ws.unit_by_code[code], target, issues, Path(xlsx), diff)
+    return True
 
 
 def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], diff: tuple | None = None) -> str:
