@@ -58,7 +58,7 @@ def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:
     status_counts = _status_sheet(status, st, ws, summary)
     _overview(wb, overview, st, ws, summary, status_counts)
     for agg in summary.annexes.values():
-        summary_annex.write_annex_sheet(wb, wb.add_worksheet(agg.spec.sheet), st, ws, agg)
+        summary_annex.write_annex_sheet(wb, wb.add_worksheet(agg.spec.sheet), st, ws, agg, path.parent)
     _quality(wb.add_worksheet("Chất lượng dữ liệu"), st, summary)
     rows = long_rows(summary)
     csv_path = path.parent / f"DuLieu_{ws.round.round_id}.csv"

@@ -4,6 +4,8 @@ rates with their formulas, Biểu 06 totals by lĩnh vực, pivots, lists, and a
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 import pandas as pd
 
@@ -13,6 +15,20 @@ from .styles import Styles
 from .workspace import Workspace
 
 ID_HEADS = [("STT", 5), ("Mã đơn vị", 10), ("Tên đơn vị", 26), ("Khối", 14)]
+DETAIL_LIMIT = 5_000  # rows of an annex sheet's detail table; beyond that they go to a CSV file
+
+
+def detail_csv(agg: AnnexAgg, heads: list[tuple[str, float]], outdir: Path, round_id: str) -> Path:
+    """The detail rows of one annex as CSV (UTF-8 with BOM, so Excel shows Vietnamese text)."""
+    spec = agg.spec
+    keys = ["unit", "unit_name", "khoi", *spec.keys, *(d.key for d in spec.derived), "source"]
+    frame = agg.rows[keys].copy()
+    frame.columns = [h for h, _ in heads[1:]]
+    path = outdir / f"ChiTiet_{spec.sheet}_{round_id}.csv"
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%d/%m/%Y")
+    os.replace(tmp, path)
+    return path
 
 
 def write_value(sheet, r: int, c: int, value: object, col: Column | None, st: Styles, style: str = "") -> None:
@@ -30,7 +46,7 @@ def write_value(sheet, r: int, c: int, value: object, col: Column | None, st: St
         sheet.write_string(r, c, str(value), st[style or "cell"])
 
 
-def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg) -> None:
+def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg, outdir: Path) -> None:
     """Tables with preset rows (Biểu 06) lead with their totals per row key; others with the unit rows."""
     from .summary import print_setup
 
@@ -52,10 +68,10 @@ def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg) -> No
         charts.append(chart)
         r = _rates(sheet, st, agg, r + 2)
         top = r + 2
-        r = _consolidated(sheet, st, agg, heads, top)
+        r = _consolidated(sheet, st, agg, heads, top, (outdir, ws.round.round_id))
     else:
         top = 3
-        r = _consolidated(sheet, st, agg, heads, top)
+        r = _consolidated(sheet, st, agg, heads, top, (outdir, ws.round.round_id))
         sheet.freeze_panes(top + 1, 3)
         r = _rates(sheet, st, agg, r + 2)
         if any(rv.by_group and rv.rate.kind == "ratio" for rv in agg.rates):
@@ -70,7 +86,8 @@ def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg) -> No
     print_setup(sheet, last, (top, top))
 
 
-def _consolidated(sheet, st: Styles, agg: AnnexAgg, heads: list[tuple[str, float]], top: int) -> int:
+def _consolidated(sheet, st: Styles, agg: AnnexAgg, heads: list[tuple[str, float]], top: int,
+                  csv_to: tuple[Path, str]) -> int:
     """Every accepted row with its unit and source, then totals by khối and for the commune."""
     spec = agg.spec
     cols, derived = list(spec.columns), list(spec.derived)
@@ -80,6 +97,11 @@ def _consolidated(sheet, st: Styles, agg: AnnexAgg, heads: list[tuple[str, float
         sheet.write_string(top, c, h, st["head"])
     sheet.set_row(top, 60)
     r = top
+    if len(agg.rows) > DETAIL_LIMIT:  # a city-sized roll-up: the rows go to a CSV file, the totals stay here
+        path = detail_csv(agg, heads, *csv_to)
+        sheet.write_string(r + 1, 0, f"{len(agg.rows):,} dòng chi tiết: xem tệp {path.name} cùng thư mục "
+                                     "(mở bằng Excel).".replace(",", "."), st["bold"])
+        return _totals(sheet, st, agg, r + 2, cols, derived)
     number_fmt = {c.key: st["dec" if c.type == "decimal" else "int"] for c in cols if c.numeric}
     grey, text = st["locked_grey"], st["cell"]
     for n, rec in enumerate(agg.rows.to_dict("records"), start=1):  # dicts: far faster than iterrows

@@ -176,3 +176,27 @@ def test_summary_converts_to_pdf_in_libreoffice(scenario, tmp_path):
                    timeout=180)
     pdf = next(tmp_path.glob("*.pdf"))
     assert pdf.stat().st_size > 10_000
+
+
+def test_large_detail_goes_to_csv_beside_the_workbook(ws, monkeypatch):
+    import csv
+
+    from pipeline import summary, summary_annex
+
+    monkeypatch.setattr(summary_annex, "DETAIL_LIMIT", 3)
+    monkeypatch.setattr(summary, "LONG_LIMIT", 10)
+    write_templates(ws, ["TTPVHCC"])
+    data = payload(ws, "TTPVHCC")
+    drop(ws, "TTPVHCC.xlsx", "TTPVHCC", data)
+    result = collect(ws)
+    detail = ws.outbox / f"ChiTiet_PL3_{ws.round.round_id}.csv"
+    with detail.open(encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:3] == ["Mã đơn vị", "Tên đơn vị", "Khối"] and len(rows) == 1 + 15
+    total_col = rows[0].index("Số hồ sơ nhận giải quyết: Tổng số")
+    assert sum(float(r[total_col]) for r in rows[1:]) == sum(r["hs_tong_nhan"] for r in data["PL3"])
+    long = ws.outbox / f"DuLieu_{ws.round.round_id}.csv"
+    assert long.exists()
+    wb = openpyxl.load_workbook(result.outputs["summary"])
+    assert any("ChiTiet_PL3" in str(v) for r in wb["PL3"].iter_rows(values_only=True) for v in r)
+    assert "DuLieu_" in str(wb["Dữ liệu"]["A2"].value)
