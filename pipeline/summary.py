@@ -244,14 +244,11 @@ def long_rows(summary: Summary) -> list[tuple]:
 
 
 def write_long_csv(rows: list[tuple], path: Path) -> None:
-    import csv
-
     tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as f:  # the BOM lets Excel read Vietnamese text
-        writer = csv.writer(f)
-        writer.writerow(LONG_HEADS)
-        for row in rows:
-            writer.writerow([v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else v for v in row])
+    frame = pd.DataFrame(rows, columns=LONG_HEADS)
+    values = frame["Giá trị"]
+    frame["Giá trị"] = values.map(lambda v: v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else v)
+    frame.to_csv(tmp, index=False, encoding="utf-8-sig")  # the BOM lets Excel read Vietnamese text
     os.replace(tmp, path)
 
 

@@ -238,11 +238,14 @@ def unique_across_units(spec: AnnexSpec, frames: AnnexFrame, subs: dict[int, Sub
     if frames.frame.empty:
         return
     for uq in spec.unique:
+        values = frames.frame[list(uq.columns)].dropna()
+        if values.empty:
+            continue
+        keys = values.astype(str).map(fold).agg(" | ".join, axis=1)
+        repeated = keys[keys.duplicated(keep=False)]  # only values seen twice or more can be a conflict
         owners: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for (sub_id, row), values in frames.frame[list(uq.columns)].iterrows():
-            if values.isna().any():
-                continue
-            owners[" | ".join(fold(str(v)) for v in values)].append((sub_id, row))
+        for (sub_id, row), key in repeated.items():
+            owners[key].append((sub_id, row))
         for places in owners.values():
             units = {subs[s].unit.code for s, _ in places if subs[s].unit}
             if len(units) < 2:
