@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
+from .aggregate import accepted_records
 from .collect import collect
 from .fill import fill
 from .layout import Layout
@@ -34,16 +35,8 @@ class RollupResult:
 
 def _records(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -> list[tuple[str, dict]]:
     """(origin, record) of every accepted record of one annex, in unit-list order."""
-    out = []
-    for unit in ws.units:
-        sub = counted.get(unit.code)
-        data = sub.annexes.get(spec.id) if sub else None
-        if data is None:
-            continue
-        for row, record in zip(data.rows, data.records, strict=True):
-            where = f"{data.sheet}!{row}" if spec.layout == "table" else data.sheet
-            out.append((f"{unit.code} — {unit.name} ({sub.file.rel}, {where})", record))
-    return out
+    return [(f"{unit.code} — {unit.name} ({sub.file.rel}, {where})", record)
+            for unit, sub, _, _, record, where in accepted_records(ws, spec, counted)]
 
 
 def _combine(spec: AnnexSpec, records: list[dict]) -> dict:
