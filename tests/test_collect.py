@@ -242,3 +242,26 @@ def test_cli_json_exit_codes_and_strict(ready):
     assert "PKT.xlsx" in strict.output and "Đơn vị còn thiếu" in strict.output
     bad = runner.invoke(main, ["collect", "--workspace", str(ws.root / "khong_co")])
     assert bad.exit_code == 2 and "round.toml" in bad.output
+
+
+def _edit_meta(path, changes: dict):
+    wb = openpyxl.load_workbook(path)
+    for row in wb["_meta"].iter_rows():
+        if row[0].value in changes:
+            row[1].value = changes[row[0].value]
+    wb.save(path)
+
+
+def test_older_template_versions_are_read_when_columns_match_and_refused_when_not(ready):
+    ws = ready
+    old = drop(ws, "PKT_mau_cu.xlsx", "PKT", payload(ws, "PKT"))
+    _edit_meta(old, {"fingerprint:PL1": "0000000000", "version:PL1": "0"})
+    other = drop(ws, "VPUB_mau_khac.xlsx", "VPUB", payload(ws, "VPUB"))
+    spec = ws.specs.annexes["PL4b"]
+    _edit_meta(other, {"fingerprint:PL4b": "1111111111", "columns:PL4b": ",".join(spec.keys[:-1])})
+    files = by_file(collect(ws))
+    d = files["PKT_mau_cu.xlsx"]
+    assert d.status == "accepted" and any(i.code == "old_version" and i.sheet == "PL1" for i in d.issues)
+    d = files["VPUB_mau_khac.xlsx"]
+    assert d.status == "rejected" and any(i.code == "incompatible_version" for i in d.issues)
+    assert "biểu mẫu mới" in next(i.message for i in d.issues if i.code == "incompatible_version")
