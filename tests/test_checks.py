@@ -101,7 +101,7 @@ def test_formulas_use_only_functions_every_program_has(ws, annex):
     write_templates(ws, ["TTPVHCC"])
     wb = openpyxl.load_workbook(ws.templates / "TTPVHCC.xlsx")
     allowed = {"IF", "AND", "OR", "NOT", "LEN", "TRIM", "ISNUMBER", "INT", "ISNA", "MATCH", "IFERROR", "COUNTA",
-               "SUM", "SUMPRODUCT", "ABS", "MIN", "MAX", "DATE"}
+               "SUM", "SUMPRODUCT", "COUNTIF", "ABS", "MIN", "MAX", "DATE"}
     import re
 
     for sheet in (wb[annex], wb["Kiểm tra"]):
@@ -110,3 +110,18 @@ def test_formulas_use_only_functions_every_program_has(ws, annex):
                 if isinstance(c.value, str) and c.value.startswith("="):
                     used = set(re.findall(r"([A-Z][A-Z0-9.]*)\(", c.value))
                     assert used <= allowed, (c.coordinate, used - allowed)
+
+
+@needs("soffice")
+def test_wrong_types_are_counted_like_the_validator(ws, tmp_path):
+    write_templates(ws, ["VPUB"])
+    data = changed(payload(ws, "VPUB"), "PL2", {"so_luong": "abc", "hien_trang": "Tốt lắm", "nguyen_gia": -5,
+                                                "gia_tri_con_lai": 0})
+    data = changed(data, "PL1", {"so_nu": 2.5})
+    path = drop(ws, "types.xlsx", "VPUB", data)
+    decision = collect(ws, write_outputs=False).files[0]
+    codes = {(i.sheet, i.code) for i in decision.issues}
+    assert {("PL2", "not_number"), ("PL2", "not_in_list"), ("PL2", "below_min"), ("PL1", "not_integer")} <= codes
+    (out,) = libreoffice_recalculate([path], tmp_path / "out", tmp_path / "profile")
+    excel = check_results(out)
+    assert excel["PL2.types"] == 3 and excel["PL1.types"] == 1
