@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from .decide import Decision
 from .isolate import run_isolated
 from .issues import Issue, Severity
+from .read import read_book
 from .template import write_template
 from .workspace import Unit, Workspace
 
@@ -123,13 +124,18 @@ def _open_copy(ws: Workspace, unit: Unit, d: Decision, tmp: Path) -> openpyxl.Wo
     write_template(ws, unit, tmp)
     wb = openpyxl.load_workbook(tmp)
     sub = d.submission
-    if sub is not None:
-        for data in sub.annexes.values():
-            sheet = wb[data.spec.sheet]
-            for row, raw in zip(data.rows, data.raw, strict=True):
-                for key, value in raw.items():
-                    if value not in ("", None) and key != data.spec.row_key:
-                        put(sheet[data.geometry.cell(key, row)], value)
+    if sub is None or not sub.annexes:
+        return wb
+    wanted = frozenset(data.sheet.strip().casefold() for data in sub.annexes.values())
+    book = read_book(d.file.path, wanted, 5000)
+    for data in sub.annexes.values():  # the values exactly as the unit typed them, read again
+        grid, sheet = book.sheets.get(data.sheet, []), wb[data.spec.sheet]
+        for row in data.rows:
+            for key in data.spec.keys:
+                r, c = data.geometry.position(key, row)
+                value = grid[r - 1][c - 1] if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) else ""
+                if value not in ("", None) and key != data.spec.row_key:
+                    put(sheet[data.geometry.cell(key, row)], value)
     return wb
 
 

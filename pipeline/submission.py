@@ -31,10 +31,14 @@ class Geometry:
     first_col: int
     keys: tuple[str, ...]
 
-    def cell(self, key: str, row: int) -> str:
+    def position(self, key: str, row: int) -> tuple[int, int]:
+        """(Excel row, Excel column) of a record's key."""
         if self.layout == "form":
-            return cell(self.first_row + self.keys.index(key), self.first_col)
-        return cell(row, self.first_col + self.keys.index(key))
+            return self.first_row + self.keys.index(key), self.first_col
+        return row, self.first_col + self.keys.index(key)
+
+    def cell(self, key: str, row: int) -> str:
+        return cell(*self.position(key, row))
 
 
 @dataclass
@@ -44,7 +48,6 @@ class AnnexData:
     geometry: Geometry
     rows: list[int] = field(default_factory=list)  # Excel row of each record (form: its first field row)
     records: list[dict[str, object]] = field(default_factory=list)  # typed values, None for blank
-    raw: list[dict[str, object]] = field(default_factory=list)  # values as read, for feedback and diffs
     bad: set[tuple[int, str]] = field(default_factory=set)  # (row, key) of values that could not be read
     origins: dict[int, str] = field(default_factory=dict)  # row -> where a rolled-up row came from
 
@@ -225,4 +228,3 @@ def _add_record(sub: Submission, data: AnnexData, row: int, raw: dict[str, objec
                 data.bad.add((row, key))
     data.rows.append(row)
     data.records.append(record)
-    data.raw.append(raw)

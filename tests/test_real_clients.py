@@ -64,3 +64,24 @@ def test_gnumeric_resave_is_accepted(ws, tmp_path, fmt):
     pl2 = d.submission.annexes["PL2"].records
     assert pl2[0]["thoi_han_hoan_thanh"] == data["PL2"][0]["thoi_han_hoan_thanh"]
     assert pl2[0]["dia_chi"] == data["PL2"][0]["dia_chi"]
+
+
+@needs("soffice")
+def test_feedback_for_an_xls_file_is_a_fresh_template_with_the_units_values(ws, tmp_path):
+    import openpyxl
+
+    from .helpers import cell_of, changed
+
+    write_templates(ws, ["PKT"])
+    data = changed(payload(ws, "PKT"), "PL1", {"so_nu": -3, "ghi_chu": "Gửi bản .xls"})
+    original = drop(ws, "goc/PKT.xlsx", "PKT", data, ON_TIME)
+    soffice_convert(original, tmp_path / "out", "xls", tmp_path / "profile")
+    shutil.rmtree(ws.inbox / "goc")
+    shutil.copy(tmp_path / "out" / "PKT.xls", ws.inbox / "PKT.xls")
+    d = collect(ws).files[0]
+    assert d.status == "rejected"
+    wb = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")
+    assert wb.sheetnames[0] == "Lỗi cần sửa" and "_meta" in wb.sheetnames
+    nu = cell_of(ws, "PKT", "PL1", "so_nu")
+    assert wb["PL1"][nu].value == -3 and wb["PL1"][nu].fill.fgColor.rgb.endswith("FFC7CE")
+    assert wb["PL1"][cell_of(ws, "PKT", "PL1", "ghi_chu")].value == "Gửi bản .xls"
