@@ -32,7 +32,7 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command(short_help="Tạo thư mục làm việc mới.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Tạo thư mục làm việc mới DIRECTORY với mặc định của xã Phúc Thọ."""
@@ -44,7 +44,7 @@ def init(directory: Path) -> None:
                f"rồi chạy: annex templates --workspace {directory}")
 
 
-@main.command()
+@main.command(short_help="Tạo biểu mẫu Excel cho từng đơn vị.")
 @workspace_option
 @click.option("--unit", "units", multiple=True, help="Chỉ tạo biểu cho mã đơn vị này (lặp lại được).")
 def templates(root: Path, units: tuple[str, ...]) -> None:
@@ -69,7 +69,7 @@ STATE_VN = {"missing": "chưa nộp", "rejected": "bị trả lại", "accepted"
             "accepted_with_warnings": "tiếp nhận, có lưu ý", "accepted_late": "tiếp nhận, nộp muộn"}
 
 
-@main.command()
+@main.command(short_help="Chạy thử trọn một đợt trên số liệu mẫu.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default="demo")
 @click.option("--seed", type=int, default=2026, show_default=True,
               help="Hạt giống số ngẫu nhiên (cùng hạt, cùng số liệu).")
@@ -89,13 +89,17 @@ def demo(directory: Path, seed: int) -> None:
     click.echo(f"\nMở bảng tổng hợp bằng Excel: {result.outputs.get('summary')}")
 
 
-@main.command()
+@main.command(short_help="Kiểm tra tệp trong inbox/, phản hồi và tổng hợp.")
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
 @click.option("--strict", is_flag=True, help="Trả mã 1 khi có tệp bị trả lại hoặc phụ lục còn thiếu.")
 @click.option("--workers", type=int, default=None, help="Số tiến trình đọc tệp (mặc định: số nhân CPU).")
 def collect(root: Path, as_json: bool, strict: bool, workers: int | None) -> None:
-    """Đọc inbox/, kiểm tra từng tệp, gửi phản hồi và tổng hợp vào outbox/."""
+    """Đọc inbox/, kiểm tra từng tệp, gửi phản hồi và tổng hợp vào outbox/.
+
+    Không bao giờ sửa, chuyển hay xóa tệp trong inbox/. Chạy lại bao nhiêu lần cũng được: tệp đã đọc
+    được ghi nhớ trong ledger.sqlite, chỉ tệp mới được đọc.
+    """
     import json
 
     from .collect import collect as run
@@ -158,7 +162,7 @@ def _print_console(result) -> None:
         click.echo(str(out["note"]))
 
 
-@main.command()
+@main.command(short_help="Lập biểu gửi cấp trên từ số liệu đã tiếp nhận.")
 @workspace_option
 @click.option("--parent", "parent_root", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Thư mục làm việc của cấp trên (có round.toml, units.xlsx, schemas/ của đợt cấp trên).")

@@ -265,3 +265,14 @@ def test_older_template_versions_are_read_when_columns_match_and_refused_when_no
     d = files["VPUB_mau_khac.xlsx"]
     assert d.status == "rejected" and any(i.code == "incompatible_version" for i in d.issues)
     assert "biểu mẫu mới" in next(i.message for i in d.issues if i.code == "incompatible_version")
+
+
+def test_every_command_has_vietnamese_help():
+    runner = CliRunner()
+    top = runner.invoke(main, ["--help"])
+    commands = top.output.split("Commands:")[1].splitlines()
+    assert top.exit_code == 0 and not any(line.rstrip().endswith("...") for line in commands)
+    for name, command in main.commands.items():
+        out = runner.invoke(main, [name, "--help"])
+        assert out.exit_code == 0 and command.help and len(command.help) > 20, name
+        assert any(ch in out.output for ch in "ăâđêôơư"), f"{name}: help is not Vietnamese"
