@@ -225,37 +225,49 @@ def _quality(sheet, st: Styles, summary: Summary) -> None:
 LONG_LIMIT = 60_000  # rows of the "Dữ liệu" sheet; beyond that the long data goes to a CSV file beside it
 
 
-def long_rows(summary: Summary) -> list[tuple]:
-    """All accepted values in long form: unit, name, khối, sheet, row, key, label, value, source."""
-    out = []
+def long_rows(summary: Summary) -> pd.DataFrame:
+    """All accepted values in long form (one row per value), built with pandas melt, in annex and row order."""
+    parts = []
     for agg in summary.annexes.values():
         spec = agg.spec
-        cols = [(c.key, c.label) for c in spec.input_columns]
-        for rec in agg.rows.to_dict("records"):
-            row_label = str(rec[spec.row_key]) if spec.row_key else (
-                f"{spec.sheet}!{int(rec['row'])}" if spec.layout == "table" else "")
-            head = (rec["unit"], rec["unit_name"], rec["khoi"], spec.sheet, row_label)
-            for key, label in cols:
-                value = rec[key]
-                if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-                    continue
-                out.append((*head, key, label, value, rec["source"]))
+        if agg.rows.empty:
+            continue
+        frame = agg.rows.copy()
+        if spec.row_key:
+            frame["_row"] = frame[spec.row_key].astype(str)
+        elif spec.layout == "table":
+            frame["_row"] = spec.sheet + "!" + frame["row"].astype("Int64").astype(str)
+        else:
+            frame["_row"] = ""
+        frame["_order"] = range(len(frame))
+        keys = [c.key for c in spec.input_columns]
+        long = frame.melt(id_vars=["unit", "unit_name", "khoi", "_row", "source", "_order"], value_vars=keys,
+                          var_name="key", value_name="value")
+        long = long[long["value"].notna()]
+        long["sheet"] = spec.sheet
+        long["label"] = long["key"].map({c.key: c.label for c in spec.columns})
+        long["_col"] = long["key"].map({k: i for i, k in enumerate(keys)})
+        parts.append(long.sort_values(["_order", "_col"], kind="stable"))
+    columns = ["unit", "unit_name", "khoi", "sheet", "_row", "key", "label", "value", "source"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True)[columns]
+    out.columns = LONG_HEADS
     return out
 
 
-def write_long_csv(rows: list[tuple], path: Path) -> None:
+def write_long_csv(rows: pd.DataFrame, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    frame = pd.DataFrame(rows, columns=LONG_HEADS)
-    values = frame["Giá trị"]
-    frame["Giá trị"] = values.map(lambda v: v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else v)
-    frame.to_csv(tmp, index=False, encoding="utf-8-sig")  # the BOM lets Excel read Vietnamese text
+    rows = rows.copy()
+    rows["Giá trị"] = rows["Giá trị"].map(lambda v: v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else v)
+    rows.to_csv(tmp, index=False, encoding="utf-8-sig")  # the BOM lets Excel read Vietnamese text
     os.replace(tmp, path)
 
 
 LONG_HEADS = ["Mã đơn vị", "Tên đơn vị", "Khối", "Phụ lục", "Dòng", "Mã cột", "Chỉ tiêu", "Giá trị", "Nguồn"]
 
 
-def _long(sheet, st: Styles, summary: Summary, rows: list[tuple], csv_name: str) -> None:
+def _long(sheet, st: Styles, summary: Summary, rows: pd.DataFrame, csv_name: str) -> None:
     """The long data for pivot tables; past LONG_LIMIT rows, a pointer to the CSV file instead."""
     for c, (h, w) in enumerate(zip(LONG_HEADS, (10, 28, 16, 8, 22, 24, 40, 16, 36), strict=True)):
         sheet.write_string(0, c, h, st["head"])
@@ -268,7 +280,7 @@ def _long(sheet, st: Styles, summary: Summary, rows: list[tuple], csv_name: str)
     by_key = {}
     for spec_agg in summary.annexes.values():
         by_key.update({(spec_agg.spec.sheet, c.key): c for c in spec_agg.spec.columns})
-    for r, row in enumerate(rows, start=1):
+    for r, row in enumerate(rows.itertuples(index=False, name=None), start=1):
         for c in range(7):
             sheet.write_string(r, c, str(row[c]))
         summary_annex.write_value(sheet, r, 7, row[7], by_key[(row[3], row[5])], st)
