@@ -111,7 +111,7 @@ def _add_validation(sheet, r1: int, c1: int, r2: int, c2: int, options: dict[str
     if options is None:
         return
     if sheet.data_validation(r1 - 1, c1 - 1, r2 - 1, c2 - 1, options) != 0:
-        raise ValueError(f"XlsxWriter refused a data validation at row {r1}: {options}")
+        raise ValueError(f"kiểm tra dữ liệu ở dòng {r1} bị XlsxWriter từ chối ({options.get('input_title', '')})")
 
 
 def _form(sheet, st: Styles, spec: AnnexSpec, lay: Layout, lists) -> None:

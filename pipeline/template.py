@@ -77,7 +77,7 @@ def write_template(ws: Workspace, unit: Unit, path: Path) -> TemplateResult:
         warnings.simplefilter("error")  # XlsxWriter only warns when it drops a validation or a string
         try:
             _build(ws, unit, tmp)
-        except Warning as exc:
+        except (Warning, ValueError) as exc:
             tmp.unlink(missing_ok=True)
             raise TemplateError(f"Không tạo được biểu mẫu cho {unit.code}: {exc}") from exc
     tmp.replace(path)
