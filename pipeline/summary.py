@@ -63,7 +63,7 @@ def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:
     rows = long_rows(summary)
     csv_path = path.parent / f"DuLieu_{ws.round.round_id}.csv"
     if len(rows) > LONG_LIMIT:
-        write_long_csv(rows, csv_path)
+        write_long_csv(long_rows(summary, dates_as_text=True), csv_path)
     _long(wb.add_worksheet("Dữ liệu"), st, summary, rows, csv_path.name)
     overview.activate()
     wb.close()
@@ -225,7 +225,7 @@ def _quality(sheet, st: Styles, summary: Summary) -> None:
 LONG_LIMIT = 60_000  # rows of the "Dữ liệu" sheet; beyond that the long data goes to a CSV file beside it
 
 
-def long_rows(summary: Summary) -> pd.DataFrame:
+def long_rows(summary: Summary, dates_as_text: bool = False) -> pd.DataFrame:
     """All accepted values in long form (one row per value), built with pandas melt, in annex and row order."""
     parts = []
     for agg in summary.annexes.values():
@@ -233,6 +233,10 @@ def long_rows(summary: Summary) -> pd.DataFrame:
         if agg.rows.empty:
             continue
         frame = agg.rows.copy()
+        if dates_as_text:  # for CSV: dd/mm/yyyy, formatted per column rather than per value
+            for col in spec.columns:
+                if col.type == "date":
+                    frame[col.key] = frame[col.key].dt.strftime("%d/%m/%Y")
         if spec.row_key:
             frame["_row"] = frame[spec.row_key].astype(str)
         elif spec.layout == "table":
@@ -257,9 +261,8 @@ def long_rows(summary: Summary) -> pd.DataFrame:
 
 
 def write_long_csv(rows: pd.DataFrame, path: Path) -> None:
+    """`rows` from long_rows(..., dates_as_text=True)."""
     tmp = path.with_name(f".{path.name}.tmp")
-    rows = rows.copy()
-    rows["Giá trị"] = rows["Giá trị"].map(lambda v: v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else v)
     rows.to_csv(tmp, index=False, encoding="utf-8-sig")  # the BOM lets Excel read Vietnamese text
     os.replace(tmp, path)
 

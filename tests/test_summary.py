@@ -185,9 +185,11 @@ def test_large_detail_goes_to_csv_beside_the_workbook(ws, monkeypatch):
 
     monkeypatch.setattr(summary_annex, "DETAIL_LIMIT", 3)
     monkeypatch.setattr(summary, "LONG_LIMIT", 10)
-    write_templates(ws, ["TTPVHCC"])
+    write_templates(ws, ["TTPVHCC", "VPUB"])
     data = payload(ws, "TTPVHCC")
     drop(ws, "TTPVHCC.xlsx", "TTPVHCC", data)
+    vpub = payload(ws, "VPUB")
+    drop(ws, "VPUB.xlsx", "VPUB", vpub)
     result = collect(ws)
     detail = ws.outbox / f"ChiTiet_PL3_{ws.round.round_id}.csv"
     with detail.open(encoding="utf-8-sig") as f:
@@ -196,7 +198,10 @@ def test_large_detail_goes_to_csv_beside_the_workbook(ws, monkeypatch):
     total_col = rows[0].index("Số hồ sơ nhận giải quyết: Tổng số")
     assert sum(float(r[total_col]) for r in rows[1:]) == sum(r["hs_tong_nhan"] for r in data["PL3"])
     long = ws.outbox / f"DuLieu_{ws.round.round_id}.csv"
-    assert long.exists()
+    with long.open(encoding="utf-8-sig") as f:
+        dates = {r[7] for r in csv.reader(f) if r[0] == "VPUB" and r[5] == "thoi_han_hoan_thanh"}
+    expected = {r["thoi_han_hoan_thanh"].strftime("%d/%m/%Y") for r in vpub["PL2"] if r.get("thoi_han_hoan_thanh")}
+    assert dates == expected and expected
     wb = openpyxl.load_workbook(result.outputs["summary"])
     assert any("ChiTiet_PL3" in str(v) for r in wb["PL3"].iter_rows(values_only=True) for v in r)
     assert "DuLieu_" in str(wb["Dữ liệu"]["A2"].value)
