@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from . import template, workspace
+from .issues import STATE_VN, STATUS_VN
 from .spec import SpecError
 
 workspace_option = click.option(
@@ -61,12 +62,6 @@ def templates(root: Path, units: tuple[str, ...]) -> None:
         click.echo(f"{r.unit:<10} {', '.join(r.annexes):<28} {r.path}")
     click.echo(f"Đã tạo {len(results)} biểu mẫu trong {ws.templates}.")
 
-
-STATUS_VN = {"accepted": "tiếp nhận", "accepted_with_warnings": "tiếp nhận, có lưu ý", "rejected": "trả lại",
-             "superseded": "đã thay thế", "duplicate": "trùng lặp", "ignored": "bỏ qua",
-             "unidentified": "không nhận ra đơn vị"}
-STATE_VN = {"missing": "chưa nộp", "rejected": "bị trả lại", "accepted": "đã tiếp nhận",
-            "accepted_with_warnings": "tiếp nhận, có lưu ý", "accepted_late": "tiếp nhận, nộp muộn"}
 
 
 @main.command(short_help="Chạy thử trọn một đợt trên số liệu mẫu.")
@@ -134,10 +129,10 @@ def collect(root: Path, as_json: bool, strict: bool, workers: int | None) -> Non
 def _print_console(result) -> None:
     for d in result.files:
         if d.status == "ignored":
-            click.echo(f"{d.file.rel:<40} {'-':<9} {STATUS_VN[d.status]}: {d.issues[0].message}")
+            click.echo(f"{d.file.rel:<40} {'-':<9} {STATUS_VN[d.status].lower()}: {d.issues[0].message}")
             continue
         late = ", nộp muộn" if d.late else ""
-        click.echo(f"{d.file.rel:<40} {d.unit or '-':<9} {STATUS_VN[d.status]}{late}"
+        click.echo(f"{d.file.rel:<40} {d.unit or '-':<9} {STATUS_VN[d.status].lower()}{late}"
                    f" ({d.errors} lỗi, {d.warnings} cảnh báo)")
         for i in d.issues:
             if i.severity.value in ("error", "warning"):
@@ -145,7 +140,8 @@ def _print_console(result) -> None:
     missing: dict[str, list[str]] = {}
     for c in result.completeness:
         if c["state"] in ("missing", "rejected"):
-            missing.setdefault(f"{c['unit']} ({c['unit_name']})", []).append(f"{c['annex']}: {STATE_VN[c['state']]}")
+            state = STATE_VN[c["state"]].lower()
+            missing.setdefault(f"{c['unit']} ({c['unit_name']})", []).append(f"{c['annex']}: {state}")
     if missing:
         click.echo("\nĐơn vị còn thiếu:")
         for unit, annexes in missing.items():

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from . import validate
 from .compare import Change, changes, outliers
 from .inbox import InboxFile
-from .issues import Issue, Severity, issue
+from .issues import Issue, Severity, count, issue
 from .submission import Submission
 from .workspace import Workspace
 
@@ -34,11 +34,11 @@ class Decision:
 
     @property
     def errors(self) -> int:
-        return sum(1 for i in self.issues if i.severity == Severity.ERROR)
+        return count(self.issues, Severity.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(1 for i in self.issues if i.severity == Severity.WARNING)
+        return count(self.issues, Severity.WARNING)
 
     def ledger_entry(self) -> dict:
         meta = self.submission.meta if self.submission else {}

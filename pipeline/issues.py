@@ -145,6 +145,14 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
 }
 
 
+# What each file status and each unit × annex state is called wherever a person reads it.
+STATUS_VN = {"accepted": "Tiếp nhận", "accepted_with_warnings": "Tiếp nhận, có lưu ý", "rejected": "Trả lại",
+             "superseded": "Đã thay thế", "duplicate": "Trùng lặp", "ignored": "Bỏ qua",
+             "unidentified": "Không nhận ra đơn vị"}
+STATE_VN = {"missing": "Chưa nộp", "rejected": "Bị trả lại (có lỗi)", "accepted": "Đã tiếp nhận",
+            "accepted_with_warnings": "Tiếp nhận, có lưu ý", "accepted_late": "Tiếp nhận, nộp muộn"}
+
+
 @dataclass(frozen=True)
 class Issue:
     """A problem found in one place: file, sheet and cell in A1 form (cell may be empty)."""

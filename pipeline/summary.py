@@ -15,17 +15,12 @@ import xlsxwriter
 
 from . import summary_annex
 from .aggregate import Summary
-from .issues import Severity
+from .issues import STATE_VN, STATUS_VN, Severity
 from .styles import SAFE_OPTIONS, Styles
 from .workspace import Workspace
 
-STATE_VN = {"missing": "Chưa nộp", "rejected": "Bị trả lại (có lỗi)", "accepted": "Đã tiếp nhận",
-            "accepted_with_warnings": "Tiếp nhận, có lưu ý", "accepted_late": "Tiếp nhận, nộp muộn"}
 STATE_STYLE = {"missing": "bad", "rejected": "bad", "accepted": "good", "accepted_with_warnings": "warn",
                "accepted_late": "warn"}
-STATUS_VN = {"accepted": "Tiếp nhận", "accepted_with_warnings": "Tiếp nhận, có lưu ý", "rejected": "Trả lại",
-             "superseded": "Đã thay thế", "duplicate": "Trùng lặp", "ignored": "Bỏ qua",
-             "unidentified": "Không nhận ra đơn vị"}
 SEVERITY_VN = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}
 
 

@@ -68,12 +68,6 @@ def coerce(raw: object, col: Column) -> tuple[object | None, Note | None]:
     return _text(raw, col)
 
 
-def _shown(raw: object) -> str:
-    if isinstance(raw, float):
-        return fmt_number(raw)
-    return str(raw)
-
-
 def _number(raw: object, col: Column) -> tuple[float | None, Note | None]:
     note = None
     if isinstance(raw, (bool, dt.date | dt.datetime | dt.time | dt.timedelta)):
