@@ -153,4 +153,4 @@ def _collect(slot: _Slot, ready: list, timeout: float) -> Any | None:
     slot.start()
     if timed_out:
         return Failed("timeout")
-    return Failed("memory" if code in (-6, -9) else "crash", f"exit code {code}")
+    return Failed("memory" if code in (-6, -9) else "crash", f"mã thoát {code}")
