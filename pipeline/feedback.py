@@ -14,7 +14,9 @@ from pathlib import Path
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
+from .annotate import Mark, NewSheet, annotate
 from .decide import Decision
 from .isolate import run_isolated
 from .issues import Issue, Severity
@@ -24,8 +26,7 @@ from .workspace import Unit, Workspace
 
 SHEET = "Lỗi cần sửa"
 CHANGES_SHEET = "Thay đổi"
-FILL = {Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"),
-        Severity.WARNING: PatternFill("solid", fgColor="FFEB9C")}
+FILL = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C"}
 SEVERITY_VN = {Severity.ERROR: "Lỗi (phải sửa)", Severity.WARNING: "Cảnh báo (kiểm tra lại)",
                Severity.INFO: "Thông tin"}
 _CELL = re.compile(r"^(?:(?P<sheet>[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
@@ -141,68 +142,104 @@ def _open_copy(ws: Workspace, unit: Unit, d: Decision, tmp: Path) -> openpyxl.Wo
 
 def _neutralise_text_formulas(wb: openpyxl.Workbook, d: Decision) -> None:
     """A formula in a text or category input cell is kept as its text, never as a live formula."""
-    if d.submission is None:
-        return
-    for data in d.submission.annexes.values():
-        if data.sheet not in wb.sheetnames:
-            continue
-        sheet = wb[data.sheet]
-        text_keys = [c.key for c in data.spec.columns if c.type in ("text", "category")]
-        for row in data.rows:
-            for key in text_keys:
-                target = sheet[data.geometry.cell(key, row)]
-                if target.data_type == "f":
-                    target.data_type = "s"
+    for name, refs in _text_cells(d).items():
+        if name in wb.sheetnames:
+            for ref in refs:
+                if wb[name][ref].data_type == "f":
+                    wb[name][ref].data_type = "s"
 
 
-def _changes_sheet(wb: openpyxl.Workbook, diff: tuple) -> None:
+def _text_cells(d: Decision) -> dict[str, list[str]]:
+    """sheet -> the text and category input cells of every record (where a typed formula must stay text)."""
+    cells: dict[str, list[str]] = {}
+    for data in (d.submission.annexes.values() if d.submission else ()):
+        keys = [c.key for c in data.spec.columns if c.type in ("text", "category")]
+        cells.setdefault(data.sheet, []).extend(data.geometry.cell(k, row) for row in data.rows for k in keys)
+    return cells
+
+
+def _report(issues: list[Issue]) -> NewSheet:
+    """The "Lỗi cần sửa" sheet: one row per issue, its cell a link to the cell."""
+    rows: list[list[object]] = [["STT", "Mức độ", "Trang", "Ô", "Nội dung cần sửa"]]
+    links = {}
+    for n, i in enumerate(issues, start=1):
+        rows.append([n, SEVERITY_VN[i.severity], i.sheet, i.cell, i.message])
+        if i.sheet and i.cell:
+            links[(n + 1, 4)] = f"'{i.sheet}'!{i.cell}"
+    return NewSheet(SHEET, rows, [6, 22, 10, 10, 100], bold={1}, links=links, wrap={5})
+
+
+def _changes(diff: tuple) -> NewSheet:
     """What changed since the unit's previous file, cell by cell (old → new)."""
     old, _, cells = diff
-    sheet = wb.create_sheet(CHANGES_SHEET, 1)
-    put(sheet.cell(1, 1), f"Các ô đã thay đổi so với tệp gửi trước \"{old.file.rel}\" ({len(cells)} ô)")
-    sheet.cell(1, 1).font = Font(name="Times New Roman", bold=True)
-    for c, head in enumerate(("Trang", "Ô", "Chỉ tiêu", "Giá trị cũ", "Giá trị mới"), start=1):
-        put(sheet.cell(3, c), head)
-        sheet.cell(3, c).font = Font(name="Times New Roman", bold=True)
-    for r, ch in enumerate(cells, start=4):
-        for c, value in enumerate((ch.sheet, ch.cell, ch.label, ch.old, ch.new), start=1):
-            put(sheet.cell(r, c), value.isoformat() if hasattr(value, "isoformat") else value)
-    for col, width in zip("ABCDE", (8, 8, 60, 24, 24), strict=True):
-        sheet.column_dimensions[col].width = width
+    rows: list[list[object]] = [[f"Các ô đã thay đổi so với tệp gửi trước \"{old.file.rel}\" ({len(cells)} ô)"], [],
+                                ["Trang", "Ô", "Chỉ tiêu", "Giá trị cũ", "Giá trị mới"]]
+    for ch in cells:
+        rows.append([v.isoformat() if hasattr(v, "isoformat") else v
+                     for v in (ch.sheet, ch.cell, ch.label, ch.old, ch.new)])
+    return NewSheet(CHANGES_SHEET, rows, [8, 8, 60, 24, 24], bold={1, 3}, wrap={3})
+
+
+def _marks(issues: list[Issue]) -> dict[tuple[str, str], Mark]:
+    """(sheet, cell) -> fill and comment, for every cell an issue names (a cross-field rule names several)."""
+    marks: dict[tuple[str, str], Mark] = {}
+    for i in issues:
+        refs = [r.strip() for r in (i.related.split(",") if i.related else [i.cell]) if r.strip()]
+        for ref in refs:
+            m = _CELL.match(ref)
+            if not m or not (m["sheet"] or i.sheet):
+                continue
+            mark = marks.setdefault((m["sheet"] or i.sheet, f"{m['col']}{m['row']}"), Mark(FILL[Severity.WARNING]))
+            if i.severity == Severity.ERROR:
+                mark.rgb = FILL[Severity.ERROR]
+            mark.lines.append(f"{SEVERITY_VN[i.severity]}: {i.message}")
+    return marks
 
 
 def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path: Path,
               diff: tuple | None = None) -> None:
+    sheets = [_report(issues)] + ([_changes(diff)] if diff else [])
+    marks = _marks(issues)
+    tmp_out = path.with_name(f".{path.name}.tmp")
+    if d.kind == "xlsx":
+        try:  # the unit's own file, patched: fast, and keeps everything openpyxl would drop
+            annotate(d.file.path, tmp_out, marks, sheets, _text_cells(d))
+        except Exception:  # noqa: BLE001 - any package we cannot patch is rebuilt through openpyxl
+            tmp_out.unlink(missing_ok=True)
+        else:
+            tmp_out.replace(path)
+            return
     tmp = path.with_name(f".{path.stem}.template.xlsx")
     wb = _open_copy(ws, unit, d, tmp)
     tmp.unlink(missing_ok=True)
     for name in (SHEET, CHANGES_SHEET):
         if name in wb.sheetnames:
             del wb[name]
-    report = wb.create_sheet(SHEET, 0)
-    if diff:
-        _changes_sheet(wb, diff)
-    report.append(["STT", "Mức độ", "Trang", "Ô", "Nội dung cần sửa"])
-    for c in report[1]:
-        c.font = Font(name="Times New Roman", bold=True)
-    for n, i in enumerate(issues, start=1):
-        for col, value in enumerate((n, SEVERITY_VN[i.severity], i.sheet, i.cell, i.message), start=1):
-            put(report.cell(row=n + 1, column=col), value)
-        link = report.cell(row=n + 1, column=4)
-        if i.sheet and i.cell and i.sheet in wb.sheetnames:
-            link.hyperlink = f"#'{i.sheet}'!{i.cell}"
-            link.font = Font(name="Times New Roman", color="0563C1", underline="single")
-        _mark(wb, i)
-    for col, width in zip("ABCDE", (6, 22, 10, 10, 100), strict=True):
-        report.column_dimensions[col].width = width
-    for row in report.iter_rows(min_row=2):
-        row[4].alignment = Alignment(wrap_text=True, vertical="top")
+    for index, sheet in enumerate(sheets):
+        _add_sheet(wb, sheet, index)
+    for (name, ref), mark in marks.items():
+        if name in wb.sheetnames:
+            _mark(wb[name], ref, mark)
     wb.active = 0
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = sheet.title == SHEET
-    tmp_out = path.with_name(f".{path.name}.tmp")
     wb.save(tmp_out)
     tmp_out.replace(path)
+
+
+def _add_sheet(wb: openpyxl.Workbook, spec: NewSheet, index: int) -> None:
+    sheet = wb.create_sheet(spec.name, index)
+    for r, values in enumerate(spec.rows, start=1):
+        for c, value in enumerate(values, start=1):
+            target = sheet.cell(r, c)
+            put(target, value)
+            target.font = Font(name="Times New Roman", bold=r in spec.bold)
+            target.alignment = Alignment(wrap_text=c in spec.wrap or r in spec.bold, vertical="top")
+            if (r, c) in spec.links and spec.links[(r, c)].split("!")[0].strip("'") in wb.sheetnames:
+                target.hyperlink = spec.links[(r, c)]
+                target.font = Font(name="Times New Roman", color="0563C1", underline="single")
+    for c, width in enumerate(spec.widths, start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = width
 
 
 def put(target, value: object) -> None:
@@ -212,31 +249,16 @@ def put(target, value: object) -> None:
         target.data_type = "s"
 
 
-def _writable(sheet, coord: str):
-    """The cell itself, or for a cell inside merged cells the merged range's top-left cell."""
-    target = sheet[coord]
+def _mark(sheet, ref: str, mark: Mark) -> None:
+    """Highlight and comment a cell (inside merged cells: the merged range's top-left cell)."""
+    target = sheet[ref]
     if type(target).__name__ == "MergedCell":
-        row, col = target.row, target.column
         for rng in sheet.merged_cells.ranges:
-            if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
-                return sheet.cell(rng.min_row, rng.min_col)
-    return target
-
-
-def _mark(wb: openpyxl.Workbook, i: Issue) -> None:
-    """Highlight and comment every cell an issue names (a cross-field rule names several)."""
-    refs = [r.strip() for r in (i.related.split(",") if i.related else [i.cell]) if r.strip()]
-    for ref in refs:
-        m = _CELL.match(ref)
-        if not m:
-            continue
-        sheet_name = m["sheet"] or i.sheet
-        if sheet_name not in wb.sheetnames:
-            continue
-        target = _writable(wb[sheet_name], f"{m['col']}{m['row']}")
-        if i.severity == Severity.ERROR or target.fill.fgColor.rgb not in ("00FFC7CE", "FFFFC7CE"):
-            target.fill = FILL[i.severity]
-        text = f"{SEVERITY_VN[i.severity]}: {i.message}"
-        if target.comment is not None and target.comment.author == "annex":
-            text = target.comment.text + "\n\n" + text
-        target.comment = Comment(text[:30000], "annex", width=360, height=160)
+            if rng.min_row <= target.row <= rng.max_row and rng.min_col <= target.column <= rng.max_col:
+                target = sheet.cell(rng.min_row, rng.min_col)
+                break
+    target.fill = PatternFill("solid", fgColor=mark.rgb)
+    text = "\n\n".join(mark.lines)
+    if target.comment is not None and target.comment.author == "annex":
+        text = target.comment.text + "\n\n" + text
+    target.comment = Comment(text[:30000], "annex", width=360, height=160)

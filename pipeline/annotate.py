@@ -1,0 +1,253 @@
+"""Feedback marks written into the unit's own .xlsx by patching its XML (see xlsx_patch).
+
+`annotate` restyles and comments the cells a feedback names, turns formulas typed into text cells into
+their text, and puts report sheets first, leaving every other part of the unit's workbook as it was.
+It raises `Unsupported` for packages it does not edit; feedback then falls back to openpyxl.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import defusedxml.ElementTree as SafeET
+
+from .xlsx_patch import (
+    CT_COMMENTS,
+    CT_VML,
+    CT_WORKSHEET,
+    MAIN,
+    REL_NS,
+    Package,
+    SheetXml,
+    Styles,
+    Unsupported,
+    column_number,
+    split_ref,
+    text,
+    with_fill,
+)
+
+MAIN_NS = MAIN.strip("{}")
+FONT = '<font><sz val="12"/><color rgb="FF000000"/><name val="Times New Roman"/><family val="1"/></font>'
+FONT_BOLD = '<font><b/><sz val="12"/><color rgb="FF000000"/><name val="Times New Roman"/><family val="1"/></font>'
+FONT_LINK = ('<font><u/><sz val="12"/><color rgb="FF0563C1"/><name val="Times New Roman"/><family val="1"/>'
+             '</font>')
+
+
+def solid(rgb: str) -> str:
+    return (f'<fill><patternFill patternType="solid"><fgColor rgb="FF{rgb}"/><bgColor indexed="64"/>'
+            '</patternFill></fill>')
+
+
+@dataclass
+class Mark:
+    """What to show on one cell: its fill colour (RRGGBB) and the comment lines."""
+
+    rgb: str
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NewSheet:
+    """A plain report sheet: rows of values, column widths, bold rows, links to cells (row, col) → location."""
+
+    name: str
+    rows: list[list[object]]
+    widths: list[float]
+    bold: set[int] = field(default_factory=set)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
+    wrap: set[int] = field(default_factory=set)
+
+
+class _Book:
+    def __init__(self, pkg: Package) -> None:
+        ctypes = pkg.xml("[Content_Types].xml")
+        if "macroEnabled" in ctypes or "template.main" in ctypes:
+            raise Unsupported("not a plain workbook")
+        office = [r for r in pkg.relationships("") if r.get("Type", "").endswith("/officeDocument")]
+        if len(office) != 1:
+            raise Unsupported("workbook part")
+        self.pkg, self.part = pkg, pkg.target("", office[0])
+        rels = {r.get("Id"): r for r in pkg.relationships(self.part)}
+        root = SafeET.fromstring(pkg.xml(self.part).encode())
+        if root.tag != MAIN + "workbook":
+            raise Unsupported("workbook namespace")
+        self.sheets: dict[str, str] = {}
+        self.ids: list[int] = []
+        for sheet in root.iter(MAIN + "sheet"):
+            rel = rels.get(sheet.get(f"{{{REL_NS}}}id"))
+            if rel is None:
+                raise Unsupported("sheet relationship")
+            self.sheets[sheet.get("name", "")] = pkg.target(self.part, rel)
+            self.ids.append(int(sheet.get("sheetId", "0")))
+        styles = [r for r in rels.values() if r.get("Type", "").endswith("/styles")]
+        if not styles:
+            raise Unsupported("no styles")
+        self.styles = pkg.target(self.part, styles[0])
+
+    def add_first(self, parts: list[tuple[str, str]]) -> None:
+        """Insert sheets (name, worksheet xml) before all others and make the first one active."""
+        xml = self.pkg.xml(self.part)
+        prefix = re.search(r"<sheet\b[^>]*?\s(\w+):id=", xml)
+        opening = re.search(r"<sheets\b[^>]*>", xml)
+        if prefix is None or opening is None:
+            raise Unsupported("sheets element")
+        elements = ""
+        for n, (name, sheet_xml) in enumerate(parts, start=1):
+            if name in self.sheets:
+                raise Unsupported("sheet name taken")
+            member = self.pkg.unique("xl/worksheets/sheetAnnex", ".xml")
+            self.pkg.put(member, sheet_xml)
+            self.pkg.content_type(member, CT_WORKSHEET)
+            rid = self.pkg.relate(self.part, "worksheet", member)
+            elements += f'<sheet name="{text(name)}" sheetId="{max(self.ids) + n}" {prefix[1]}:id="{rid}"/>'
+        xml = xml[: opening.end()] + elements + xml[opening.end():]
+        xml = re.sub(r'localSheetId="(\d+)"', lambda m: f'localSheetId="{int(m[1]) + len(parts)}"', xml)
+        xml = re.sub(r'\s(activeTab|firstSheet)="\d+"', r' \1="0"', xml)
+        self.pkg.put(self.part, xml)
+
+
+def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: list[NewSheet],
+             as_text: dict[str, list[str]]) -> None:
+    """Write `dst`: the workbook `src` with `marks` on (sheet, cell), formulas in `as_text` cells turned
+    into text, and `sheets` in front (the first one selected)."""
+    pkg = Package(src)
+    if any(name.lower().endswith(".vml") for name in pkg.raw):
+        raise Unsupported("workbook already has comments or controls")
+    book = _Book(pkg)
+    styles = Styles(pkg, book.styles)
+    edited: dict[str, SheetXml] = {}
+
+    def sheet(name: str) -> SheetXml:
+        part = book.sheets[name]
+        if part not in edited:
+            edited[part] = SheetXml(pkg.xml(part))
+        return edited[part]
+
+    for name, refs in as_text.items():
+        if name in book.sheets and b"<f" in pkg.raw.get(book.sheets[name], b""):
+            formulas = sheet(name).formula_cells()
+            for ref in set(refs) & formulas:
+                sheet(name).formula_as_text(ref)
+    by_sheet: dict[str, dict[str, Mark]] = {}
+    for (name, ref), mark in marks.items():
+        if name in book.sheets:
+            cell = sheet(name).top_left(ref)
+            merged = by_sheet.setdefault(name, {}).setdefault(cell, Mark(mark.rgb))
+            merged.rgb = "FFC7CE" if "FFC7CE" in (merged.rgb, mark.rgb) else mark.rgb
+            merged.lines += mark.lines
+    _restyle(sheet, styles, by_sheet)
+    for ordinal, (name, cells) in enumerate(by_sheet.items(), start=1):
+        _comments(pkg, book.sheets[name], sheet(name), cells, ordinal)
+    for name, part in book.sheets.items():
+        if b"tabSelected" in pkg.raw.get(part, b"") or part in edited:
+            sheet(name).unselect()
+    for part, sx in edited.items():
+        pkg.put(part, sx.xml)
+    for s in sheets:  # a link to a sheet the workbook does not have would only confuse
+        s.links = {at: loc for at, loc in s.links.items() if loc.split("!")[0].strip("'") in book.sheets}
+    formats = _report_formats(styles)
+    book.add_first([(s.name, sheet_xml(s, formats, selected=i == 0)) for i, s in enumerate(sheets)])
+    pkg.save(dst)
+
+
+def _restyle(sheet, styles: Styles, by_sheet: dict[str, dict[str, Mark]]) -> None:
+    fills: dict[str, int] = {}
+    clones: dict[tuple[int, str], int] = {}
+    for name, cells in by_sheet.items():
+        sx = sheet(name)
+        for ref, mark in cells.items():
+            if mark.rgb not in fills:
+                fills[mark.rgb] = styles.fill(solid(mark.rgb))
+            old = sx.style(ref)
+            if (old, mark.rgb) not in clones:
+                clones[(old, mark.rgb)] = styles.xf(with_fill(styles.cell_format(old), fills[mark.rgb]))
+            sx.restyle(ref, clones[(old, mark.rgb)])
+
+
+def _report_formats(styles: Styles) -> dict[str, int]:
+    plain, bold, link = styles.font(FONT), styles.font(FONT_BOLD), styles.font(FONT_LINK)
+    base = 'numFmtId="0" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1"'
+    return {"text": styles.xf(f'<xf fontId="{plain}" {base}><alignment vertical="top"/></xf>'),
+            "wrap": styles.xf(f'<xf fontId="{plain}" {base}><alignment vertical="top" wrapText="1"/></xf>'),
+            "bold": styles.xf(f'<xf fontId="{bold}" {base}><alignment vertical="top" wrapText="1"/></xf>'),
+            "link": styles.xf(f'<xf fontId="{link}" {base}><alignment vertical="top"/></xf>')}
+
+
+def _cell_xml(ref: str, value: object, style: int) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f'<c r="{ref}" s="{style}"><v>{value}</v></c>'
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text(value)}</t></is></c>'
+
+
+def letter(col: int) -> str:
+    out = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def sheet_xml(sheet: NewSheet, formats: dict[str, int], selected: bool) -> str:
+    """A worksheet of inline strings and numbers (text is never a formula), frozen under its header."""
+    rows = []
+    for r, values in enumerate(sheet.rows, start=1):
+        cells = []
+        for c, value in enumerate(values, start=1):
+            kind = ("bold" if r in sheet.bold else "link" if (r, c) in sheet.links
+                    else "wrap" if c in sheet.wrap else "text")
+            cells.append(_cell_xml(f"{letter(c)}{r}", value, formats[kind]))
+        rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+    cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
+                   for i, w in enumerate(sheet.widths, start=1))
+    links = "".join(f'<hyperlink ref="{letter(c)}{r}" location="{text(loc)}" display="{text(loc)}"/>'
+                    for (r, c), loc in sheet.links.items())
+    view = '<sheetView workbookViewId="0" tabSelected="1"/>' if selected else '<sheetView workbookViewId="0"/>'
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetViews>{view}</sheetViews>'
+            f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
+            + (f"<hyperlinks>{links}</hyperlinks>" if links else "")
+            + '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            '<pageSetup paperSize="9" orientation="landscape"/></worksheet>')
+
+
+def _comments(pkg: Package, part: str, sx: SheetXml, cells: dict[str, Mark], ordinal: int) -> None:
+    """A comments part and its VML drawing (what Excel shows on hover) for one sheet."""
+    comments, shapes = [], []
+    for n, (ref, mark) in enumerate(cells.items()):
+        body = "\n\n".join(mark.lines)[:30000]
+        comments.append(f'<comment ref="{ref}" authorId="0"><text><r><rPr><sz val="10"/><rFont val="Tahoma"/>'
+                        f'</rPr><t xml:space="preserve">{text(body)}</t></r></text></comment>')
+        shapes.append(_shape(ref, 1024 * ordinal + n + 1))
+    member = pkg.unique("xl/commentsAnnex", ".xml")
+    pkg.put(member, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<comments xmlns="{MAIN_NS}"><authors><author>annex</author></authors>'
+            f'<commentList>{"".join(comments)}</commentList></comments>')
+    pkg.content_type(member, CT_COMMENTS)
+    vml = pkg.unique("xl/drawings/vmlDrawingAnnex", ".vml")
+    pkg.put(vml, '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+            'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+            f'<o:idmap v:ext="edit" data="{ordinal}"/></o:shapelayout>'
+            '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+            '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+            + "".join(shapes) + "</xml>")
+    pkg.default_type("vml", CT_VML)
+    pkg.relate(part, "comments", member)
+    sx.legacy_drawing(pkg.relate(part, "vmlDrawing", vml))
+
+
+def _shape(ref: str, shape_id: int) -> str:
+    col, row = split_ref(ref)
+    c, r = column_number(col) - 1, row - 1
+    anchor = f"{c + 1}, 15, {max(r - 1, 0)}, 10, {c + 5}, 15, {max(r - 1, 0) + 8}, 4"
+    return (f'<v:shape id="_x0000_s{shape_id}" type="#_x0000_t202" style="position:absolute;margin-left:80pt;'
+            'margin-top:2pt;width:270pt;height:120pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" '
+            'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+            '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
+            '<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/>'
+            f'<x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>'
+            f'<x:Row>{r}</x:Row><x:Column>{c}</x:Column></x:ClientData></v:shape>')

@@ -1,0 +1,126 @@
+"""Feedback workbooks: the unit's own file, patched at the XML level, as Excel, LibreOffice and openpyxl see it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import zipfile
+
+import openpyxl
+import pytest
+from openpyxl.comments import Comment
+
+from pipeline.annotate import Mark, NewSheet, annotate
+from pipeline.collect import collect
+from pipeline.template import write_templates
+from pipeline.xlsx_patch import Unsupported
+
+from .conftest import needs
+from .helpers import ON_TIME, cell_of, changed, drop, payload
+from .test_real_clients import soffice_convert
+
+LINK = '=HYPERLINK("http://x","bấm")'
+
+
+def _filled_by(producer: str, ws, tmp_path, data) -> tuple[str, object]:
+    """A PKT file with errors, as written by openpyxl (our fill), LibreOffice or Gnumeric, in the inbox."""
+    original = drop(ws, "goc/PKT.xlsx", "PKT", data)
+    shutil.move(original, tmp_path / "PKT.xlsx")
+    source = tmp_path / "PKT.xlsx"
+    if producer == "openpyxl":  # a live formula typed into a text cell
+        wb = openpyxl.load_workbook(source)
+        wb["PL1"][cell_of(ws, "PKT", "PL1", "ghi_chu")] = LINK
+        wb.save(source)
+    elif producer == "libreoffice":
+        soffice_convert(source, tmp_path / "lo", "xlsx", tmp_path / "profile")
+        source = tmp_path / "lo" / "PKT.xlsx"
+    else:
+        subprocess.run(["ssconvert", str(source), str(tmp_path / "gn.xlsx")], check=True, capture_output=True,
+                       timeout=120)
+        source = tmp_path / "gn.xlsx"
+    shutil.rmtree(ws.inbox / "goc")
+    target = ws.inbox / f"PKT_{producer}.xlsx"
+    shutil.copy(source, target)
+    os.utime(target, (ON_TIME.timestamp(), ON_TIME.timestamp()))
+    return target
+
+
+@pytest.mark.parametrize("producer", [
+    "openpyxl",
+    pytest.param("libreoffice", marks=needs("soffice")),
+    pytest.param("gnumeric", marks=needs("ssconvert")),
+])
+def test_feedback_is_the_units_own_file_patched(ws, tmp_path, producer):
+    write_templates(ws, ["PKT"])
+    good = payload(ws, "PKT")
+    sent = _filled_by(producer, ws, tmp_path, changed(good, "PL1", {"tong_hien_co": good["PL1"]["tong_hien_co"] + 1}))
+    collect(ws)
+    fb = ws.outbox / "feedback" / "PKT.xlsx"
+    with zipfile.ZipFile(sent) as src, zipfile.ZipFile(fb) as out:
+        kept = [n for n in src.namelist() if n.startswith(("docProps/", "xl/theme/"))]
+        assert kept and all(src.read(n) == out.read(n) for n in kept), "untouched parts are copied as they were"
+    wb = openpyxl.load_workbook(fb)
+    assert wb.sheetnames[0] == "Lỗi cần sửa" and wb.active.title == "Lỗi cần sửa"
+    assert [s.title for s in wb.worksheets if s.sheet_view.tabSelected] == ["Lỗi cần sửa"]
+    total = cell_of(ws, "PKT", "PL1", "tong_hien_co")
+    pl1 = wb["PL1"]
+    assert pl1[total].fill.fgColor.rgb.endswith("FFC7CE")
+    assert pl1[total].protection.locked is False, "the flagged input cell stays editable"
+    assert "Tổng số hiện có" in pl1[total].comment.text
+    assert pl1[total].value == good["PL1"]["tong_hien_co"] + 1
+    link = next(c for c in wb["Lỗi cần sửa"]["D"][1:] if c.value == total)
+    assert link.hyperlink.location == f"'PL1'!{total}"
+    if producer == "openpyxl":
+        note = pl1[cell_of(ws, "PKT", "PL1", "ghi_chu")]
+        assert note.data_type == "s" and note.value == LINK, "a typed formula comes back as text"
+    if pl1.print_area:  # print settings still belong to their own sheet after the report went first
+        assert "PL1" in pl1.print_area
+
+
+@needs("soffice")
+def test_libreoffice_opens_the_patched_feedback_with_its_comments(ws, tmp_path):
+    write_templates(ws, ["PKT"])
+    good = payload(ws, "PKT")
+    drop(ws, "PKT.xlsx", "PKT", changed(good, "PL1", {"tong_hien_co": good["PL1"]["tong_hien_co"] + 1}))
+    collect(ws)
+    soffice_convert(ws.outbox / "feedback" / "PKT.xlsx", tmp_path / "out", "ods", tmp_path / "profile")
+    with zipfile.ZipFile(tmp_path / "out" / "PKT.ods") as z:
+        content = z.read("content.xml").decode()
+    assert "Lỗi cần sửa" in content and content.count("<office:annotation") >= 6
+    assert "Tổng số hiện có phải bằng" in content
+
+
+def test_cells_missing_from_the_sheet_and_merged_cells_are_marked(tmp_path):
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.title = "PL1"
+    sheet["B2"], sheet["D2"], sheet["B5"] = "a", 1, "b"
+    sheet.merge_cells("F7:G8")
+    wb.save(tmp_path / "in.xlsx")
+    marks = {("PL1", "C2"): Mark("FFC7CE", ["giữa hai ô"]), ("PL1", "A9"): Mark("FFEB9C", ["dòng mới cuối"]),
+             ("PL1", "A3"): Mark("FFEB9C", ["dòng mới giữa"]), ("PL1", "G8"): Mark("FFC7CE", ["ô gộp"])}
+    report = NewSheet("Lỗi cần sửa", [["Ô"], ["C2"]], [10], links={(2, 1): "'PL1'!C2"})
+    annotate(tmp_path / "in.xlsx", tmp_path / "out.xlsx", marks, [report], {})
+    out = openpyxl.load_workbook(tmp_path / "out.xlsx")["PL1"]
+    assert [out[c].fill.fgColor.rgb for c in ("C2", "A9", "A3", "F7")] == ["FFFFC7CE", "FFFFEB9C", "FFFFEB9C",
+                                                                        "FFFFC7CE"]
+    assert out["F7"].comment.text == "ô gộp" and out["A3"].comment.text == "dòng mới giữa"
+    assert (out["B2"].value, out["D2"].value, out["B5"].value) == ("a", 1, "b")
+
+
+def test_a_workbook_with_comments_of_its_own_falls_back_to_openpyxl(ws, tmp_path):
+    write_templates(ws, ["PKT"])
+    good = payload(ws, "PKT")
+    path = drop(ws, "PKT.xlsx", "PKT", changed(good, "PL1", {"tong_hien_co": good["PL1"]["tong_hien_co"] + 1}))
+    wb = openpyxl.load_workbook(path)
+    wb["PL1"]["Z1"].comment = Comment("ghi chú của đơn vị", "đơn vị")
+    wb.save(path)
+    os.utime(path, (ON_TIME.timestamp(), ON_TIME.timestamp()))
+    with pytest.raises(Unsupported):
+        annotate(path, tmp_path / "x.xlsx", {}, [], {})
+    collect(ws)
+    fb = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")
+    total = cell_of(ws, "PKT", "PL1", "tong_hien_co")
+    assert fb.sheetnames[0] == "Lỗi cần sửa" and "Tổng số hiện có" in fb["PL1"][total].comment.text
+    assert fb["PL1"]["Z1"].comment.text == "ghi chú của đơn vị"
