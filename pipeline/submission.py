@@ -197,17 +197,19 @@ def _extract(sub: Submission, spec: AnnexSpec, grid: list[list[object]], sheet: 
             return None
         _add_record(sub, data, geo.first_row, raw)
         return data
+    keys, c0 = spec.keys, geo.first_col - 1
     for i in range(n_rows):
         row = geo.first_row + i
-        raw = {k: at(row, geo.first_col + j) for j, k in enumerate(spec.keys)}
+        line = grid[row - 1][c0: c0 + len(keys)] if row - 1 < len(grid) else []
+        if not spec.row_key and line.count("") + line.count(None) == len(line):
+            continue
+        raw = dict(zip(keys, [*line, *[""] * (len(keys) - len(line))], strict=True))
         if spec.row_key:
             expected = spec.preset_rows[i]
             if fold(str(raw[spec.row_key])) != fold(expected):
                 sub.add("row_key_changed", sheet=sheet, cell=geo.cell(spec.row_key, row),
                         value=raw[spec.row_key], expected=expected)
             raw[spec.row_key] = expected
-        elif all(v in ("", None) for v in raw.values()):
-            continue
         _add_record(sub, data, row, raw)
     return data
 

@@ -15,6 +15,7 @@ import xlsxwriter
 
 from . import summary_annex
 from .aggregate import Summary
+from .csvfile import write_csv
 from .issues import STATE_VN, STATUS_VN, Severity
 from .styles import SAFE_OPTIONS, Styles
 from .workspace import Workspace
@@ -55,11 +56,11 @@ def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:
     for agg in summary.annexes.values():
         summary_annex.write_annex_sheet(wb, wb.add_worksheet(agg.spec.sheet), st, ws, agg, path.parent)
     _quality(wb.add_worksheet("Chất lượng dữ liệu"), st, summary)
-    rows = long_rows(summary)
     csv_path = path.parent / f"DuLieu_{ws.round.round_id}.csv"
-    if len(rows) > LONG_LIMIT:
-        write_long_csv(long_rows(summary, dates_as_text=True), csv_path)
-    _long(wb.add_worksheet("Dữ liệu"), st, summary, rows, csv_path.name)
+    count = long_count(summary)
+    if count > LONG_LIMIT:
+        write_csv(csv_path, long_rows(summary), LONG_HEADS)
+    _long(wb.add_worksheet("Dữ liệu"), st, summary, count, csv_path.name)
     overview.activate()
     wb.close()
 
@@ -220,18 +221,21 @@ def _quality(sheet, st: Styles, summary: Summary) -> None:
 LONG_LIMIT = 60_000  # rows of the "Dữ liệu" sheet; beyond that the long data goes to a CSV file beside it
 
 
-def long_rows(summary: Summary, dates_as_text: bool = False) -> pd.DataFrame:
-    """All accepted values in long form (one row per value), built with pandas melt, in annex and row order."""
+def long_count(summary: Summary) -> int:
+    """How many values the long data has (without building it)."""
+    return int(sum(agg.rows[[c.key for c in agg.spec.input_columns]].notna().to_numpy().sum()
+                   for agg in summary.annexes.values() if not agg.rows.empty))
+
+
+def long_rows(summary: Summary) -> pd.DataFrame:
+    """All accepted values in long form (one row per value), built with pandas melt, in annex, row and
+    column order; values keep their types (object column)."""
     parts = []
     for agg in summary.annexes.values():
         spec = agg.spec
         if agg.rows.empty:
             continue
         frame = agg.rows.copy()
-        if dates_as_text:  # for CSV: dd/mm/yyyy, formatted per column rather than per value
-            for col in spec.columns:
-                if col.type == "date":
-                    frame[col.key] = frame[col.key].dt.strftime("%d/%m/%Y")
         if spec.row_key:
             frame["_row"] = frame[spec.row_key].astype(str)
         elif spec.layout == "table":
@@ -240,6 +244,8 @@ def long_rows(summary: Summary, dates_as_text: bool = False) -> pd.DataFrame:
             frame["_row"] = ""
         frame["_order"] = range(len(frame))
         keys = [c.key for c in spec.input_columns]
+        for key in keys:  # one object column to melt into, without pandas guessing a common type
+            frame[key] = frame[key].astype(object)
         long = frame.melt(id_vars=["unit", "unit_name", "khoi", "_row", "source", "_order"], value_vars=keys,
                           var_name="key", value_name="value")
         long = long[long["value"].notna()]
@@ -250,39 +256,30 @@ def long_rows(summary: Summary, dates_as_text: bool = False) -> pd.DataFrame:
     columns = ["unit", "unit_name", "khoi", "sheet", "_row", "key", "label", "value", "source"]
     if not parts:
         return pd.DataFrame(columns=columns)
-    out = pd.concat(parts, ignore_index=True)[columns]
-    out.columns = LONG_HEADS
-    return out
-
-
-def write_long_csv(rows: pd.DataFrame, path: Path) -> None:
-    """`rows` from long_rows(..., dates_as_text=True)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    rows.to_csv(tmp, index=False, encoding="utf-8-sig")  # the BOM lets Excel read Vietnamese text
-    os.replace(tmp, path)
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 LONG_HEADS = ["Mã đơn vị", "Tên đơn vị", "Khối", "Phụ lục", "Dòng", "Mã cột", "Chỉ tiêu", "Giá trị", "Nguồn"]
 
 
-def _long(sheet, st: Styles, summary: Summary, rows: pd.DataFrame, csv_name: str) -> None:
+def _long(sheet, st: Styles, summary: Summary, count: int, csv_name: str) -> None:
     """The long data for pivot tables; past LONG_LIMIT rows, a pointer to the CSV file instead."""
     for c, (h, w) in enumerate(zip(LONG_HEADS, (10, 28, 16, 8, 22, 24, 40, 16, 36), strict=True)):
         sheet.write_string(0, c, h, st["head"])
         sheet.set_column(c, c, w)
-    if len(rows) > LONG_LIMIT:
-        sheet.write_string(1, 0, f"Có {len(rows):,} giá trị, quá nhiều cho một trang tính; toàn bộ dữ liệu dạng dài "
+    if count > LONG_LIMIT:
+        sheet.write_string(1, 0, f"Có {count:,} giá trị, quá nhiều cho một trang tính; toàn bộ dữ liệu dạng dài "
                                  f"nằm trong tệp {csv_name} cùng thư mục (mở bằng Excel).".replace(",", "."),
                            st["bold"])
         return
     by_key = {}
     for spec_agg in summary.annexes.values():
         by_key.update({(spec_agg.spec.sheet, c.key): c for c in spec_agg.spec.columns})
-    for r, row in enumerate(rows.itertuples(index=False, name=None), start=1):
+    for r, row in enumerate(long_rows(summary).itertuples(index=False, name=None), start=1):
         for c in range(7):
             sheet.write_string(r, c, str(row[c]))
         summary_annex.write_value(sheet, r, 7, row[7], by_key[(row[3], row[5])], st)
         sheet.write_string(r, 8, row[8])
     sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(LONG_HEADS) - 1)
+    sheet.autofilter(0, 0, max(count, 1), len(LONG_HEADS) - 1)
     print_setup(sheet, len(LONG_HEADS) - 1, (0, 0))

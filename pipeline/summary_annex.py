@@ -4,12 +4,12 @@ rates with their formulas, Biểu 06 totals by lĩnh vực, pivots, lists, and a
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import pandas as pd
 
 from .aggregate import AnnexAgg, RateValue
+from .csvfile import write_csv
 from .spec import Column
 from .styles import Styles
 from .workspace import Workspace
@@ -19,15 +19,11 @@ DETAIL_LIMIT = 5_000  # rows of an annex sheet's detail table; beyond that they 
 
 
 def detail_csv(agg: AnnexAgg, heads: list[tuple[str, float]], outdir: Path, round_id: str) -> Path:
-    """The detail rows of one annex as CSV (UTF-8 with BOM, so Excel shows Vietnamese text)."""
+    """The detail rows of one annex as CSV (see csvfile: BOM, dd/mm/yyyy, text never a formula)."""
     spec = agg.spec
     keys = ["unit", "unit_name", "khoi", *spec.keys, *(d.key for d in spec.derived), "source"]
-    frame = agg.rows[keys].copy()
-    frame.columns = [h for h, _ in heads[1:]]
     path = outdir / f"ChiTiet_{spec.sheet}_{round_id}.csv"
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%d/%m/%Y")
-    os.replace(tmp, path)
+    write_csv(path, agg.rows[keys], [h for h, _ in heads[1:]])
     return path
 
 

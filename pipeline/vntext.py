@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -71,6 +72,7 @@ _SYLLABLE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx
     sorted(_NUCLEI, key=len, reverse=True)) + r")(ch|ng|nh|[cmnpt])?$")
 
 
+@functools.lru_cache(maxsize=8192)
 def _syllable(word: str) -> bool:
     """A Vietnamese syllable: onset, vowel nucleus, coda, and at most one tone mark."""
     decomposed = unicodedata.normalize("NFD", word.casefold())
@@ -88,9 +90,11 @@ def _plausible(text: str) -> bool:
     return all(word.isascii() or _syllable(word) for word in words)
 
 
+@functools.lru_cache(maxsize=8192)
 def from_legacy(text: str) -> tuple[str, str] | None:
-    """(encoding, Unicode text) when `text` is unambiguously TCVN3 or VNI typed with a legacy font."""
-    if not _foreign(text) and _plausible(text):
+    """(encoding, Unicode text) when `text` is unambiguously TCVN3 or VNI typed with a legacy font.
+    Cached: the same names and list values come back in every file of a run."""
+    if text.isascii() or (not _foreign(text) and _plausible(text)):
         return None
     import viparse  # converts with the encoding we name; detection is ours (whole cell, both candidates)
 

@@ -188,7 +188,7 @@ def test_large_detail_goes_to_csv_beside_the_workbook(ws, monkeypatch):
     write_templates(ws, ["TTPVHCC", "VPUB"])
     data = payload(ws, "TTPVHCC")
     drop(ws, "TTPVHCC.xlsx", "TTPVHCC", data)
-    vpub = payload(ws, "VPUB")
+    vpub = changed(payload(ws, "VPUB"), "PL2", {"ten_tai_san": '=HYPERLINK("http://x","bấm")'})
     drop(ws, "VPUB.xlsx", "VPUB", vpub)
     result = collect(ws)
     detail = ws.outbox / f"ChiTiet_PL3_{ws.round.round_id}.csv"
@@ -202,6 +202,9 @@ def test_large_detail_goes_to_csv_beside_the_workbook(ws, monkeypatch):
         dates = {r[7] for r in csv.reader(f) if r[0] == "VPUB" and r[5] == "thoi_han_hoan_thanh"}
     expected = {r["thoi_han_hoan_thanh"].strftime("%d/%m/%Y") for r in vpub["PL2"] if r.get("thoi_han_hoan_thanh")}
     assert dates == expected and expected
+    with long.open(encoding="utf-8-sig") as f:  # Excel would run "=…" in a CSV: it stays text
+        names = {r[7] for r in csv.reader(f) if r[0] == "VPUB" and r[5] == "ten_tai_san"}
+    assert "'=HYPERLINK(\"http://x\",\"bấm\")" in names and not any(n.startswith("=") for n in names)
     wb = openpyxl.load_workbook(result.outputs["summary"])
     assert any("ChiTiet_PL3" in str(v) for r in wb["PL3"].iter_rows(values_only=True) for v in r)
     assert "DuLieu_" in str(wb["Dữ liệu"]["A2"].value)
