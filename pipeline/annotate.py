@@ -24,6 +24,7 @@ from .xlsx_patch import (
     Styles,
     Unsupported,
     column_number,
+    formula_cells,
     split_ref,
     text,
     with_fill,
@@ -127,9 +128,8 @@ def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: l
         return edited[part]
 
     for name, refs in as_text.items():
-        if name in book.sheets and b"<f" in pkg.raw.get(book.sheets[name], b""):
-            formulas = sheet(name).formula_cells()
-            for ref in set(refs) & formulas:
+        if name in book.sheets:
+            for ref in set(refs) & formula_cells(pkg.xml(book.sheets[name])):
                 sheet(name).formula_as_text(ref)
     by_sheet: dict[str, dict[str, Mark]] = {}
     for (name, ref), mark in marks.items():

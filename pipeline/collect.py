@@ -79,7 +79,7 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress | None, writ
     if write_outputs:
         from .outputs import write_outputs as write
 
-        result.outputs = write(ws, result)
+        result.outputs = write(ws, result, workers)
     return result
 
 

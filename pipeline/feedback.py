@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -42,13 +43,23 @@ def feedback_target(decisions: list[Decision], unit: str) -> Decision | None:
     return latest if (latest.errors or latest.warnings) else None
 
 
-def write_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
-                   changes: dict[str, tuple] | None = None, workers: int | None = None) -> list[Path]:
-    """Feedback for every unit whose newest file has errors or warnings; workbooks are written in worker
-    processes (both cores, and an odd workbook that crashes openpyxl costs only its own .xlsx)."""
+@dataclass(frozen=True)
+class FeedbackJob:
+    """One feedback workbook to write (`args` for write_one), and the stamp that marks it done."""
+
+    args: tuple
+    xlsx: Path
+    stamp: Path
+    key: str
+
+
+def plan_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
+                  changes: dict[str, tuple] | None = None) -> tuple[list[Path], list[FeedbackJob]]:
+    """Write every .txt message, remove stale feedback, and list the workbooks still to write (a workbook
+    whose file and message are unchanged since the last run is not rewritten)."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    tasks = []
+    jobs = []
     for unit in ws.units:
         target = feedback_target(decisions, unit.code)
         xlsx, txt, stamp = folder / f"{unit.code}.xlsx", folder / f"{unit.code}.txt", folder / f".{unit.code}.key"
@@ -63,22 +74,34 @@ def write_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
         key = hashlib.sha256((target.sha256 + text).encode()).hexdigest()
         written.append(txt)
         if xlsx.exists() and txt.exists() and stamp.exists() and stamp.read_text() == key:
-            written.append(xlsx)  # unchanged since the last run: not rewritten
+            written.append(xlsx)
             continue
         txt.write_text(text, encoding="utf-8")
         stamp.unlink(missing_ok=True)
-        tasks.append(((str(ws.root), unit.code, target, issues, str(xlsx), diff), stamp, key))
-    for index, result in run_isolated(_write_one, [t[0] for t in tasks], workers=workers, timeout=120):
-        args, stamp, key = tasks[index]
-        if result is True:
-            stamp.write_text(key)
-            written.append(Path(args[4]))
-        else:
-            Path(args[4]).unlink(missing_ok=True)
+        jobs.append(FeedbackJob((str(ws.root), unit.code, target, issues, str(xlsx), diff), xlsx, stamp, key))
+    return written, jobs
+
+
+def finish_feedback(job: FeedbackJob, result: object, written: list[Path]) -> None:
+    """Record a workbook written by `write_one` (True), or remove what a failed worker left."""
+    if result is True:
+        job.stamp.write_text(job.key)
+        written.append(job.xlsx)
+    else:
+        job.xlsx.unlink(missing_ok=True)
+
+
+def write_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
+                   changes: dict[str, tuple] | None = None, workers: int | None = None) -> list[Path]:
+    """Feedback for every unit whose newest file has errors or warnings; workbooks are written in worker
+    processes (both cores, and an odd workbook that crashes openpyxl costs only its own .xlsx)."""
+    written, jobs = plan_feedback(ws, decisions, folder, changes)
+    for index, result in run_isolated(write_one, [j.args for j in jobs], workers=workers, timeout=120):
+        finish_feedback(jobs[index], result, written)
     return written
 
 
-def _write_one(root: str, code: str, target: Decision, issues: list[Issue], xlsx: str, diff: tuple | None) -> bool:
+def write_one(root: str, code: str, target: Decision, issues: list[Issue], xlsx: str, diff: tuple | None) -> bool:
     from .worker import _workspace
 
     ws = _workspace(root)

@@ -6,6 +6,7 @@ nothing a unit typed ever becomes a live formula or link.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -58,8 +59,11 @@ def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:
     _quality(wb.add_worksheet("Chất lượng dữ liệu"), st, summary)
     csv_path = path.parent / f"DuLieu_{ws.round.round_id}.csv"
     count = long_count(summary)
-    if count > LONG_LIMIT:
+    if LONG_LIMIT < count <= EXCEL_ROWS:
         write_csv(csv_path, long_rows(summary), LONG_HEADS)
+    else:  # not needed, or more rows than Excel can open: no stale copy from an earlier run either
+        with contextlib.suppress(OSError):
+            csv_path.unlink(missing_ok=True)
     _long(wb.add_worksheet("Dữ liệu"), st, summary, count, csv_path.name)
     overview.activate()
     wb.close()
@@ -218,6 +222,7 @@ def _quality(sheet, st: Styles, summary: Summary) -> None:
     print_setup(sheet, len(heads) - 1, (0, 0))
 
 
+EXCEL_ROWS = 1_048_575  # data rows below a header that Excel can open
 LONG_LIMIT = 60_000  # rows of the "Dữ liệu" sheet; beyond that the long data goes to a CSV file beside it
 
 
@@ -267,10 +272,14 @@ def _long(sheet, st: Styles, summary: Summary, count: int, csv_name: str) -> Non
     for c, (h, w) in enumerate(zip(LONG_HEADS, (10, 28, 16, 8, 22, 24, 40, 16, 36), strict=True)):
         sheet.write_string(0, c, h, st["head"])
         sheet.set_column(c, c, w)
+    n = f"{count:,}".replace(",", ".")
+    if count > EXCEL_ROWS:
+        sheet.write_string(1, 0, f"Có {n} giá trị, nhiều hơn số dòng tối đa Excel mở được; số liệu chi tiết "
+                                 "nằm ở các trang phụ lục và các tệp ChiTiet_*.csv cùng thư mục.", st["bold"])
+        return
     if count > LONG_LIMIT:
-        sheet.write_string(1, 0, f"Có {count:,} giá trị, quá nhiều cho một trang tính; toàn bộ dữ liệu dạng dài "
-                                 f"nằm trong tệp {csv_name} cùng thư mục (mở bằng Excel).".replace(",", "."),
-                           st["bold"])
+        sheet.write_string(1, 0, f"Có {n} giá trị, quá nhiều cho một trang tính; toàn bộ dữ liệu dạng dài "
+                                 f"nằm trong tệp {csv_name} cùng thư mục (mở bằng Excel).", st["bold"])
         return
     by_key = {}
     for spec_agg in summary.annexes.values():

@@ -159,8 +159,8 @@ def _rates(sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
         for c, k in enumerate(khois, start=4):
             _rate_cell(sheet, st, r, c, rv, rv.by_khoi.get(k))
         formula = rv.rate.formula or f"({rv.rate.numerator.source}) / ({rv.rate.denominator.source})"
-        sheet.write_string(r, 4 + len(khois), f"{formula} = {rv.numerator:,.0f} / {rv.denominator:,.0f}"
-                           .replace(",", "."), st["cell"])
+        num, den = (f"{x:,.0f}".replace(",", ".") for x in (rv.numerator, rv.denominator))
+        sheet.write_string(r, 4 + len(khois), f"{formula} = {num} / {den}", st["cell"])
     return r + 1
 
 

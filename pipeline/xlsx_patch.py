@@ -141,7 +141,7 @@ class Package:
     def save(self, dst: Path) -> None:
         names = [i.filename for i in self.infos]
         names += [n for n in self.edited if n not in self.raw]
-        with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             for name in sorted(names, key=lambda n: n != "[Content_Types].xml"):
                 data = self.edited[name].encode() if name in self.edited else self.raw[name]
                 z.writestr(name, data)
@@ -222,18 +222,22 @@ _AFTER_LEGACY = {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "contr
                  "tableParts", "extLst", "AlternateContent"}
 
 
+def formula_cells(xml: str) -> set[str]:
+    """The references of every cell holding a formula (<f> is a cell's first child in the schema)."""
+    return set(re.findall(r"<c\b[^>]*?\sr=\"([A-Z]+\d+)\"[^>]*>\s*<f\b", xml)) if "<f" in xml else set()
+
+
 class SheetXml:
     """One worksheet part as text: find, restyle, insert cells; neutralise formulas; attach comments."""
 
     def __init__(self, xml: str) -> None:
         if not re.search(r"<worksheet\b", xml):
             raise Unsupported("worksheet namespace")
-        rows = len(re.findall(r"<row\b", xml))
-        if rows != len(re.findall(r"<row\b[^>]*?\sr=\"\d+\"", xml)):
-            raise Unsupported("rows without references")
         self.xml = xml
+        start = xml.find("<mergeCells")
+        block = xml[start: xml.find("</mergeCells>", start)] if start >= 0 else ""
         self._merged = [tuple(split_ref(x) for x in m) for m in
-                        re.findall(r"<mergeCell\b[^>]*?\sref=\"([A-Z]+\d+):([A-Z]+\d+)\"", xml)]
+                        re.findall(r"<mergeCell\b[^>]*?\sref=\"([A-Z]+\d+):([A-Z]+\d+)\"", block)]
 
     def top_left(self, ref: str) -> str:
         """The cell itself, or for a cell inside merged cells the merged range's top-left cell."""
@@ -262,6 +266,8 @@ class SheetXml:
         self._insert_cell(ref, f'<c r="{ref}" s="{style}"/>')
 
     def _insert_cell(self, ref: str, cell: str) -> None:
+        if len(re.findall(r"<row\b", self.xml)) != len(re.findall(r"<row\b[^>]*?\sr=\"\d+\"", self.xml)):
+            raise Unsupported("rows without references")
         col, row = split_ref(ref)
         m = re.search(rf"<row\b[^>]*?\sr=\"{row}\"[^>]*?(/?)>", self.xml)
         if m is not None and m[1]:
@@ -295,10 +301,6 @@ class SheetXml:
                 return
         end = self.xml.index("</sheetData>")
         self.xml = self.xml[:end] + element + self.xml[end:]
-
-    def formula_cells(self) -> set[str]:
-        """The references of every cell holding a formula (<f> is a cell's first child in the schema)."""
-        return set(re.findall(r"<c\b[^>]*?\sr=\"([A-Z]+\d+)\"[^>]*>\s*<f\b", self.xml))
 
     def formula_as_text(self, ref: str) -> None:
         """A live formula typed into a text cell becomes that text (never a live formula in our output)."""
