@@ -69,25 +69,26 @@ def khoi_order(ws: Workspace) -> list[str]:
 
 
 def accepted_records(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -> Iterator[tuple]:
-    """(unit, submission, annex data, Excel row, record, 'sheet!row') of every accepted record, in unit order."""
+    """(unit, submission, annex data, Excel row, values in spec.keys order, 'sheet!row') of every accepted record,
+    in unit order."""
     for unit in ws.units:
         sub = counted.get(unit.code)
         data = sub.annexes.get(spec.id) if sub else None
         if data is None:
             continue
-        for row, record in zip(data.rows, data.records, strict=True):
-            yield unit, sub, data, row, record, (f"{data.sheet}!{row}" if spec.layout == "table" else data.sheet)
+        for row, values in zip(data.rows, data.values, strict=True):
+            yield unit, sub, data, row, values, (f"{data.sheet}!{row}" if spec.layout == "table" else data.sheet)
 
 
 def annex_rows(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -> pd.DataFrame:
     """The consolidated rows of one annex, in unit-list order, with a source reference for each."""
     records = []
-    for unit, sub, data, row, record, ref in accepted_records(ws, spec, counted):
+    for unit, sub, data, row, values, ref in accepted_records(ws, spec, counted):
         source = f"{sub.file.rel} ({ref})"
         if row in data.origins:  # a row rolled up from the level below keeps its own origin
             source += f" ← {data.origins[row]}"
-        records.append({"unit": unit.code, "unit_name": unit.name, "khoi": unit.khoi, "file": sub.file.rel,
-                        "row": row if spec.layout == "table" else None, "source": source, **record})
+        records.append((unit.code, unit.name, unit.khoi, sub.file.rel, row if spec.layout == "table" else None,
+                        source, *values))
     frame = pd.DataFrame.from_records(records, columns=ID_COLUMNS + list(spec.keys))
     for col in spec.columns:
         if col.numeric:

@@ -7,6 +7,7 @@ It raises `Unsupported` for packages it does not edit; feedback then falls back 
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,10 +128,15 @@ def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: l
             edited[part] = SheetXml(pkg.xml(part))
         return edited[part]
 
+    neutralised = False
     for name, refs in as_text.items():
         if name in book.sheets:
             for ref in set(refs) & formula_cells(pkg.xml(book.sheets[name])):
                 sheet(name).formula_as_text(ref)
+                neutralised = True
+    chain = posixpath.join(posixpath.dirname(book.part), "calcChain.xml")
+    if neutralised and chain in pkg.raw:  # Excel would "repair" a chain naming a formula that is gone
+        pkg.drop(chain, book.part)
     by_sheet: dict[str, dict[str, Mark]] = {}
     for (name, ref), mark in marks.items():
         if name in book.sheets:
@@ -204,12 +210,13 @@ def sheet_xml(sheet: NewSheet, formats: dict[str, int], selected: bool) -> str:
         rows.append(f'<row r="{r}">{"".join(cells)}</row>')
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                    for i, w in enumerate(sheet.widths, start=1))
+    cols = f"<cols>{cols}</cols>" if cols else ""
     links = "".join(f'<hyperlink ref="{letter(c)}{r}" location="{text(loc)}" display="{text(loc)}"/>'
                     for (r, c), loc in sheet.links.items())
     view = '<sheetView workbookViewId="0" tabSelected="1"/>' if selected else '<sheetView workbookViewId="0"/>'
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetViews>{view}</sheetViews>'
-            f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
+            f'<sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData>{"".join(rows)}</sheetData>'
             + (f"<hyperlinks>{links}</hyperlinks>" if links else "")
             + '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
             '<pageSetup paperSize="9" orientation="landscape"/></worksheet>')

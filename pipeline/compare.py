@@ -78,7 +78,8 @@ def outliers(ws: Workspace, counted: dict[str, Submission]) -> None:
             data = sub.annexes.get(annex_id)
             if data is None or sub.unit is None:
                 continue
-            totals = {c.key: sum(float(r.get(c.key) or 0) for r in data.records) for c in columns}
+            at = [spec.keys.index(c.key) for c in columns]
+            totals = {c.key: sum(float(v[i] or 0) for v in data.values) for c, i in zip(columns, at, strict=True)}
             rows.append({"unit": code, "khoi": sub.unit.khoi, **totals})
         frame = pd.DataFrame(rows)
         for _, group in (frame.groupby("khoi") if not frame.empty else []):

@@ -33,14 +33,13 @@ SEVERITY_VN = {Severity.ERROR: "Lỗi (phải sửa)", Severity.WARNING: "Cảnh
 _CELL = re.compile(r"^(?:(?P<sheet>[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
 
 
-def feedback_target(decisions: list[Decision], unit: str) -> Decision | None:
-    """The file a unit should act on: its newest file with errors or warnings (None if all is well)."""
-    mine = sorted((d for d in decisions if d.unit == unit and d.status not in ("duplicate", "superseded")),
-                  key=lambda d: d.received_at)
-    if not mine:
-        return None
-    latest = mine[-1]
-    return latest if (latest.errors or latest.warnings) else None
+def feedback_targets(decisions: list[Decision]) -> dict[str, Decision]:
+    """unit -> the file it should act on: its newest file, when that has errors or warnings."""
+    newest: dict[str, Decision] = {}
+    for d in sorted(decisions, key=lambda d: d.received_at):
+        if d.unit and d.status not in ("duplicate", "superseded"):
+            newest[d.unit] = d
+    return {unit: d for unit, d in newest.items() if d.errors or d.warnings}
 
 
 @dataclass(frozen=True)
@@ -60,8 +59,9 @@ def plan_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     jobs = []
+    targets = feedback_targets(decisions)
     for unit in ws.units:
-        target = feedback_target(decisions, unit.code)
+        target = targets.get(unit.code)
         xlsx, txt, stamp = folder / f"{unit.code}.xlsx", folder / f"{unit.code}.txt", folder / f".{unit.code}.key"
         if target is None:  # nothing to fix any more: remove stale feedback (our outbox only)
             for stale in (xlsx, txt, stamp):

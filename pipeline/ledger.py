@@ -101,7 +101,7 @@ class Ledger:
                                   (e["path"], e["sha256"], e["size"], e["mtime"]))
 
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # records held as tuples (AnnexData.values)
 
 
 def cache_key(ws: Workspace) -> str:

@@ -35,8 +35,8 @@ class RollupResult:
 
 def _records(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -> list[tuple[str, dict]]:
     """(origin, record) of every accepted record of one annex, in unit-list order."""
-    return [(f"{unit.code} — {unit.name} ({sub.file.rel}, {where})", record)
-            for unit, sub, _, _, record, where in accepted_records(ws, spec, counted)]
+    return [(f"{unit.code} — {unit.name} ({sub.file.rel}, {where})", dict(zip(spec.keys, values, strict=True)))
+            for unit, sub, _, _, values, where in accepted_records(ws, spec, counted)]
 
 
 def _combine(spec: AnnexSpec, records: list[dict]) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from dataclasses import dataclass, field
 
 from .inbox import InboxFile
@@ -47,9 +48,15 @@ class AnnexData:
     sheet: str
     geometry: Geometry
     rows: list[int] = field(default_factory=list)  # Excel row of each record (form: its first field row)
-    records: list[dict[str, object]] = field(default_factory=list)  # typed values, None for blank
+    values: list[tuple] = field(default_factory=list)  # typed values of each record in spec.keys order; None blank
     bad: set[tuple[int, str]] = field(default_factory=set)  # (row, key) of values that could not be read
     origins: dict[int, str] = field(default_factory=dict)  # row -> where a rolled-up row came from
+
+    @property
+    def records(self) -> list[dict[str, object]]:
+        """The records as dicts (built on demand: a city's submissions are held as tuples, a third the size)."""
+        keys = self.spec.keys
+        return [dict(zip(keys, v, strict=True)) for v in self.values]
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -57,8 +64,20 @@ class AnnexData:
         return state
 
     def attach(self, specs: dict[str, AnnexSpec]) -> None:
+        """Re-attach the spec after unpickling; list values repeated across files are shared, not copied."""
         if isinstance(self.spec, str):
             self.spec = specs[self.spec]
+            shared = [i for i, c in enumerate(self.spec.columns) if c.type == "category"]
+            if shared:
+                self.values = [_interned(v, shared) for v in self.values]
+
+
+def _interned(values: tuple, positions: list[int]) -> tuple:
+    out = list(values)
+    for i in positions:
+        if type(out[i]) is str:
+            out[i] = sys.intern(out[i])
+    return tuple(out)
 
 
 @dataclass
@@ -105,6 +124,7 @@ def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:
         annex_id = key.removeprefix("annex:")
         if key.startswith("annex:") and annex_id not in sub.unit.annexes and annex_id in ws.specs.annexes:
             sub.add("extra_annex", sheet=value, annex=ws.specs.annexes[annex_id].code)
+    sub.meta = {k: v for k, v in book.meta.items() if ":" not in k}  # per-annex entries are read: drop them
     return sub
 
 
@@ -229,4 +249,4 @@ def _add_record(sub: Submission, data: AnnexData, row: int, raw: dict[str, objec
             if typed is None:
                 data.bad.add((row, key))
     data.rows.append(row)
-    data.records.append(record)
+    data.values.append(tuple(record[k] for k in spec.keys))

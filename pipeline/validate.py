@@ -36,11 +36,12 @@ class AnnexFrame:
 
 def build_frame(spec: AnnexSpec, items: list[tuple[int, AnnexData]]) -> AnnexFrame:
     tuples, records, bad = [], [], []
+    no_bad = [False] * len(spec.keys)  # shared by the (many) records without unreadable cells
     for sub_id, data in items:
-        for row, record in zip(data.rows, data.records, strict=True):
+        for row, values in zip(data.rows, data.values, strict=True):
             tuples.append((sub_id, row))
-            records.append(record)
-            bad.append({k: (row, k) in data.bad for k in spec.keys})
+            records.append(values)
+            bad.append([(row, k) in data.bad for k in spec.keys] if data.bad else no_bad)
     index = pd.MultiIndex.from_tuples(tuples, names=[SUB, ROW]) if tuples else pd.MultiIndex.from_arrays(
         [[], []], names=[SUB, ROW])
     frame = pd.DataFrame.from_records(records, columns=list(spec.keys)) if records else pd.DataFrame(

@@ -138,6 +138,18 @@ class Package:
             self.put("[Content_Types].xml", xml.replace("</Types>", f'<Default Extension="{ext}" '
                                                         f'ContentType="{ctype}"/></Types>', 1))
 
+    def drop(self, member: str, owner: str) -> None:
+        """Remove a part, its relationship from `owner` and its content type override."""
+        self.raw.pop(member, None)
+        self.edited.pop(member, None)
+        self.infos = [i for i in self.infos if i.filename != member]
+        target = posixpath.basename(member)
+        rels = rels_name(owner)
+        self.put(rels, re.sub(rf"<Relationship\b[^>]*Target=\"[^\"]*{re.escape(target)}\"[^>]*/>", "",
+                              self.xml(rels)))
+        self.put("[Content_Types].xml", re.sub(rf"<Override\b[^>]*PartName=\"/{re.escape(member)}\"[^>]*/>", "",
+                                               self.xml("[Content_Types].xml")))
+
     def save(self, dst: Path) -> None:
         names = [i.filename for i in self.infos]
         names += [n for n in self.edited if n not in self.raw]

@@ -124,3 +124,33 @@ def test_a_workbook_with_comments_of_its_own_falls_back_to_openpyxl(ws, tmp_path
     total = cell_of(ws, "PKT", "PL1", "tong_hien_co")
     assert fb.sheetnames[0] == "Lỗi cần sửa" and "Tổng số hiện có" in fb["PL1"][total].comment.text
     assert fb["PL1"]["Z1"].comment.text == "ghi chú của đơn vị"
+
+
+def test_a_formula_typed_into_a_text_cell_becomes_text_and_the_calc_chain_goes(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "PL1"
+    wb["PL1"]["B2"] = '=HYPERLINK("http://x","bấm")'
+    wb["PL1"]["C2"] = "=1+1"  # a number cell's formula is the unit's own business: kept
+    wb.save(tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as src, zipfile.ZipFile(tmp_path / "in.xlsx", "w") as dst:
+        for name in src.namelist():  # as Excel saves it: with a calculation chain naming both formulas
+            data = src.read(name)
+            if name == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdCc" Type="http://schemas.openxml'
+                                    b'formats.org/officeDocument/2006/relationships/calcChain" '
+                                    b'Target="calcChain.xml"/></Relationships>')
+            if name == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/calcChain.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>')
+            dst.writestr(name, data)
+        dst.writestr("xl/calcChain.xml", '<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                                         'main"><c r="B2" i="1"/><c r="C2"/></calcChain>')
+    annotate(tmp_path / "in.xlsx", tmp_path / "out.xlsx", {}, [NewSheet("Lỗi cần sửa", [["x"]], [])],
+             {"PL1": ["B2"]})
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as out:
+        assert "xl/calcChain.xml" not in out.namelist()
+        assert b"calcChain" not in out.read("xl/_rels/workbook.xml.rels")
+        assert b"calcChain" not in out.read("[Content_Types].xml")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["PL1"]
+    assert sheet["B2"].data_type == "s" and sheet["B2"].value == '=HYPERLINK("http://x","bấm")'
+    assert sheet["C2"].data_type == "f"
