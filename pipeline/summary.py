@@ -16,7 +16,7 @@ import xlsxwriter
 
 from . import summary_annex
 from .aggregate import Summary
-from .csvfile import write_csv
+from .csvfile import column_fields, write_csv
 from .issues import STATE_VN, STATUS_VN, Severity
 from .styles import SAFE_OPTIONS, Styles
 from .workspace import Workspace
@@ -60,7 +60,7 @@ def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:
     csv_path = path.parent / f"DuLieu_{ws.round.round_id}.csv"
     count = long_count(summary)
     if LONG_LIMIT < count <= EXCEL_ROWS:
-        write_csv(csv_path, long_rows(summary), LONG_HEADS)
+        write_csv(csv_path, long_rows(summary, as_text=True), LONG_HEADS, formatted=True)
     else:  # not needed, or more rows than Excel can open: no stale copy from an earlier run either
         with contextlib.suppress(OSError):
             csv_path.unlink(missing_ok=True)
@@ -232,10 +232,12 @@ def long_count(summary: Summary) -> int:
                    for agg in summary.annexes.values() if not agg.rows.empty))
 
 
-def long_rows(summary: Summary) -> pd.DataFrame:
+def long_rows(summary: Summary, as_text: bool = False) -> pd.DataFrame:
     """All accepted values in long form (one row per value), built with pandas melt, in annex, row and
-    column order; values keep their types (object column)."""
+    column order; values keep their types, or with `as_text` are CSV fields (formatted while still wide:
+    one call per column instead of one per value)."""
     parts = []
+    ids = ["unit", "unit_name", "khoi", "_row", "source"]
     for agg in summary.annexes.values():
         spec = agg.spec
         if agg.rows.empty:
@@ -247,15 +249,19 @@ def long_rows(summary: Summary) -> pd.DataFrame:
             frame["_row"] = spec.sheet + "!" + frame["row"].astype("Int64").astype(str)
         else:
             frame["_row"] = ""
-        frame["_order"] = range(len(frame))
         keys = [c.key for c in spec.input_columns]
-        for key in keys:  # one object column to melt into, without pandas guessing a common type
-            frame[key] = frame[key].astype(object)
-        long = frame.melt(id_vars=["unit", "unit_name", "khoi", "_row", "source", "_order"], value_vars=keys,
-                          var_name="key", value_name="value")
-        long = long[long["value"].notna()]
-        long["sheet"] = spec.sheet
-        long["label"] = long["key"].map({c.key: c.label for c in spec.columns})
+        present = frame[keys].notna().melt(value_vars=keys)["value"].to_numpy()
+        labels = {c.key: c.label for c in spec.columns}
+        sheet = spec.sheet
+        for key in (keys + ids if as_text else keys):  # one object column to melt into, types kept
+            frame[key] = column_fields(frame[key]) if as_text else frame[key].astype(object)
+        if as_text:
+            labels, sheet = {k: column_fields(pd.Series([v])).iloc[0] for k, v in labels.items()}, \
+                column_fields(pd.Series([sheet])).iloc[0]
+        frame["_order"] = range(len(frame))
+        long = frame.melt(id_vars=[*ids, "_order"], value_vars=keys, var_name="key", value_name="value")[present]
+        long["sheet"] = sheet
+        long["label"] = long["key"].map(labels)
         long["_col"] = long["key"].map({k: i for i, k in enumerate(keys)})
         parts.append(long.sort_values(["_order", "_col"], kind="stable"))
     columns = ["unit", "unit_name", "khoi", "sheet", "_row", "key", "label", "value", "source"]
