@@ -1,16 +1,17 @@
 """Everything collect writes into the outbox (never the inbox): feedback per unit, and the summary.
 
 The summary and the feedback workbooks are written at the same time, in worker processes: the summary in
-one, feedback workbooks in the others as they free up. A forked worker inherits the summary instead of
-receiving it pickled (which would cost more than writing it); where workers are spawned (Windows), or if
-its worker fails, the summary is written here.
+one (aggregation included), feedback workbooks in the others as they free up. A forked worker inherits the
+run's results instead of receiving them pickled (which would cost more than the work); where workers are
+spawned (Windows), or if its worker fails, the summary is written here.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .aggregate import Summary, summarize, totals_json
+from .aggregate import summarize, totals_json
 from .feedback import finish_feedback, plan_feedback, write_one
 from .isolate import run_isolated
 from .summary import write_summary
@@ -21,25 +22,31 @@ if TYPE_CHECKING:
 
 SUMMARY_TIMEOUT = 900.0
 SUMMARY_MEMORY_MB = 2048  # the summary of a city; feedback workers share the limit
-_INHERITED: dict[str, tuple[Workspace, Summary]] = {}
+_INHERITED: dict[str, tuple[Workspace, CollectResult]] = {}
+
+
+def _summary(ws: Workspace, result: CollectResult) -> tuple[Path, str, dict]:
+    summary = summarize(ws, result.files, result.completeness, result.counted)
+    summary.changes = result.changes
+    path, note = write_summary(ws, summary)
+    return path, note, totals_json(summary)
+
 
 def _task(kind: str, *args: object) -> object:
     if kind == "summary":
-        if "summary" not in _INHERITED:
+        if "run" not in _INHERITED:
             return None  # a spawned worker: the parent writes the summary
-        return write_summary(*_INHERITED["summary"])
+        return _summary(*_INHERITED["run"])
     return write_one(*args)
+
 
 def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = None) -> dict[str, object]:
     ws.outbox.mkdir(parents=True, exist_ok=True)
     folder = ws.outbox / "feedback"
-    summary = summarize(ws, result.files, result.completeness, result.counted)
-    summary.changes = result.changes
-    result.totals = totals_json(summary)
     feedback, jobs = plan_feedback(ws, result.files, folder, result.changes)
     tasks = [("summary",), *(("feedback", *job.args) for job in jobs)]
     written: object = None
-    _INHERITED["summary"] = (ws, summary)
+    _INHERITED["run"] = (ws, result)
     try:
         for index, out in run_isolated(_task, tasks, workers=workers, timeout=SUMMARY_TIMEOUT,
                                        memory_mb=SUMMARY_MEMORY_MB):
@@ -49,10 +56,9 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
                 finish_feedback(jobs[index - 1], out, feedback)
     finally:
         _INHERITED.clear()
-    path, note = written if isinstance(written, tuple) else write_summary(ws, summary)
+    path, note, result.totals = written if isinstance(written, tuple) else _summary(ws, result)
     outputs: dict[str, object] = {"summary": str(path), "feedback_dir": str(folder),
                                   "feedback_files": [str(p) for p in feedback]}
     if note:
         outputs["note"] = note
     return outputs
-
