@@ -22,8 +22,8 @@ class Limits:
     total_mb: float = 400  # sum of declared uncompressed sizes
     member_mb: float = 150
     ratio: float = 300  # uncompressed / compressed, for members over 1 MB
-    rows: int = 20000  # largest row number any sheet may use (at least 10,000: see _FAR_ROW)
-    cols: int = 702  # largest column number any sheet may use: ZZ (see _FAR_COL)
+    rows: int = 20000  # largest row number any sheet may use (at least 10,000: see _FAR)
+    cols: int = 702  # largest column number any sheet may use: ZZ (see _FAR)
     scan_mb: float = 64  # bytes scanned per XML member, at most
 
 
@@ -31,8 +31,7 @@ DEFAULT = Limits()
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # Only references that could break a limit are matched, so a normal sheet costs one regex pass and no Python
 # loop: a row number of five digits or more, or a column of three letters (beyond ZZ).
-_FAR_ROW = re.compile(rb' r="\$?[A-Z]{0,3}\$?(\d{5,})"')
-_FAR_COL = re.compile(rb' r="\$?([A-Z]{3})\$?\d')
+_FAR = re.compile(rb' r="\$?(?:([A-Z]{3})\$?(\d+)|[A-Z]{0,2}\$?(\d{5,})")')
 _DIM = re.compile(rb'<dimension\b[^>]*?\bref="([^"]{1,40})"')
 _SCANNED = re.compile(r"^(xl/worksheets/[^/]+\.xml|xl/workbook\.xml|xl/sharedStrings\.xml|\[Content_Types\]\.xml|"
                       r"xl/styles\.xml|content\.xml|styles\.xml|xl/_rels/workbook\.xml\.rels)$")
@@ -100,7 +99,7 @@ def _scan(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> Refusal 
                 break
             seen += len(block)
             data = tail + block
-            if _DTD.search(data):
+            if b"<!" in data and _DTD.search(data):  # memchr first: the regex ignores case, and is slower
                 return Refusal("xml_entities", info.filename)
             if is_sheet:
                 refusal = _refs(data, info.filename, limits)
@@ -112,12 +111,12 @@ def _scan(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> Refusal 
 
 def _refs(data: bytes, name: str, limits: Limits) -> Refusal | None:
     short = name.rsplit("/", 1)[-1]
-    for m in _FAR_ROW.finditer(data):
-        if int(m[1]) > limits.rows:
-            return Refusal("sheet_too_big", f"{short}: dòng {int(m[1])}")
-    for m in _FAR_COL.finditer(data):
-        if col_number(m[1].decode()) > limits.cols:
+    for m in _FAR.finditer(data):  # one pass: three-letter columns, and rows of five digits or more
+        if m[1] and col_number(m[1].decode()) > limits.cols:
             return Refusal("sheet_too_big", f"{short}: cột {m[1].decode()}")
+        row = m[2] or m[3]
+        if row and int(row) > limits.rows:
+            return Refusal("sheet_too_big", f"{short}: dòng {int(row)}")
     dim = _DIM.search(data)
     if dim:
         for ref in dim[1].decode("ascii", "replace").split(":"):
