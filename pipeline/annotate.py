@@ -14,6 +14,7 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 
+from .layout import col_letter, col_number
 from .xlsx_patch import (
     CT_COMMENTS,
     CT_VML,
@@ -24,7 +25,6 @@ from .xlsx_patch import (
     SheetXml,
     Styles,
     Unsupported,
-    column_number,
     formula_cells,
     split_ref,
     text,
@@ -190,14 +190,6 @@ def _cell_xml(ref: str, value: object, style: int) -> str:
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text(value)}</t></is></c>'
 
 
-def letter(col: int) -> str:
-    out = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        out = chr(65 + rest) + out
-    return out
-
-
 def sheet_xml(sheet: NewSheet, formats: dict[str, int], selected: bool) -> str:
     """A worksheet of inline strings and numbers (text is never a formula), frozen under its header."""
     rows = []
@@ -206,12 +198,12 @@ def sheet_xml(sheet: NewSheet, formats: dict[str, int], selected: bool) -> str:
         for c, value in enumerate(values, start=1):
             kind = ("bold" if r in sheet.bold else "link" if (r, c) in sheet.links
                     else "wrap" if c in sheet.wrap else "text")
-            cells.append(_cell_xml(f"{letter(c)}{r}", value, formats[kind]))
+            cells.append(_cell_xml(f"{col_letter(c)}{r}", value, formats[kind]))
         rows.append(f'<row r="{r}">{"".join(cells)}</row>')
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                    for i, w in enumerate(sheet.widths, start=1))
     cols = f"<cols>{cols}</cols>" if cols else ""
-    links = "".join(f'<hyperlink ref="{letter(c)}{r}" location="{text(loc)}" display="{text(loc)}"/>'
+    links = "".join(f'<hyperlink ref="{col_letter(c)}{r}" location="{text(loc)}" display="{text(loc)}"/>'
                     for (r, c), loc in sheet.links.items())
     view = '<sheetView workbookViewId="0" tabSelected="1"/>' if selected else '<sheetView workbookViewId="0"/>'
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -249,7 +241,7 @@ def _comments(pkg: Package, part: str, sx: SheetXml, cells: dict[str, Mark], ord
 
 def _shape(ref: str, shape_id: int) -> str:
     col, row = split_ref(ref)
-    c, r = column_number(col) - 1, row - 1
+    c, r = col_number(col) - 1, row - 1
     anchor = f"{c + 1}, 15, {max(r - 1, 0)}, 10, {c + 5}, 15, {max(r - 1, 0) + 8}, 4"
     return (f'<v:shape id="_x0000_s{shape_id}" type="#_x0000_t202" style="position:absolute;margin-left:80pt;'
             'margin-top:2pt;width:270pt;height:120pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" '

@@ -15,12 +15,12 @@ from pathlib import Path
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from .annotate import Mark, NewSheet, annotate
 from .decide import Decision
 from .isolate import run_isolated
 from .issues import Issue, Severity
+from .layout import col_letter
 from .read import read_book
 from .template import write_template
 from .workspace import Unit, Workspace
@@ -262,7 +262,7 @@ def _add_sheet(wb: openpyxl.Workbook, spec: NewSheet, index: int) -> None:
                 target.hyperlink = spec.links[(r, c)]
                 target.font = Font(name="Times New Roman", color="0563C1", underline="single")
     for c, width in enumerate(spec.widths, start=1):
-        sheet.column_dimensions[get_column_letter(c)].width = width
+        sheet.column_dimensions[col_letter(c)].width = width
 
 
 def put(target, value: object) -> None:

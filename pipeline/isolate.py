@@ -19,6 +19,7 @@ from typing import Any
 
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_MEMORY_MB = 768
+START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"  # macOS and Windows: spawn
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,7 @@ def run_isolated(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int | 
     """Yield (task index, result or Failed) as tasks finish; `fn` must be a module-level function."""
     if not tasks:
         return
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    ctx = mp.get_context(method)
+    ctx = mp.get_context(START_METHOD)
     n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
     slots = [_Slot(ctx, fn, memory_mb) for _ in range(n)]
     pending = list(range(len(tasks)))[::-1]
@@ -126,7 +126,7 @@ def run_isolated(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int | 
             for slot in busy:
                 index = slot.task
                 result = _collect(slot, ready, timeout)
-                if result is None:
+                if result is _PENDING:
                     continue
                 slot.task = None
                 yield index, result
@@ -138,15 +138,18 @@ def run_isolated(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int | 
             slot.stop()
 
 
-def _collect(slot: _Slot, ready: list, timeout: float) -> Any | None:
-    """The slot's result if it has one; a Failed (and a fresh worker) if it died or overran."""
+_PENDING = object()  # what _collect returns for a task still running (a task itself may return None)
+
+
+def _collect(slot: _Slot, ready: list, timeout: float) -> Any:
+    """The slot's result if it has one; a Failed (and a fresh worker) if it died or overran; else _PENDING."""
     if slot.conn in ready:
         try:
             return slot.conn.recv()
         except (EOFError, OSError):
             pass
     elif slot.proc.sentinel not in ready and time.monotonic() - slot.started < timeout:
-        return None
+        return _PENDING
     timed_out = slot.proc.is_alive()
     slot.kill()
     code = slot.proc.exitcode

@@ -18,6 +18,8 @@ from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as SafeET
 
+from .layout import col_number
+
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -215,13 +217,6 @@ def with_fill(xf: str, fill: int) -> str:
     return head + xf[m.end():]
 
 
-def column_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def split_ref(ref: str) -> tuple[str, int]:
     m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", ref)
     if m is None:
@@ -254,9 +249,9 @@ class SheetXml:
     def top_left(self, ref: str) -> str:
         """The cell itself, or for a cell inside merged cells the merged range's top-left cell."""
         col, row = split_ref(ref)
-        c = column_number(col)
+        c = col_number(col)
         for (c1, r1), (c2, r2) in self._merged:
-            if r1 <= row <= r2 and column_number(c1) <= c <= column_number(c2):
+            if r1 <= row <= r2 and col_number(c1) <= c <= col_number(c2):
                 return f"{c1}{r1}"
         return f"{col}{row}"
 
@@ -295,7 +290,7 @@ class SheetXml:
                 cref = get_attr(c[0], "r")
                 if cref is None:
                     raise Unsupported("cell without reference")
-                if column_number(split_ref(cref)[0]) > column_number(col):
+                if col_number(split_ref(cref)[0]) > col_number(col):
                     at = m.end() + c.start()
                     break
             self.xml = self.xml[:at] + cell + self.xml[at:]

@@ -154,3 +154,20 @@ def test_a_formula_typed_into_a_text_cell_becomes_text_and_the_calc_chain_goes(t
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["PL1"]
     assert sheet["B2"].data_type == "s" and sheet["B2"].value == '=HYPERLINK("http://x","bấm")'
     assert sheet["C2"].data_type == "f"
+
+
+def test_outputs_with_spawned_workers_as_on_windows(ws, monkeypatch):
+    """Where workers are spawned, not forked, they do not inherit the run: the summary is written by the
+    collect process itself, and the feedback workbooks still by the workers."""
+    import pipeline.isolate
+
+    monkeypatch.setattr(pipeline.isolate, "START_METHOD", "spawn")
+    write_templates(ws, ["PKT", "VPUB"])
+    good = payload(ws, "PKT")
+    drop(ws, "PKT.xlsx", "PKT", changed(good, "PL1", {"tong_hien_co": good["PL1"]["tong_hien_co"] + 1}))
+    drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB"))
+    result = collect(ws, workers=2)
+    summary = openpyxl.load_workbook(result.outputs["summary"])
+    assert "Tổng quan" in summary.sheetnames and result.totals
+    feedback = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")
+    assert feedback.sheetnames[0] == "Lỗi cần sửa"
