@@ -144,6 +144,7 @@ def _open_copy(ws: Workspace, unit: Unit, d: Decision, tmp: Path) -> openpyxl.Wo
             pass
         else:
             _neutralise_text_formulas(wb, d)
+            _clear_old_marks(wb)
             return wb
     write_template(ws, unit, tmp)
     wb = openpyxl.load_workbook(tmp)
@@ -170,6 +171,23 @@ def _neutralise_text_formulas(wb: openpyxl.Workbook, d: Decision) -> None:
             for ref in refs:
                 if wb[name][ref].data_type == "f":
                     wb[name][ref].data_type = "s"
+
+
+def _clear_old_marks(wb: openpyxl.Workbook) -> None:
+    """A feedback file sent back: our earlier comments and fills go, so only what is still wrong is marked."""
+    ours = {"00" + rgb for rgb in FILL.values()} | {"FF" + rgb for rgb in FILL.values()}
+    for sheet in wb.worksheets:
+        for target in list(sheet._cells.values()):  # the stored cells, not the whole grid
+            if target.comment is not None and _ours(target.comment):
+                target.comment = None
+                if target.fill is not None and target.fill.fgColor.rgb in ours:
+                    target.fill = PatternFill(fill_type=None)
+
+
+def _ours(comment: Comment) -> bool:
+    """A comment our feedback wrote (LibreOffice drops its author on saving; its wording stays)."""
+    prefixes = tuple(f"{SEVERITY_VN[s]}: " for s in (Severity.ERROR, Severity.WARNING))
+    return comment.author == "annex" or (comment.text or "").startswith(prefixes)
 
 
 def _text_cells(d: Decision) -> dict[str, list[str]]:
@@ -282,6 +300,6 @@ def _mark(sheet, ref: str, mark: Mark) -> None:
                 break
     target.fill = PatternFill("solid", fgColor=mark.rgb)
     text = "\n\n".join(mark.lines)
-    if target.comment is not None and target.comment.author == "annex":
+    if target.comment is not None and target.comment.author == "annex":  # two cells merged into this one
         text = target.comment.text + "\n\n" + text
     target.comment = Comment(text[:30000], "annex", width=360, height=160)

@@ -171,3 +171,30 @@ def test_outputs_with_spawned_workers_as_on_windows(ws, monkeypatch):
     assert "Tổng quan" in summary.sheetnames and result.totals
     feedback = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")
     assert feedback.sheetnames[0] == "Lỗi cần sửa"
+
+
+@needs("soffice")
+def test_a_feedback_file_sent_back_half_fixed_is_marked_only_where_still_wrong(ws, tmp_path):
+    write_templates(ws, ["PKT"])
+    good = payload(ws, "PKT")
+    total, first = cell_of(ws, "PKT", "PL1", "tong_hien_co"), cell_of(ws, "PKT", "PL1", "so_phong_bo_phan")
+    bad = changed(good, "PL1", {"tong_hien_co": good["PL1"]["tong_hien_co"] + 1, "so_phong_bo_phan": -2})
+    drop(ws, "PKT.xlsx", "PKT", bad)
+    collect(ws)
+    fb = ws.outbox / "feedback" / "PKT.xlsx"
+    wb = openpyxl.load_workbook(fb)
+    assert wb["PL1"][first].comment is not None and wb["PL1"][total].comment is not None
+    wb["PL1"][first] = 3  # the unit fixes one of the two cells, in the feedback file, and re-saves it
+    wb.save(tmp_path / "half.xlsx")
+    soffice_convert(tmp_path / "half.xlsx", tmp_path / "lo", "xlsx", tmp_path / "profile")
+    sent = ws.inbox / "PKT_sua.xlsx"
+    shutil.copy(tmp_path / "lo" / "half.xlsx", sent)
+    later = ON_TIME.timestamp() + 86400
+    os.utime(sent, (later, later))
+    collect(ws)
+    again = openpyxl.load_workbook(fb)
+    pl1 = again["PL1"]
+    assert pl1[first].comment is None and not pl1[first].fill.fgColor.rgb.endswith("FFC7CE")
+    assert pl1[total].fill.fgColor.rgb.endswith("FFC7CE")
+    assert pl1[total].comment.text.count("Tổng số hiện có phải bằng") == 1, "no stale text from the first round"
+    assert again.sheetnames.count("Lỗi cần sửa") == 1
