@@ -156,6 +156,7 @@ def _report(cases: pd.DataFrame, af: AnnexFrame, subs: dict[int, Submission], co
     spec = af.spec
     rules = {r.id: r for r in spec.rules}
     seen: set[tuple[str, str, object]] = set()
+    sides: dict[str, tuple | None] = {}
     for case in cases.itertuples(index=False):
         tag = (case.check, "" if case.check in rules else str(case.column), str(case.index))
         if case.index is None or tag in seen:
@@ -165,7 +166,10 @@ def _report(cases: pd.DataFrame, af: AnnexFrame, subs: dict[int, Submission], co
         sub = subs[sub_id]
         data = sub.annexes[spec.id]
         if case.check in rules:
-            sub.issues.append(_rule_issue(rules[case.check], sub_id, sub, data, row, ctx))
+            rule = rules[case.check]
+            if rule.id not in sides:  # both sides over the whole annex, once per rule
+                sides[rule.id] = ex.sides(rule.expr, ctx.get, ctx.raw, ctx.constants)
+            sub.issues.append(_rule_issue(rule, sub_id, sub, data, row, ctx, sides[rule.id]))
             continue
         key = case.column
         if data.bad and (row, key) in data.bad:
@@ -192,7 +196,8 @@ def _index(value: object) -> tuple[int, int]:
     return int(sub_id), int(row)
 
 
-def _rule_issue(rule: Rule, sub_id: int, sub: Submission, data: AnnexData, row: int, ctx: Context) -> Issue:
+def _rule_issue(rule: Rule, sub_id: int, sub: Submission, data: AnnexData, row: int, ctx: Context,
+                sides: tuple | None) -> Issue:
     cells = []
     for ref in rule.refs:
         if isinstance(ref, tuple):
@@ -202,7 +207,6 @@ def _rule_issue(rule: Rule, sub_id: int, sub: Submission, data: AnnexData, row: 
         else:
             cells.append(data.geometry.cell(ref, row))
     detail = "điều kiện chưa thỏa mãn"
-    sides = ex.sides(rule.expr, ctx.get, ctx.raw, ctx.constants)
     if sides is not None:
         left, right, op, left_name, right_name = sides
         dates = {k for k, v in ctx.constants.items() if isinstance(v, dt.date)}
