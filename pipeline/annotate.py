@@ -61,6 +61,7 @@ class NewSheet:
     bold: set[int] = field(default_factory=set)
     links: dict[tuple[int, int], str] = field(default_factory=dict)
     wrap: set[int] = field(default_factory=set)
+    freeze: int = 0  # rows kept in view while scrolling
 
 
 class _Book:
@@ -190,8 +191,20 @@ def _cell_xml(ref: str, value: object, style: int) -> str:
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text(value)}</t></is></c>'
 
 
+def row_height(sheet: NewSheet, values: list[object]) -> float | None:
+    """Points for a row whose wrapped text needs more than one line (12 pt Times New Roman: about one
+    character per unit of column width); None for one line. Set, since not every program fits rows."""
+    lines = 1
+    for c, value in enumerate(values, start=1):
+        if c in sheet.wrap and c <= len(sheet.widths) and isinstance(value, str):
+            per_line = max(sheet.widths[c - 1] * 1.1, 1)
+            lines = max(lines, sum(-(-max(len(part), 1) // int(per_line)) for part in value.split("\n")))
+    return 16.0 * lines if lines > 1 else None
+
+
 def sheet_xml(sheet: NewSheet, formats: dict[str, int], selected: bool) -> str:
-    """A worksheet of inline strings and numbers (text is never a formula), frozen under its header."""
+    """A worksheet of inline strings and numbers (text is never a formula), its header frozen, printed one
+    page wide (A4 landscape)."""
     rows = []
     for r, values in enumerate(sheet.rows, start=1):
         cells = []
@@ -199,19 +212,25 @@ def sheet_xml(sheet: NewSheet, formats: dict[str, int], selected: bool) -> str:
             kind = ("bold" if r in sheet.bold else "link" if (r, c) in sheet.links
                     else "wrap" if c in sheet.wrap else "text")
             cells.append(_cell_xml(f"{col_letter(c)}{r}", value, formats[kind]))
-        rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+        height = row_height(sheet, values)
+        attrs = f' ht="{height}" customHeight="1"' if height else ""
+        rows.append(f'<row r="{r}"{attrs}>{"".join(cells)}</row>')
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                    for i, w in enumerate(sheet.widths, start=1))
     cols = f"<cols>{cols}</cols>" if cols else ""
     links = "".join(f'<hyperlink ref="{col_letter(c)}{r}" location="{text(loc)}" display="{text(loc)}"/>'
                     for (r, c), loc in sheet.links.items())
-    view = '<sheetView workbookViewId="0" tabSelected="1"/>' if selected else '<sheetView workbookViewId="0"/>'
+    pane = (f'<pane ySplit="{sheet.freeze}" topLeftCell="A{sheet.freeze + 1}" activePane="bottomLeft" '
+            'state="frozen"/>' if sheet.freeze else "")
+    selection = ' tabSelected="1"' if selected else ""
+    view = f'<sheetView workbookViewId="0"{selection}>{pane}</sheetView>'
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetViews>{view}</sheetViews>'
+            f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+            f'<sheetViews>{view}</sheetViews>'
             f'<sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData>{"".join(rows)}</sheetData>'
             + (f"<hyperlinks>{links}</hyperlinks>" if links else "")
             + '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-            '<pageSetup paperSize="9" orientation="landscape"/></worksheet>')
+            '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>')
 
 
 def _comments(pkg: Package, part: str, sx: SheetXml, cells: dict[str, Mark], ordinal: int) -> None:

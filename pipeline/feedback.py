@@ -16,7 +16,7 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .annotate import Mark, NewSheet, annotate
+from .annotate import Mark, NewSheet, annotate, row_height
 from .decide import Decision
 from .isolate import run_isolated
 from .issues import Issue, Severity
@@ -207,7 +207,7 @@ def _report(issues: list[Issue]) -> NewSheet:
         rows.append([n, SEVERITY_VN[i.severity], i.sheet, i.cell, i.message])
         if i.sheet and i.cell:
             links[(n + 1, 4)] = f"'{i.sheet}'!{i.cell}"
-    return NewSheet(SHEET, rows, [6, 22, 10, 10, 100], bold={1}, links=links, wrap={5})
+    return NewSheet(SHEET, rows, [6, 22, 10, 10, 100], bold={1}, links=links, wrap={5}, freeze=1)
 
 
 def _changes(diff: tuple) -> NewSheet:
@@ -218,7 +218,7 @@ def _changes(diff: tuple) -> NewSheet:
     for ch in cells:
         rows.append([v.isoformat() if hasattr(v, "isoformat") else v
                      for v in (ch.sheet, ch.cell, ch.label, ch.old, ch.new)])
-    return NewSheet(CHANGES_SHEET, rows, [8, 8, 60, 24, 24], bold={1, 3}, wrap={3})
+    return NewSheet(CHANGES_SHEET, rows, [8, 8, 60, 24, 24], bold={1, 3}, wrap={3}, freeze=3)
 
 
 def _marks(issues: list[Issue]) -> dict[tuple[str, str], Mark]:
@@ -281,6 +281,13 @@ def _add_sheet(wb: openpyxl.Workbook, spec: NewSheet, index: int) -> None:
                 target.font = Font(name="Times New Roman", color="0563C1", underline="single")
     for c, width in enumerate(spec.widths, start=1):
         sheet.column_dimensions[col_letter(c)].width = width
+    for r, values in enumerate(spec.rows, start=1):
+        sheet.row_dimensions[r].height = row_height(spec, values)
+    if spec.freeze:
+        sheet.freeze_panes = f"A{spec.freeze + 1}"
+    sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def put(target, value: object) -> None:
