@@ -71,6 +71,9 @@ def test_feedback_is_the_units_own_file_patched(ws, tmp_path, producer):
     assert pl1[total].value == good["PL1"]["tong_hien_co"] + 1
     link = next(c for c in wb["Lỗi cần sửa"]["D"][1:] if c.value == total)
     assert link.hyperlink.location == f"'PL1'!{total}"
+    report = wb["Lỗi cần sửa"]  # readable on screen and on paper: header kept in view, one page wide
+    assert report.freeze_panes == "A2" and report.page_setup.fitToWidth == 1
+    assert report.row_dimensions[link.row].height >= 32, "a long message gets the lines it needs"
     if producer == "openpyxl":
         note = pl1[cell_of(ws, "PKT", "PL1", "ghi_chu")]
         assert note.data_type == "s" and note.value == LINK, "a typed formula comes back as text"
