@@ -32,6 +32,7 @@ from .xlsx_patch import (
 )
 
 MAIN_NS = MAIN.strip("{}")
+ERROR_FILL, WARNING_FILL = "FFC7CE", "FFEB9C"  # where two marks meet on one cell, the error's colour wins
 FONT = '<font><sz val="12"/><color rgb="FF000000"/><name val="Times New Roman"/><family val="1"/></font>'
 FONT_BOLD = '<font><b/><sz val="12"/><color rgb="FF000000"/><name val="Times New Roman"/><family val="1"/></font>'
 FONT_LINK = ('<font><u/><sz val="12"/><color rgb="FF0563C1"/><name val="Times New Roman"/><family val="1"/>'
@@ -143,7 +144,7 @@ def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: l
         if name in book.sheets:
             cell = sheet(name).top_left(ref)
             merged = by_sheet.setdefault(name, {}).setdefault(cell, Mark(mark.rgb))
-            merged.rgb = "FFC7CE" if "FFC7CE" in (merged.rgb, mark.rgb) else mark.rgb
+            merged.rgb = ERROR_FILL if ERROR_FILL in (merged.rgb, mark.rgb) else mark.rgb
             merged.lines += mark.lines
     _restyle(sheet, styles, by_sheet)
     for ordinal, (name, cells) in enumerate(by_sheet.items(), start=1):

@@ -18,11 +18,12 @@ def column_fields(values: pd.Series) -> pd.Series:
     """A column as CSV fields, quoted where needed ("" where missing): each distinct value is formatted once
     (a column of counts or list values has few), then spread with numpy."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = np.array([_one(u) for u in uniques] + [""], dtype=object)
+    texts = np.array([field(u) for u in uniques] + [""], dtype=object)
     return pd.Series(texts[codes], index=values.index, dtype=object)
 
 
-def _one(value: object) -> str:
+def field(value: object) -> str:
+    """One value as a CSV field."""
     if isinstance(value, bool | np.bool_):
         return "Có" if value else "Không"
     if hasattr(value, "strftime"):
@@ -46,7 +47,7 @@ def write_csv(path: Path, frame: pd.DataFrame, heads: Sequence[str], chunk: int 
     fields from column_fields."""
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("wb") as out:
-        out.write(("\ufeff" + ",".join(_one(h) for h in heads) + "\r\n").encode("utf-8"))
+        out.write(("\ufeff" + ",".join(field(h) for h in heads) + "\r\n").encode("utf-8"))
         for start in range(0, len(frame), chunk):
             part = frame.iloc[start: start + chunk]
             fields = [(part[c] if formatted else column_fields(part[c])).to_numpy() for c in part.columns]

@@ -16,9 +16,8 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .annotate import Mark, NewSheet, annotate, row_height
+from .annotate import ERROR_FILL, WARNING_FILL, Mark, NewSheet, annotate, row_height
 from .decide import Decision
-from .isolate import run_isolated
 from .issues import Issue, Severity
 from .layout import col_letter
 from .read import read_book
@@ -27,7 +26,7 @@ from .workspace import Unit, Workspace
 
 SHEET = "Lỗi cần sửa"
 CHANGES_SHEET = "Thay đổi"
-FILL = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C"}
+FILL = {Severity.ERROR: ERROR_FILL, Severity.WARNING: WARNING_FILL}
 SEVERITY_VN = {Severity.ERROR: "Lỗi (phải sửa)", Severity.WARNING: "Cảnh báo (kiểm tra lại)",
                Severity.INFO: "Thông tin"}
 _CELL = re.compile(r"^(?:(?P<sheet>[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
@@ -89,16 +88,6 @@ def finish_feedback(job: FeedbackJob, result: object, written: list[Path]) -> No
         written.append(job.xlsx)
     else:
         job.xlsx.unlink(missing_ok=True)
-
-
-def write_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
-                   changes: dict[str, tuple] | None = None, workers: int | None = None) -> list[Path]:
-    """Feedback for every unit whose newest file has errors or warnings; workbooks are written in worker
-    processes (both cores, and an odd workbook that crashes openpyxl costs only its own .xlsx)."""
-    written, jobs = plan_feedback(ws, decisions, folder, changes)
-    for index, result in run_isolated(write_one, [j.args for j in jobs], workers=workers, timeout=120):
-        finish_feedback(jobs[index], result, written)
-    return written
 
 
 def write_one(root: str, code: str, target: Decision, issues: list[Issue], xlsx: str, diff: tuple | None) -> bool:

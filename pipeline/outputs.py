@@ -20,8 +20,8 @@ from .workspace import Workspace
 if TYPE_CHECKING:
     from .collect import CollectResult
 
-SUMMARY_TIMEOUT = 900.0
-SUMMARY_MEMORY_MB = 2048  # the summary of a city; feedback workers share the limit
+OUTPUT_TIMEOUT = 900.0  # per task: the summary of a city is the longest
+OUTPUT_MEMORY_MB = 2048  # per worker, above what it inherits: the summary of a city is the largest
 _INHERITED: dict[str, tuple[Workspace, CollectResult]] = {}
 
 
@@ -48,8 +48,8 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
     written: object = None
     _INHERITED["run"] = (ws, result)
     try:
-        for index, out in run_isolated(_task, tasks, workers=workers, timeout=SUMMARY_TIMEOUT,
-                                       memory_mb=SUMMARY_MEMORY_MB):
+        for index, out in run_isolated(_task, tasks, workers=workers, timeout=OUTPUT_TIMEOUT,
+                                       memory_mb=OUTPUT_MEMORY_MB):
             if index == 0:
                 written = out
             else:

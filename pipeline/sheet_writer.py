@@ -10,6 +10,7 @@ from .checks import Plan, status_cached, status_formula
 from .layout import FIRST_DATA_ROW, FORM_COLUMNS, FORM_VALUE_COL, HEADER_ROW, NUMBER_ROW, Layout, cell
 from .spec import AnnexSpec, Column
 from .styles import Styles
+from .values import fmt_number
 from .workspace import Unit, Workspace
 
 INT_LIMIT = 2_000_000_000
@@ -87,10 +88,11 @@ def _validation(spec: AnnexSpec, c: Column, lists: dict[tuple[str, str], str]) -
         kind = "số nguyên" if c.type == "int" else "số"
         v = {"validate": "integer" if c.type == "int" else "decimal", "criteria": "between",
              "minimum": lo, "maximum": hi,
-             "input_message": f"Nhập {kind} từ {_num(lo)} trở lên" + ("" if hi == INT_LIMIT else f", tối đa {_num(hi)}")
+             "input_message": f"Nhập {kind} từ {fmt_number(lo)} trở lên"
+             + ("" if hi == INT_LIMIT else f", tối đa {fmt_number(hi)}")
              + (f" ({c.unit})." if c.unit else "."),
-             "error_message": f"Ô này phải là {kind} từ {_num(lo)}"
-             + ("" if hi == INT_LIMIT else f" đến {_num(hi)}") + "."}
+             "error_message": f"Ô này phải là {kind} từ {fmt_number(lo)}"
+             + ("" if hi == INT_LIMIT else f" đến {fmt_number(hi)}") + "."}
     elif c.type == "date":
         v = {"validate": "date", "criteria": "between", "minimum": dt.date(1990, 1, 1),
              "maximum": dt.date(2100, 12, 31), "input_message": "Nhập ngày dạng ngày/tháng/năm, ví dụ 15/05/2026.",
@@ -101,10 +103,6 @@ def _validation(spec: AnnexSpec, c: Column, lists: dict[tuple[str, str], str]) -
     if c.help:
         v["input_message"] = c.help
     return v
-
-
-def _num(x: float) -> str:
-    return f"{x:,.0f}".replace(",", ".") if float(x).is_integer() else str(x).replace(".", ",")
 
 
 def _add_validation(sheet, r1: int, c1: int, r2: int, c2: int, options: dict[str, Any] | None) -> None:

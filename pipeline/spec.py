@@ -142,7 +142,7 @@ class AnnexSpec:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return tuple(self.by_key) if len(self.by_key) == len(self.columns) else tuple(c.key for c in self.columns)
+        return tuple(c.key for c in self.columns)
 
     @property
     def input_columns(self) -> tuple[Column, ...]:

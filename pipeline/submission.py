@@ -249,4 +249,4 @@ def _add_record(sub: Submission, data: AnnexData, row: int, raw: dict[str, objec
             if typed is None:
                 data.bad.add((row, key))
     data.rows.append(row)
-    data.values.append(tuple(record[k] for k in spec.keys))
+    data.values.append(tuple(record.values()))  # `raw`, hence `record`, is in spec.keys order

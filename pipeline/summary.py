@@ -16,9 +16,10 @@ import xlsxwriter
 
 from . import summary_annex
 from .aggregate import Summary
-from .csvfile import column_fields, write_csv
+from .csvfile import column_fields, field, write_csv
 from .issues import STATE_VN, STATUS_VN, Severity
 from .styles import SAFE_OPTIONS, Styles
+from .values import fmt_number
 from .workspace import Workspace
 
 STATE_STYLE = {"missing": "bad", "rejected": "bad", "accepted": "good", "accepted_with_warnings": "warn",
@@ -251,13 +252,10 @@ def long_rows(summary: Summary, as_text: bool = False) -> pd.DataFrame:
             frame["_row"] = ""
         keys = [c.key for c in spec.input_columns]
         present = frame[keys].notna().melt(value_vars=keys)["value"].to_numpy()
-        labels = {c.key: c.label for c in spec.columns}
-        sheet = spec.sheet
+        labels = {c.key: field(c.label) if as_text else c.label for c in spec.columns}
+        sheet = field(spec.sheet) if as_text else spec.sheet
         for key in (keys + ids if as_text else keys):  # one object column to melt into, types kept
             frame[key] = column_fields(frame[key]) if as_text else frame[key].astype(object)
-        if as_text:
-            labels, sheet = {k: column_fields(pd.Series([v])).iloc[0] for k, v in labels.items()}, \
-                column_fields(pd.Series([sheet])).iloc[0]
         frame["_order"] = range(len(frame))
         long = frame.melt(id_vars=[*ids, "_order"], value_vars=keys, var_name="key", value_name="value")[present]
         long["sheet"] = sheet
@@ -278,7 +276,7 @@ def _long(sheet, st: Styles, summary: Summary, count: int, csv_name: str) -> Non
     for c, (h, w) in enumerate(zip(LONG_HEADS, (10, 28, 16, 8, 22, 24, 40, 16, 36), strict=True)):
         sheet.write_string(0, c, h, st["head"])
         sheet.set_column(c, c, w)
-    n = f"{count:,}".replace(",", ".")
+    n = fmt_number(count)
     if count > EXCEL_ROWS:
         sheet.write_string(1, 0, f"Có {n} giá trị, nhiều hơn số dòng tối đa Excel mở được; số liệu chi tiết "
                                  "nằm ở các trang phụ lục và các tệp ChiTiet_*.csv cùng thư mục.", st["bold"])

@@ -12,6 +12,7 @@ from .aggregate import AnnexAgg, RateValue
 from .csvfile import write_csv
 from .spec import Column
 from .styles import Styles
+from .values import fmt_number
 from .workspace import Workspace
 
 ID_HEADS = [("STT", 5), ("Mã đơn vị", 10), ("Tên đơn vị", 26), ("Khối", 14)]
@@ -95,8 +96,8 @@ def _consolidated(sheet, st: Styles, agg: AnnexAgg, heads: list[tuple[str, float
     r = top
     if len(agg.rows) > DETAIL_LIMIT:  # a city-sized roll-up: the rows go to a CSV file, the totals stay here
         path = detail_csv(agg, heads, *csv_to)
-        sheet.write_string(r + 1, 0, f"{len(agg.rows):,} dòng chi tiết: xem tệp {path.name} cùng thư mục "
-                                     "(mở bằng Excel).".replace(",", "."), st["bold"])
+        sheet.write_string(r + 1, 0, f"{fmt_number(len(agg.rows))} dòng chi tiết: xem tệp {path.name} cùng thư "
+                                     "mục (mở bằng Excel).", st["bold"])
         return _totals(sheet, st, agg, r + 2, cols, derived)
     number_fmt = {c.key: st["dec" if c.type == "decimal" else "int"] for c in cols if c.numeric}
     grey, text = st["locked_grey"], st["cell"]
@@ -159,7 +160,7 @@ def _rates(sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
         for c, k in enumerate(khois, start=4):
             _rate_cell(sheet, st, r, c, rv, rv.by_khoi.get(k))
         formula = rv.rate.formula or f"({rv.rate.numerator.source}) / ({rv.rate.denominator.source})"
-        num, den = (f"{x:,.0f}".replace(",", ".") for x in (rv.numerator, rv.denominator))
+        num, den = (fmt_number(round(x)) for x in (rv.numerator, rv.denominator))
         sheet.write_string(r, 4 + len(khois), f"{formula} = {num} / {den}", st["cell"])
     return r + 1
 

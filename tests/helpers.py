@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import os
 import random
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -61,14 +62,26 @@ RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+def soffice_convert(files: Path | list[Path], outdir: Path, fmt: str, profile: Path, timeout: int = 180) -> Path:
+    """Open the file(s) in headless LibreOffice (its own profile) and save as `fmt` into `outdir`;
+    returns the first file written."""
+    files = files if isinstance(files, list) else [files]
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
+                    "--outdir", str(outdir), *map(str, files)], check=True, capture_output=True, timeout=timeout)
+    return outdir / f"{files[0].stem}.{fmt.split(':')[0]}"
+
+
+def gnumeric_convert(src: Path, target: Path) -> Path:
+    """Open `src` in Gnumeric (ssconvert) and save it as `target` (format from its extension)."""
+    subprocess.run(["ssconvert", str(src), str(target)], check=True, capture_output=True, timeout=120)
+    return target
+
+
 def libreoffice_recalculate(files: list[Path], outdir: Path, profile: Path) -> list[Path]:
     """Open each file in headless LibreOffice with recalculation on load forced, save as xlsx."""
-    import subprocess
-
     (profile / "user").mkdir(parents=True, exist_ok=True)
     (profile / "user" / "registrymodifications.xcu").write_text(RECALC_XCU, encoding="utf-8")
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xlsx",
-                    "--outdir", str(outdir), *map(str, files)], check=True, capture_output=True, timeout=600)
+    soffice_convert(files, outdir, "xlsx", profile, timeout=600)
     return [outdir / f.name for f in files]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import zipfile
 
 import openpyxl
@@ -17,8 +16,7 @@ from pipeline.template import write_templates
 from pipeline.xlsx_patch import Unsupported
 
 from .conftest import needs
-from .helpers import ON_TIME, cell_of, changed, drop, payload
-from .test_real_clients import soffice_convert
+from .helpers import ON_TIME, cell_of, changed, drop, gnumeric_convert, payload, soffice_convert
 
 LINK = '=HYPERLINK("http://x","bấm")'
 
@@ -33,12 +31,9 @@ def _filled_by(producer: str, ws, tmp_path, data) -> tuple[str, object]:
         wb["PL1"][cell_of(ws, "PKT", "PL1", "ghi_chu")] = LINK
         wb.save(source)
     elif producer == "libreoffice":
-        soffice_convert(source, tmp_path / "lo", "xlsx", tmp_path / "profile")
-        source = tmp_path / "lo" / "PKT.xlsx"
+        source = soffice_convert(source, tmp_path / "lo", "xlsx", tmp_path / "profile")
     else:
-        subprocess.run(["ssconvert", str(source), str(tmp_path / "gn.xlsx")], check=True, capture_output=True,
-                       timeout=120)
-        source = tmp_path / "gn.xlsx"
+        source = gnumeric_convert(source, tmp_path / "gn.xlsx")
     shutil.rmtree(ws.inbox / "goc")
     target = ws.inbox / f"PKT_{producer}.xlsx"
     shutil.copy(source, target)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
 import pytest
 
@@ -12,12 +11,7 @@ from pipeline.collect import collect
 from pipeline.template import write_templates
 
 from .conftest import needs
-from .helpers import ON_TIME, drop, payload
-
-
-def soffice_convert(src, outdir, fmt, profile):
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
-                    "--outdir", str(outdir), str(src)], check=True, capture_output=True, timeout=180)
+from .helpers import ON_TIME, drop, gnumeric_convert, payload, soffice_convert
 
 
 def resaved(ws, converted, name):
@@ -60,7 +54,7 @@ def test_gnumeric_resave_is_accepted(ws, tmp_path, fmt):
     data = payload(ws, "VPUB")
     original = drop(ws, "goc/VPUB.xlsx", "VPUB", data, ON_TIME)
     target = tmp_path / f"VPUB_gnumeric.{fmt}"
-    subprocess.run(["ssconvert", str(original), str(target)], check=True, capture_output=True, timeout=120)
+    gnumeric_convert(original, target)
     resaved(ws, target, target.name)
     d = collect(ws).files[0]
     assert d.status == "accepted", [i.message for i in d.issues]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -13,7 +13,7 @@ from pipeline.template import write_templates
 from pipeline.workspace import VN_TZ
 
 from .conftest import needs
-from .helpers import ON_TIME, changed, drop, payload
+from .helpers import ON_TIME, changed, drop, payload, soffice_convert
 
 INJECTED = '=HYPERLINK("http://example.com","bấm vào đây")'
 
@@ -171,9 +171,7 @@ def test_same_inputs_same_summary_data(scenario):
 @needs("soffice")
 def test_summary_converts_to_pdf_in_libreoffice(scenario, tmp_path):
     _, _, result, _ = scenario
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'p'}", "--headless", "--convert-to",
-                    "pdf", "--outdir", str(tmp_path), result.outputs["summary"]], check=True, capture_output=True,
-                   timeout=180)
+    soffice_convert(Path(result.outputs["summary"]), tmp_path, "pdf", tmp_path / "p")
     pdf = next(tmp_path.glob("*.pdf"))
     assert pdf.stat().st_size > 10_000
 

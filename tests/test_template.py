@@ -12,6 +12,7 @@ from pipeline.template import TemplateError, write_template, write_templates
 from pipeline.workspace import open_workspace
 
 from .conftest import needs
+from .helpers import soffice_convert
 
 
 @pytest.fixture
@@ -167,9 +168,7 @@ def test_xlsxwriter_warnings_fail_generation(ws_root, tmp_path):
 def test_templates_convert_to_pdf_in_libreoffice_one_page_wide(written, tmp_path):
     ws, paths = written
     profile = tmp_path / "lo-profile"
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(paths["TTPVHCC"]), str(paths["VPDU"])],
-                   check=True, capture_output=True, timeout=180)
+    soffice_convert([paths["TTPVHCC"], paths["VPDU"]], tmp_path, "pdf", profile)
     for code in ("TTPVHCC", "VPDU"):
         pdf = tmp_path / f"{code}.pdf"
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
