@@ -30,9 +30,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline import demo_data  # noqa: E402
-from pipeline.fill import fill  # noqa: E402
-from pipeline.template import write_templates  # noqa: E402
+from pipeline.demo import data as demo_data  # noqa: E402
+from pipeline.template.build import write_templates  # noqa: E402
+from pipeline.template.fill import fill  # noqa: E402
 from pipeline.workspace import init_workspace, open_workspace, write_units_xlsx  # noqa: E402
 
 KHOI = ["Đảng", "Chính quyền", "MTTQ và đoàn thể", "Sự nghiệp"]

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from . import template, workspace
-from .issues import STATE_VN, STATUS_VN
-from .spec import SpecError
+from pipeline import workspace
+from pipeline.issues import STATE_VN, STATUS_VN
+from pipeline.spec.annex import SpecError
+from pipeline.template import build as template
 
 workspace_option = click.option(
     "--workspace", "-w", "root", type=click.Path(file_okay=False, path_type=Path), default=".",
@@ -70,7 +71,7 @@ def templates(root: Path, units: tuple[str, ...]) -> None:
               help="Hạt giống số ngẫu nhiên (cùng hạt, cùng số liệu).")
 def demo(directory: Path, seed: int) -> None:
     """Chạy thử trọn một đợt trên số liệu mẫu của xã Phúc Thọ (mặc định vào thư mục ./demo)."""
-    from .demo import run_demo
+    from pipeline.demo.run import run_demo
 
     try:
         outcome = run_demo(directory, seed)
@@ -97,7 +98,7 @@ def collect(root: Path, as_json: bool, strict: bool, workers: int | None) -> Non
     """
     import json
 
-    from .collect import collect as run
+    from pipeline.collect import collect as run
 
     ws = _open(root)
     bar = None
@@ -109,7 +110,7 @@ def collect(root: Path, as_json: bool, strict: bool, workers: int | None) -> Non
             bar.length = total
             bar.update(done - bar.pos)
 
-    from .runlock import Busy
+    from pipeline.runlock import Busy
 
     try:
         result = run(ws, workers=workers, progress=progress)
@@ -165,7 +166,7 @@ def _print_console(result) -> None:
 @click.option("--unit", "unit_code", required=True, help="Mã của đơn vị mình trong danh sách đơn vị của cấp trên.")
 def rollup(root: Path, parent_root: Path, unit_code: str) -> None:
     """Lập biểu gửi cấp trên: số liệu đã tiếp nhận, tổng hợp, điền vào biểu mẫu của cấp trên."""
-    from .rollup import rollup as run
+    from pipeline.report.rollup import rollup as run
 
     ws, parent = _open(root), _open(parent_root)
     try:

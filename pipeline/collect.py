@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import inbox, validate
-from .decide import Decision, completeness, decide, resubmissions
-from .isolate import Failed, run_isolated
-from .issues import Issue, issue
-from .ledger import Ledger, cache_key, received_from_mtime, restore
-from .runlock import RunLock
-from .submission import Submission
-from .worker import process
-from .workspace import Workspace
+from pipeline.intake import inbox
+from pipeline.intake.isolate import Failed, run_isolated
+from pipeline.intake.submission import Submission
+from pipeline.intake.worker import process
+from pipeline.issues import Issue, issue
+from pipeline.judge import validate
+from pipeline.judge.decide import Decision, completeness, decide, resubmissions
+from pipeline.judge.ledger import Ledger, cache_key, received_from_mtime, restore
+from pipeline.runlock import RunLock
+from pipeline.workspace import Workspace
 
 READABLE = {"xlsx", "xlsm", "xls", "ods"}
 LEDGER_NAME = "ledger.sqlite"
@@ -77,7 +78,7 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress | None, writ
     finally:
         ledger.close()
     if write_outputs:
-        from .outputs import write_outputs as write
+        from pipeline.report.outputs import write_outputs as write
 
         result.outputs = write(ws, result, workers)
     return result

@@ -12,8 +12,8 @@ from typing import Any
 import xlsxwriter
 from python_calamine import CalamineError, load_workbook
 
-from .spec import SpecSet, load_specs
-from .vntext import fold
+from pipeline.spec.annex import SpecSet, load_specs
+from pipeline.vntext import fold
 
 UNITS_SHEET = "Đơn vị"
 UNITS_HEADERS = ("Mã đơn vị", "Tên đơn vị", "Khối", "Phụ lục phải nộp", "Liên hệ")

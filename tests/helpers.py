@@ -11,8 +11,8 @@ from pathlib import Path
 
 import openpyxl
 
-from pipeline.demo_data import unit_payload
-from pipeline.fill import data_cells, fill, read_meta
+from pipeline.demo.data import unit_payload
+from pipeline.template.fill import data_cells, fill, read_meta
 from pipeline.workspace import VN_TZ, Workspace
 
 ON_TIME = dt.datetime(2026, 5, 10, 9, 0, tzinfo=VN_TZ)

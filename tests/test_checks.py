@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from pipeline.collect import collect
-from pipeline.template import write_templates
+from pipeline.template.build import write_templates
 
 from .conftest import needs
 from .helpers import ON_TIME, changed, check_results, drop, libreoffice_recalculate, payload

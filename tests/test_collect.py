@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.collect import collect
-from pipeline.template import write_templates
+from pipeline.template.build import write_templates
 from pipeline.workspace import VN_TZ
 
 from .helpers import ON_TIME, cell_of, changed, drop, payload

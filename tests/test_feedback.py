@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from openpyxl.comments import Comment
 
-from pipeline.annotate import Mark, NewSheet, annotate
 from pipeline.collect import collect
-from pipeline.template import write_templates
-from pipeline.xlsx_patch import Unsupported
+from pipeline.report.annotate import Mark, NewSheet, annotate
+from pipeline.template.build import write_templates
+from pipeline.workbook.xmlpatch import Unsupported
 
 from .conftest import needs
 from .helpers import ON_TIME, cell_of, changed, drop, gnumeric_convert, payload, soffice_convert
@@ -157,9 +157,9 @@ def test_a_formula_typed_into_a_text_cell_becomes_text_and_the_calc_chain_goes(t
 def test_outputs_with_spawned_workers_as_on_windows(ws, monkeypatch):
     """Where workers are spawned, not forked, they do not inherit the run: the summary is written by the
     collect process itself, and the feedback workbooks still by the workers."""
-    import pipeline.isolate
+    import pipeline.intake.isolate
 
-    monkeypatch.setattr(pipeline.isolate, "START_METHOD", "spawn")
+    monkeypatch.setattr(pipeline.intake.isolate, "START_METHOD", "spawn")
     write_templates(ws, ["PKT", "VPUB"])
     good = payload(ws, "PKT")
     drop(ws, "PKT.xlsx", "PKT", changed(good, "PL1", {"tong_hien_co": good["PL1"]["tong_hien_co"] + 1}))

@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.collect import collect
 from pipeline.runlock import Busy, RunLock
-from pipeline.template import write_templates
+from pipeline.template.build import write_templates
 
 from . import hostile
 from .helpers import changed, drop, payload

@@ -9,7 +9,7 @@ import openpyxl
 
 import pipeline.collect as collect_module
 from pipeline.collect import collect
-from pipeline.template import write_templates
+from pipeline.template.build import write_templates
 from pipeline.workspace import open_workspace
 
 from .helpers import ON_TIME, changed, drop, payload

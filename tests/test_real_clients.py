@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from pipeline.collect import collect
-from pipeline.template import write_templates
+from pipeline.template.build import write_templates
 
 from .conftest import needs
 from .helpers import ON_TIME, drop, gnumeric_convert, payload, soffice_convert

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.collect import collect
-from pipeline.template import write_templates
+from pipeline.template.build import write_templates
 from pipeline.workspace import init_workspace, open_workspace, write_units_xlsx
 
 from .helpers import drop, payload

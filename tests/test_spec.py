@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import expr as ex
-from pipeline.spec import SpecError, load_specs
+from pipeline.spec import expr as ex
+from pipeline.spec.annex import SpecError, load_specs
 
 from .conftest import REPO
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from pipeline.collect import collect
-from pipeline.template import write_templates
+from pipeline.template.build import write_templates
 from pipeline.workspace import VN_TZ
 
 from .conftest import needs
@@ -179,7 +179,7 @@ def test_summary_converts_to_pdf_in_libreoffice(scenario, tmp_path):
 def test_large_detail_goes_to_csv_beside_the_workbook(ws, monkeypatch):
     import csv
 
-    from pipeline import summary, summary_annex
+    from pipeline.report import summary, summary_annex
 
     monkeypatch.setattr(summary_annex, "DETAIL_LIMIT", 3)
     monkeypatch.setattr(summary, "LONG_LIMIT", 10)

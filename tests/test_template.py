@@ -6,9 +6,9 @@ import openpyxl
 import pytest
 from python_calamine import load_workbook
 
-from pipeline.fill import data_cells, fill, read_meta
-from pipeline.layout import Layout, parse_range
-from pipeline.template import TemplateError, write_template, write_templates
+from pipeline.template.build import TemplateError, write_template, write_templates
+from pipeline.template.fill import data_cells, fill, read_meta
+from pipeline.workbook.contract import Layout, parse_range
 from pipeline.workspace import open_workspace
 
 from .conftest import needs

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from pipeline.collect import collect
-from pipeline.template import write_templates
+from pipeline.template.build import write_templates
 
 from .helpers import ON_TIME, cell_of, changed, drop, payload
 

@@ -11,14 +11,14 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from .inbox import InboxFile
-from .issues import Issue, issue
-from .layout import Layout, cell, parse_range
-from .read import RawBook
-from .spec import AnnexSpec
-from .values import coerce
-from .vntext import fold
-from .workspace import Unit, Workspace
+from pipeline.intake.inbox import InboxFile
+from pipeline.intake.read import RawBook
+from pipeline.intake.values import coerce
+from pipeline.issues import Issue, issue
+from pipeline.spec.annex import AnnexSpec
+from pipeline.vntext import fold
+from pipeline.workbook.contract import Layout, cell, parse_range
+from pipeline.workspace import Unit, Workspace
 
 HEADER_ROWS = 8
 

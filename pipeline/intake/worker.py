@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .issues import issue
-from .precheck import precheck
-from .read import read_book
-from .submission import Submission, build
-from .workspace import Workspace, open_workspace
+from pipeline.intake.precheck import precheck
+from pipeline.intake.read import read_book
+from pipeline.intake.submission import Submission, build
+from pipeline.issues import issue
+from pipeline.workspace import Workspace, open_workspace
 
 _OPEN: dict[str, Workspace] = {}
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
-from . import expr as ex
-from .issues import Issue, issue
-from .spec import AnnexSpec, Column, Rule
-from .submission import AnnexData, Submission
-from .values import fmt_number
-from .vntext import fold
+from pipeline.intake.submission import AnnexData, Submission
+from pipeline.intake.values import fmt_number
+from pipeline.issues import Issue, issue
+from pipeline.spec import expr as ex
+from pipeline.spec.annex import AnnexSpec, Column, Rule
+from pipeline.vntext import fold
 
 SUB, ROW = "sub", "row"
 

@@ -14,7 +14,7 @@ from odf.opendocument import load
 from odf.table import Table, TableRow
 from odf.text import P
 
-from .read import META_SHEET, RawBook
+from pipeline.intake.read import META_SHEET, RawBook
 
 MAX_COLS = 256
 

@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .layout import col_number
+from pipeline.workbook.contract import col_number
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import openpyxl
 
-from .layout import parse_range
+from pipeline.workbook.contract import parse_range
 
 Record = Mapping[str, Any]
 

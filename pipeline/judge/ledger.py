@@ -15,8 +15,8 @@ import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .submission import Submission
-from .workspace import VN_TZ, Workspace
+from pipeline.intake.submission import Submission
+from pipeline.workspace import VN_TZ, Workspace
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (

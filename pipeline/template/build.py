@@ -12,11 +12,12 @@ from pathlib import Path
 
 import xlsxwriter
 
-from . import checks, sheet_writer
-from .layout import Layout, cell, col_letter
-from .spec import AnnexSpec
-from .styles import SAFE_OPTIONS, Styles
-from .workspace import Unit, Workspace
+from pipeline.spec.annex import AnnexSpec
+from pipeline.template import checks
+from pipeline.template import sheet as sheet_writer
+from pipeline.workbook.contract import Layout, cell, col_letter
+from pipeline.workbook.styles import SAFE_OPTIONS, Styles
+from pipeline.workspace import Unit, Workspace
 
 GENERATOR = "annex-pipeline 0.1"
 META_SHEET = "_meta"

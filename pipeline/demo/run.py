@@ -14,11 +14,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .collect import CollectResult, collect
-from .demo_data import unit_payload
-from .fill import fill
-from .template import write_templates
-from .workspace import VN_TZ, Workspace, WorkspaceError, init_workspace, open_workspace
+from pipeline.collect import CollectResult, collect
+from pipeline.demo.data import unit_payload
+from pipeline.template.build import write_templates
+from pipeline.template.fill import fill
+from pipeline.workspace import VN_TZ, Workspace, WorkspaceError, init_workspace, open_workspace
 
 MARKER = ".annex-demo"
 MISSING = ("UBKT", "HCCB")

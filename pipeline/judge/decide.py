@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from . import validate
-from .compare import Change, changes, outliers
-from .inbox import InboxFile
-from .issues import Issue, Severity, count, issue
-from .submission import Submission
-from .workspace import Workspace
+from pipeline.intake.inbox import InboxFile
+from pipeline.intake.submission import Submission
+from pipeline.issues import Issue, Severity, count, issue
+from pipeline.judge import validate
+from pipeline.judge.compare import Change, changes, outliers
+from pipeline.workspace import Workspace
 
 ACCEPTED = ("accepted", "accepted_with_warnings")
 

@@ -16,14 +16,14 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from .aggregate import accepted_records
-from .collect import collect
-from .fill import fill
-from .layout import Layout
-from .spec import AnnexSpec
-from .submission import Submission
-from .template import META_SHEET, write_template
-from .workspace import Workspace, WorkspaceError
+from pipeline.collect import collect
+from pipeline.intake.submission import Submission
+from pipeline.report.aggregate import accepted_records
+from pipeline.spec.annex import AnnexSpec
+from pipeline.template.build import META_SHEET, write_template
+from pipeline.template.fill import fill
+from pipeline.workbook.contract import Layout
+from pipeline.workspace import Workspace, WorkspaceError
 
 
 @dataclass(frozen=True)

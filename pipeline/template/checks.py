@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import expr as ex
-from .layout import Layout, cell, col_letter
-from .spec import AnnexSpec, Column, Rule
-from .validate import evaluate_on
+from pipeline.judge.validate import evaluate_on
+from pipeline.spec import expr as ex
+from pipeline.spec.annex import AnnexSpec, Column, Rule
+from pipeline.workbook.contract import Layout, cell, col_letter
 
 SEVERITY_VN = {"error": "Lỗi", "warning": "Lưu ý"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .spec import AnnexSpec
+from pipeline.spec.annex import AnnexSpec
 
 FIRST_DATA_ROW = 12  # rows 1–11: header block, titles, column headers, the (1) (2) … row
 HEADER_ROW = 9

@@ -16,13 +16,13 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .annotate import ERROR_FILL, WARNING_FILL, Mark, NewSheet, annotate, row_height
-from .decide import Decision
-from .issues import Issue, Severity
-from .layout import col_letter
-from .read import read_book
-from .template import write_template
-from .workspace import Unit, Workspace
+from pipeline.intake.read import read_book
+from pipeline.issues import Issue, Severity
+from pipeline.judge.decide import Decision
+from pipeline.report.annotate import ERROR_FILL, WARNING_FILL, Mark, NewSheet, annotate, row_height
+from pipeline.template.build import write_template
+from pipeline.workbook.contract import col_letter
+from pipeline.workspace import Unit, Workspace
 
 SHEET = "Lỗi cần sửa"
 CHANGES_SHEET = "Thay đổi"
@@ -91,7 +91,7 @@ def finish_feedback(job: FeedbackJob, result: object, written: list[Path]) -> No
 
 
 def write_one(root: str, code: str, target: Decision, issues: list[Issue], xlsx: str, diff: tuple | None) -> bool:
-    from .worker import _workspace
+    from pipeline.intake.worker import _workspace
 
     ws = _workspace(root)
     if target.submission is not None:

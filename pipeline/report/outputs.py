@@ -11,14 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .aggregate import summarize, totals_json
-from .feedback import finish_feedback, plan_feedback, write_one
-from .isolate import run_isolated
-from .summary import write_summary
-from .workspace import Workspace
+from pipeline.intake.isolate import run_isolated
+from pipeline.report.aggregate import summarize, totals_json
+from pipeline.report.feedback import finish_feedback, plan_feedback, write_one
+from pipeline.report.summary import write_summary
+from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
-    from .collect import CollectResult
+    from pipeline.collect import CollectResult
 
 OUTPUT_TIMEOUT = 900.0  # per task: the summary of a city is the longest
 OUTPUT_MEMORY_MB = 2048  # per worker, above what it inherits: the summary of a city is the largest

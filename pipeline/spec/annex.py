@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import expr as ex
+from pipeline.spec import expr as ex
 
 TYPES = ("int", "decimal", "text", "date", "category")
 LAYOUTS = ("form", "table")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 
-from .layout import col_letter, col_number
-from .xlsx_patch import (
+from pipeline.workbook.contract import col_letter, col_number
+from pipeline.workbook.xmlpatch import (
     CT_COMMENTS,
     CT_VML,
     CT_WORKSHEET,

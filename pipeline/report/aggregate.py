@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .decide import Decision
-from .spec import AnnexSpec, Rate
-from .submission import Submission
-from .validate import evaluate_on
-from .values import fmt_number
-from .workspace import VN_TZ, Workspace
+from pipeline.intake.submission import Submission
+from pipeline.intake.values import fmt_number
+from pipeline.judge.decide import Decision
+from pipeline.judge.validate import evaluate_on
+from pipeline.spec.annex import AnnexSpec, Rate
+from pipeline.workspace import VN_TZ, Workspace
 
 ID_COLUMNS = ["unit", "unit_name", "khoi", "file", "row", "source"]
 STATE_ORDER = ["missing", "rejected", "accepted", "accepted_with_warnings", "accepted_late"]

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .issues import issue
-from .submission import Submission
-from .values import fmt_number
-from .workspace import Workspace
+from pipeline.intake.submission import Submission
+from pipeline.intake.values import fmt_number
+from pipeline.issues import issue
+from pipeline.workspace import Workspace
 
 MIN_PEERS = 4  # a group smaller than this has no meaningful median
 THRESHOLD = 3.5

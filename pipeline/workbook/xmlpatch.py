@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as SafeET
 
-from .layout import col_number
+from pipeline.workbook.contract import col_number
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"

@@ -14,13 +14,13 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from . import summary_annex
-from .aggregate import Summary
-from .csvfile import column_fields, field, write_csv
-from .issues import STATE_VN, STATUS_VN, Severity
-from .styles import SAFE_OPTIONS, Styles
-from .values import fmt_number
-from .workspace import Workspace
+from pipeline.intake.values import fmt_number
+from pipeline.issues import STATE_VN, STATUS_VN, Severity
+from pipeline.report import summary_annex
+from pipeline.report.aggregate import Summary
+from pipeline.report.csvfile import column_fields, field, write_csv
+from pipeline.workbook.styles import SAFE_OPTIONS, Styles
+from pipeline.workspace import Workspace
 
 STATE_STYLE = {"missing": "bad", "rejected": "bad", "accepted": "good", "accepted_with_warnings": "warn",
                "accepted_late": "warn"}

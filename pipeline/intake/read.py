@@ -59,7 +59,7 @@ def _is_ods(path: Path) -> bool:
 
 def _second_reader(path: Path, wanted: frozenset[str], max_rows: int, first: BaseException) -> RawBook:
     """calamine cannot read some producers' .ods (Gnumeric's): try odfpy before giving up."""
-    from .read_ods import read_ods
+    from pipeline.intake.read_ods import read_ods
 
     try:
         return read_ods(path, wanted, max_rows)

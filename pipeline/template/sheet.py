@@ -5,13 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from . import expr as ex
-from .checks import Plan, status_cached, status_formula
-from .layout import FIRST_DATA_ROW, FORM_COLUMNS, FORM_VALUE_COL, HEADER_ROW, NUMBER_ROW, Layout, cell
-from .spec import AnnexSpec, Column
-from .styles import Styles
-from .values import fmt_number
-from .workspace import Unit, Workspace
+from pipeline.intake.values import fmt_number
+from pipeline.spec import expr as ex
+from pipeline.spec.annex import AnnexSpec, Column
+from pipeline.template.checks import Plan, status_cached, status_formula
+from pipeline.workbook.contract import (
+    FIRST_DATA_ROW,
+    FORM_COLUMNS,
+    FORM_VALUE_COL,
+    HEADER_ROW,
+    NUMBER_ROW,
+    Layout,
+    cell,
+)
+from pipeline.workbook.styles import Styles
+from pipeline.workspace import Unit, Workspace
 
 INT_LIMIT = 2_000_000_000
 _INPUT_STYLE = {"int": "input_int", "decimal": "input_dec", "date": "input_date"}

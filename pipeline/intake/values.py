@@ -12,8 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from .spec import Column
-from .vntext import LEGACY, clean, fold, from_legacy
+from pipeline.spec.annex import Column
+from pipeline.vntext import LEGACY, clean, fold, from_legacy
 
 DASHES = {"-", "–", "—", "_", "--"}
 _VN_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")  # 1.234 / 1.234.567 / 1.234,5

@@ -1,0 +1,1 @@
+"""The demo round and its data (also used by tests and the benchmark)."""

@@ -1,0 +1,1 @@
+"""Stage 3: the inbox, pre-checks, isolated reading and typed submissions."""

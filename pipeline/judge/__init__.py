@@ -1,0 +1,1 @@
+"""Stage 4: validation, comparisons, decisions and the ledger."""

@@ -1,0 +1,1 @@
+"""Stage 5: feedback to units, the summary workbook, the roll-up to the level above."""

@@ -1,0 +1,1 @@
+"""The workbook contract shared by every stage, XML patching of .xlsx packages, and styles."""
