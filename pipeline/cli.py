@@ -1,16 +1,26 @@
-"""The `annex` command: a thin click layer over the stage functions."""
+"""The `annex` command: a thin click layer over the stage functions.
+
+Exit codes: 0 done; 1 `--strict` and files were returned or annexes are missing; 2 the command or the
+workspace's settings need correcting (the message says where); 3 this program failed (on a file, an output,
+or the whole command): the message says so, the traceback is in the workspace's log file.
+"""
 
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
 from pipeline import workspace
 from pipeline.issues import STATE_VN, STATUS_VN
+from pipeline.runlog import record
 from pipeline.spec.annex import SpecError
 from pipeline.template import build as template
+
+EXIT_PROGRAM_FAILED = 3
 
 workspace_option = click.option(
     "--workspace", "-w", "root", type=click.Path(file_okay=False, path_type=Path), default=".",
@@ -18,13 +28,33 @@ workspace_option = click.option(
 
 
 def _open(root: Path) -> workspace.Workspace:
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.find_root().meta["annex.root"] = root  # where a failure of ours is logged
     try:
         return workspace.open_workspace(root)
     except (workspace.WorkspaceError, SpecError) as exc:
         raise click.UsageError(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Guarded(click.Group):
+    """Any exception of ours becomes one Vietnamese sentence and exit code 3; the traceback goes to the log."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception:  # noqa: BLE001 - the boundary between our bugs and the person running the command
+            root = Path(ctx.meta.get("annex.root", "."))
+            log = record(root, f"lệnh annex {ctx.invoked_subcommand or ''}", traceback.format_exc())
+            click.echo(f"Chương trình gặp lỗi ngoài dự kiến khi chạy lệnh annex {ctx.invoked_subcommand or ''}. "
+                       "Đây là lỗi của chương trình, không phải lỗi của các tệp hay của thiết lập. Chi tiết kỹ "
+                       f"thuật đã ghi vào {log}; hãy gửi tệp đó cho người phụ trách kỹ thuật.", err=True)
+            ctx.exit(EXIT_PROGRAM_FAILED)
+
+
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="annex-pipeline")
 def main() -> None:
     """Thu thập, kiểm tra và tổng hợp biểu phụ lục Excel từ các đơn vị.
@@ -122,6 +152,8 @@ def collect(root: Path, as_json: bool, strict: bool, workers: int | None) -> Non
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
     else:
         _print_console(result)
+    if result.failures or any(f.status == "failed" for f in result.files):
+        raise SystemExit(EXIT_PROGRAM_FAILED)
     if strict and (any(f.status == "rejected" for f in result.files)
                    or any(c["state"] in ("missing", "rejected") for c in result.completeness)):
         raise SystemExit(1)
@@ -157,6 +189,11 @@ def _print_console(result) -> None:
         click.echo(f"Phản hồi cho đơn vị ({len(units)} đơn vị): {out['feedback_dir']}")
     if out.get("note"):
         click.echo(str(out["note"]))
+    failed = [d for d in result.files if d.status == "failed"]
+    if failed or result.failures:
+        click.echo("\nLỗi của chương trình (không phải lỗi của đơn vị; đơn vị không cần gửi lại):")
+        for item in [*(i for d in failed for i in d.issues if i.code == "internal_error"), *result.failures]:
+            click.echo(f"  - {item.file}: {item.message}")
 
 
 @main.command(short_help="Lập biểu gửi cấp trên từ số liệu đã tiếp nhận.")

@@ -6,45 +6,23 @@ Never modifies the inbox; one bad file never stops the run; every file ends with
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from pipeline.intake import inbox
 from pipeline.intake.isolate import Failed, run_isolated
-from pipeline.intake.submission import Submission
-from pipeline.intake.worker import process
-from pipeline.issues import Issue, issue
+from pipeline.intake.worker import open_for_worker, process
+from pipeline.issues import PROGRAM_FAULTS, Issue, issue
 from pipeline.judge import validate
-from pipeline.judge.decide import Decision, completeness, decide, resubmissions
+from pipeline.judge.decide import completeness, decide, resubmissions
 from pipeline.judge.ledger import Ledger, cache_key, received_from_mtime, restore
+from pipeline.models import CollectResult, Decision, Submission, submission_from_plain
+from pipeline.report.outputs import write_outputs as write
 from pipeline.runlock import RunLock
+from pipeline.runlog import LOG_NAME, record
 from pipeline.workspace import Workspace
 
 READABLE = {"xlsx", "xlsm", "xls", "ods"}
 LEDGER_NAME = "ledger.sqlite"
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class CollectResult:
-    files: list[Decision]
-    completeness: list[dict]
-    counted: dict[str, Submission] = field(default_factory=dict)  # unit code -> the submission that counts
-    submissions: list[Submission] = field(default_factory=list)
-    outputs: dict[str, object] = field(default_factory=dict)
-    totals: dict[str, dict] = field(default_factory=dict)
-    changes: dict[str, tuple] = field(default_factory=dict)  # unit -> (older, newer, [Change])
-
-    def to_json(self) -> dict:
-        changed = {unit: {"from": old.file.rel, "to": new.file.rel,
-                          "cells": [{"sheet": c.sheet, "cell": c.cell, "old": _plain(c.old), "new": _plain(c.new)}
-                                    for c in diff]}
-                   for unit, (old, new, diff) in self.changes.items()}
-        return {"files": [d.to_json() for d in self.files], "completeness": self.completeness,
-                "totals": self.totals, "changes": changed, "outputs": self.outputs}
-
-
-def _plain(value: object) -> object:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def collect(ws: Workspace, workers: int | None = None, progress: Progress | None = None,
@@ -70,18 +48,20 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress | None, writ
         subs, pre = _prepare(ws, ledger, found)
         fresh = _read_all(ws, subs, ledger, workers, progress)
         _validate_all(ws, fresh)
-        ledger.store(cache_key(ws), fresh)
+        ledger.store(cache_key(ws), [s for s in fresh if not _program_fault(s)])
         decisions, counted = decide(ws, subs, pre)
-        result = CollectResult(decisions, completeness(ws, decisions, counted), counted, subs)
+        result = CollectResult(decisions, completeness(ws, decisions, counted), counted)
         result.changes = resubmissions(decisions)
         ledger.record([d.ledger_entry() for d in decisions])
     finally:
         ledger.close()
     if write_outputs:
-        from pipeline.report.outputs import write_outputs as write
-
         result.outputs = write(ws, result, workers)
     return result
+
+
+def _program_fault(sub: Submission) -> bool:
+    return any(i.code in PROGRAM_FAULTS for i in sub.issues)
 
 
 def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile]) -> tuple[list[Submission], list[Decision]]:
@@ -125,32 +105,41 @@ def _refusal(rel: str, kind: str, detail: str, ext: str) -> Issue:
 
 def _read_all(ws: Workspace, subs: list[Submission], ledger: Ledger, workers: int | None,
               progress: Progress | None) -> list[Submission]:
-    """Fill every submission: from the ledger's cache when its bytes were read before under the same
-    specs, units and round, else in a reader process. Returns the ones that still need validating."""
+    """Fill every submission: from the ledger's cache when its bytes were read before by this code under the
+    same specs, units and round, else in a reader process. Returns the ones that still need validating."""
     key = cache_key(ws)
     fresh: list[int] = []
     for i, sub in enumerate(subs):
         cached = ledger.cached(sub.sha256, key)
-        if cached is None:
+        restored = restore(cached, sub, ws) if cached is not None else None
+        if restored is None:
             fresh.append(i)
         else:
-            subs[i] = restore(cached, sub, ws)
-    tasks = [(subs[i], str(ws.root)) for i in fresh]
-    for done, (n, result) in enumerate(run_isolated(process, tasks, workers=workers), start=1):
+            subs[i] = restored
+    tasks = [(subs[i],) for i in fresh]
+    for done, (n, result) in enumerate(run_isolated(process, tasks, workers=workers, setup=open_for_worker,
+                                                    setup_args=(str(ws.root),)), start=1):
         i = fresh[n]
         if isinstance(result, Failed):
-            subs[i].add("unreadable", detail=_failure_text(result))
+            _failed(ws, subs[i], result)
         else:
-            subs[i] = result.attach(ws)
+            subs[i] = submission_from_plain(result, subs[i], ws)
         if progress:
             progress(done, len(tasks))
     return [subs[i] for i in fresh]
 
 
-def _failure_text(failed: Failed) -> str:
-    return {"timeout": "đọc tệp quá lâu, có thể tệp bị hỏng hoặc quá lớn",
+def _failed(ws: Workspace, sub: Submission, failed: Failed) -> None:
+    """A reader that did not return: the file's fault when it crashed, hung or exhausted the parser; ours
+    (logged, and said to be ours) when our own code raised."""
+    if failed.reason == "internal":
+        record(ws.root, f"đọc tệp {sub.file.rel}", failed.detail)
+        sub.add("internal_error", detail="khi đọc và kiểm tra tệp", log=LOG_NAME)
+        return
+    text = {"timeout": "đọc tệp quá lâu, có thể tệp bị hỏng hoặc quá lớn",
             "memory": "tệp đòi quá nhiều bộ nhớ khi đọc, có thể là tệp độc hại hoặc hỏng",
-            }.get(failed.reason, f"trình đọc bị lỗi ({failed.detail})")
+            }.get(failed.reason, f"trình đọc bị dừng đột ngột ({failed.detail}), có thể tệp bị hỏng")
+    sub.add("unreadable", detail=text)
 
 
 def _validate_all(ws: Workspace, subs: list[Submission]) -> None:

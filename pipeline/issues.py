@@ -142,15 +142,43 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "Tệp nộp sau ({detail}) bị trả lại vì có lỗi; tạm thời vẫn dùng tệp đã được chấp nhận trước đó.",
     ),
     "ignored": (INF, "Bỏ qua tệp không phải bảng tính ({detail})."),
+    # our own failures: never the unit's fault
+    "internal_error": (
+        E,
+        "Chương trình gặp lỗi khi xử lý tệp này ({detail}). Đây là lỗi của chương trình, không phải lỗi của "
+        "tệp: đơn vị không cần gửi lại. Chi tiết kỹ thuật đã ghi vào {log}; hãy gửi tệp đó cho người phụ "
+        "trách kỹ thuật, sau đó chạy lại annex collect.",
+    ),
+    "feedback_failed": (
+        E,
+        "Không lập được tệp phản hồi cho đơn vị {unit} ({detail}); tệp phản hồi cũ (nếu có) đã được gỡ để đơn "
+        "vị không nhận nhầm bản cũ. Đây là lỗi của chương trình; chi tiết đã ghi vào {log}. Tạm thời hãy gửi "
+        "cho đơn vị nội dung tệp {unit}.txt.",
+    ),
+    "summary_failed": (
+        E,
+        "Không lập được bảng tổng hợp ({detail}). Đây là lỗi của chương trình; chi tiết đã ghi vào {log}.",
+    ),
 }
+
+# Codes that report a failure of this program, not of the file or the unit: no feedback goes to the unit.
+PROGRAM_FAULTS = frozenset({"internal_error", "feedback_failed", "summary_failed"})
+
+# How each severity is named wherever a person reads it: the template's "Kiểm tra" sheet, feedback,
+# the summary, the console.
+SEVERITY_VN = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}
+# Feedback comments and the "Lỗi cần sửa" sheet say what the unit must do about each.
+SEVERITY_ACTION_VN = {Severity.ERROR: "Lỗi (phải sửa)", Severity.WARNING: "Cảnh báo (kiểm tra lại)",
+                      Severity.INFO: "Thông tin"}
 
 
 # What each file status and each unit × annex state is called wherever a person reads it.
 STATUS_VN = {"accepted": "Tiếp nhận", "accepted_with_warnings": "Tiếp nhận, có lưu ý", "rejected": "Trả lại",
              "superseded": "Đã thay thế", "duplicate": "Trùng lặp", "ignored": "Bỏ qua",
-             "unidentified": "Không nhận ra đơn vị"}
+             "unidentified": "Không nhận ra đơn vị", "failed": "Lỗi chương trình (không phải lỗi của tệp)"}
 STATE_VN = {"missing": "Chưa nộp", "rejected": "Bị trả lại (có lỗi)", "accepted": "Đã tiếp nhận",
-            "accepted_with_warnings": "Tiếp nhận, có lưu ý", "accepted_late": "Tiếp nhận, nộp muộn"}
+            "accepted_with_warnings": "Tiếp nhận, có lưu ý", "accepted_late": "Tiếp nhận, nộp muộn",
+            "failed": "Đã gửi, chưa xử lý được (lỗi chương trình)"}
 
 
 @dataclass(frozen=True)

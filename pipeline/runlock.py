@@ -1,4 +1,9 @@
-"""One collect at a time per workspace: a lock file held for the whole run, released even when killed."""
+"""One collect at a time per workspace: a lock file held for the whole run, released even when killed.
+
+The lock is a POSIX record lock (`fcntl.lockf`), which belongs to this process alone: worker processes
+forked during the run do not hold it, so a run killed while its workers are being reaped never leaves
+the workspace "busy". On Windows, `msvcrt.locking` is per process too.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +52,7 @@ def _lock(fd: int) -> None:
 
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         return
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
 
 
 def _unlock(fd: int) -> None:
@@ -59,4 +64,4 @@ def _unlock(fd: int) -> None:
         os.lseek(fd, 0, 0)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         return
-    fcntl.flock(fd, fcntl.LOCK_UN)
+    fcntl.lockf(fd, fcntl.LOCK_UN, 1, 0)

@@ -1,13 +1,32 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from pipeline.template.build import write_templates
 from pipeline.workspace import Workspace, init_workspace, open_workspace
 
 REPO = Path(__file__).resolve().parent.parent
+Stock = Callable[..., None]
+
+
+def needs(program: str) -> pytest.MarkDecorator:
+    """Marks a test that needs a real spreadsheet program (or another office tool): it is an `office` test,
+    skipped where the program is not installed (`pytest -m "not office"` leaves them all out)."""
+    return pytest.mark.needs_program(program)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        programs = [m.args[0] for m in item.iter_markers("needs_program")]
+        if programs:
+            item.add_marker(pytest.mark.office)
+        missing = [p for p in programs if shutil.which(p) is None]
+        if missing:
+            item.add_marker(pytest.mark.skip(reason=f"{', '.join(missing)} is not installed"))
 
 
 @pytest.fixture
@@ -20,5 +39,36 @@ def ws(ws_root: Path) -> Workspace:
     return open_workspace(ws_root)
 
 
-def needs(program: str):
-    return pytest.mark.skipif(shutil.which(program) is None, reason=f"{program} is not installed")
+@pytest.fixture(scope="session")
+def stock_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """A default workspace whose templates are generated once per test session."""
+    stock = open_workspace(init_workspace(tmp_path_factory.mktemp("stock") / "ws"))
+    write_templates(stock)
+    return stock
+
+
+def _same_inputs(a: Workspace, b: Workspace) -> bool:
+    return a.specs.digest == b.specs.digest and a.units == b.units and a.round == b.round
+
+
+@pytest.fixture(scope="session")
+def stock(stock_workspace: Workspace) -> Stock:
+    """`stock(ws, codes=None)`: the default templates copied into `ws` (generated when `ws` differs from the
+    default workspace, so a test that edits specs, units or the round still gets its own)."""
+
+    def copy(ws: Workspace, codes: list[str] | None = None) -> None:
+        if not _same_inputs(ws, stock_workspace):
+            write_templates(ws, codes)
+            return
+        ws.templates.mkdir(parents=True, exist_ok=True)
+        for unit in ws.units:
+            if not codes or unit.code in codes:
+                shutil.copy2(stock_workspace.templates / f"{unit.code}.xlsx", ws.templates / f"{unit.code}.xlsx")
+
+    return copy
+
+
+@pytest.fixture
+def ready(ws: Workspace, stock: Stock) -> Workspace:
+    stock(ws)
+    return ws

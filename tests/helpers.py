@@ -7,12 +7,22 @@ import datetime as dt
 import os
 import random
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 
 from pipeline.demo.data import unit_payload
 from pipeline.template.fill import data_cells, fill, read_meta
+from pipeline.workbook.contract import (
+    CHECK_CODE_COL,
+    CHECK_SHEET,
+    COUNT_COL,
+    FIRST_CHECK_ROW,
+    META_SHEET,
+    STATUS_ROW,
+    TemplateMeta,
+)
 from pipeline.workspace import VN_TZ, Workspace
 
 ON_TIME = dt.datetime(2026, 5, 10, 9, 0, tzinfo=VN_TZ)
@@ -44,7 +54,7 @@ def changed(data: dict, annex: str, changes: dict, row: int = 0) -> dict:
 def cell_of(ws: Workspace, code: str, annex: str, key: str, row: int = 0) -> str:
     """A cell's A1 address, found through the template's own self-description (not the layout code)."""
     wb = openpyxl.load_workbook(ws.templates / f"{code}.xlsx")
-    keys = read_meta(wb)[f"columns:{annex}"].split(",")
+    keys = list(read_meta(wb).annexes[annex].columns)
     _, grid = data_cells(wb, annex)
     if len(grid[0]) == 1:  # form: one cell per field
         return grid[keys.index(key)][0]
@@ -89,7 +99,38 @@ def check_results(path: Path) -> dict[str, int]:
     """The recalculated 'Kiểm tra' sheet: check code (annex.rule) -> number of failing places."""
     wb = openpyxl.load_workbook(path, data_only=True)
     out = {}
-    for row in wb["Kiểm tra"].iter_rows(min_row=5, values_only=True):
-        if row[7] and isinstance(row[5], int | float):
-            out[row[7]] = int(row[5])
+    for row in wb[CHECK_SHEET].iter_rows(min_row=FIRST_CHECK_ROW, values_only=True):
+        code, failing = row[CHECK_CODE_COL - 1], row[COUNT_COL - 1]
+        if code and isinstance(failing, int | float):
+            out[code] = int(failing)
     return out
+
+
+def edit_meta(path: Path, change: Callable[[TemplateMeta], None]) -> None:
+    """Rewrite a workbook's `_meta` sheet after `change` edits its parsed form (as a unit's tool might)."""
+    wb = openpyxl.load_workbook(path)
+    sheet = wb[META_SHEET]
+    meta = read_meta(wb)
+    change(meta)
+    sheet.delete_rows(1, sheet.max_row)
+    for key, value in meta.rows():
+        sheet.append([key, value])
+    wb.save(path)
+
+
+def drop_meta(path: Path) -> None:
+    """Remove the hidden self-description, as a unit copying the sheets into a new workbook would."""
+    wb = openpyxl.load_workbook(path)
+    del wb[META_SHEET]
+    wb.save(path)
+
+
+def check_rows(wb: openpyxl.Workbook) -> dict[str, tuple]:
+    """The 'Kiểm tra' sheet of a (recalculated) template: check code (annex.rule) -> its row's values."""
+    rows = wb[CHECK_SHEET].iter_rows(min_row=FIRST_CHECK_ROW, values_only=True)
+    return {r[CHECK_CODE_COL - 1]: r for r in rows if r[CHECK_CODE_COL - 1]}
+
+
+def status_line(wb: openpyxl.Workbook, sheet: str) -> str:
+    """An annex sheet's "✓ Sẵn sàng gửi" / "✗ Còn n lỗi" line."""
+    return str(wb[sheet].cell(STATUS_ROW, 1).value)

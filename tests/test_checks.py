@@ -7,10 +7,10 @@ import openpyxl
 import pytest
 
 from pipeline.collect import collect
-from pipeline.template.build import write_templates
+from pipeline.workbook.contract import CHECK_SHEET, CHECK_STATUS_CELL
 
 from .conftest import needs
-from .helpers import ON_TIME, changed, check_results, drop, libreoffice_recalculate, payload
+from .helpers import ON_TIME, changed, check_results, check_rows, drop, libreoffice_recalculate, payload, status_line
 from .test_validate import BREAKS, _apply
 
 TYPE_CODES = {"not_number", "not_integer", "not_date", "below_min", "above_max", "not_in_list"}
@@ -34,8 +34,8 @@ def _validator_verdicts(decision) -> dict[str, bool]:
 
 
 @needs("soffice")
-def test_template_formulas_agree_with_the_validator_rule_by_rule(ws, tmp_path):
-    write_templates(ws, ["TTPVHCC", "VPUB", "PVHXH"])
+def test_template_formulas_agree_with_the_validator_rule_by_rule(ws, tmp_path, stock):
+    stock(ws, ["TTPVHCC", "VPUB", "PVHXH"])
     names = []
     for seed, code in enumerate(("TTPVHCC", "VPUB", "PVHXH")):
         for n in range(2):
@@ -66,45 +66,45 @@ def test_template_formulas_agree_with_the_validator_rule_by_rule(ws, tmp_path):
 
 
 @needs("soffice")
-def test_a_broken_rule_shows_a_cross_and_a_tick_once_fixed(ws, tmp_path):
-    write_templates(ws, ["PKT"])
+def test_a_broken_rule_shows_a_cross_and_a_tick_once_fixed(ws, tmp_path, stock):
+    stock(ws, ["PKT"])
     good = payload(ws, "PKT")
     bad = changed(good, "PL1", {"so_can_bo": good["PL1"]["so_can_bo"] + 1})
     files = [drop(ws, "bad.xlsx", "PKT", bad), drop(ws, "fixed.xlsx", "PKT", good)]
     bad_out, fixed_out = libreoffice_recalculate(files, tmp_path / "out", tmp_path / "profile")
     wb = openpyxl.load_workbook(bad_out, data_only=True)
-    rows = {r[7]: r for r in wb["Kiểm tra"].iter_rows(min_row=5, values_only=True) if r[7]}
+    rows = check_rows(wb)
     assert rows["PL1.tong_theo_loai"][4] == "✗" and "D23" in rows["PL1.tong_theo_loai"][6]
-    assert str(wb["PL1"]["A3"].value).startswith("✗ Còn")
-    assert str(wb["Kiểm tra"]["A2"].value).startswith("✗ Còn")
+    assert status_line(wb, "PL1").startswith("✗ Còn")
+    assert str(wb[CHECK_SHEET][CHECK_STATUS_CELL].value).startswith("✗ Còn")
     wb = openpyxl.load_workbook(fixed_out, data_only=True)
-    rows = {r[7]: r for r in wb["Kiểm tra"].iter_rows(min_row=5, values_only=True) if r[7]}
+    rows = check_rows(wb)
     assert rows["PL1.tong_theo_loai"][4] == "✓"
-    assert str(wb["PL1"]["A3"].value).startswith("✓ Sẵn sàng gửi")
+    assert status_line(wb, "PL1").startswith("✓ Sẵn sàng gửi")
     # the highlight: the rule's cells carry a conditional format built from the same formula
     template = openpyxl.load_workbook(ws.templates / "PKT.xlsx")
     formulas = [r.formula[0] for rng in template["PL1"].conditional_formatting for r in rng.rules]
     assert any("$D$23" in f and "$D$18" in f for f in formulas)
 
 
-def test_blank_template_is_not_ready_to_send(ws):
-    write_templates(ws, ["DTN"])
+def test_blank_template_is_not_ready_to_send(ws, stock):
+    stock(ws, ["DTN"])
     wb = openpyxl.load_workbook(ws.templates / "DTN.xlsx")
-    assert wb.sheetnames.index("Kiểm tra") == wb.sheetnames.index("PL4b") + 1
+    assert wb.sheetnames.index(CHECK_SHEET) == wb.sheetnames.index("PL4b") + 1
     wb_values = openpyxl.load_workbook(ws.templates / "DTN.xlsx", data_only=True)
-    assert str(wb_values["PL1"]["A3"].value).startswith("✗ Còn")  # cached values, before any recalculation
-    assert wb["PL1"]["A3"].value.startswith("=IF(")
+    assert status_line(wb_values, "PL1").startswith("✗ Còn")  # cached values, before any recalculation
+    assert status_line(wb, "PL1").startswith("=IF(")
 
 
 @pytest.mark.parametrize("annex", ["PL2", "PL3"])
-def test_formulas_use_only_functions_every_program_has(ws, annex):
-    write_templates(ws, ["TTPVHCC"])
+def test_formulas_use_only_functions_every_program_has(ws, annex, stock):
+    stock(ws, ["TTPVHCC"])
     wb = openpyxl.load_workbook(ws.templates / "TTPVHCC.xlsx")
     allowed = {"IF", "AND", "OR", "NOT", "LEN", "TRIM", "ISNUMBER", "INT", "ISNA", "MATCH", "IFERROR", "COUNTA",
                "SUM", "SUMPRODUCT", "COUNTIF", "ABS", "MIN", "MAX", "DATE"}
     import re
 
-    for sheet in (wb[annex], wb["Kiểm tra"]):
+    for sheet in (wb[annex], wb[CHECK_SHEET]):
         for row in sheet.iter_rows():
             for c in row:
                 if isinstance(c.value, str) and c.value.startswith("="):
@@ -113,8 +113,8 @@ def test_formulas_use_only_functions_every_program_has(ws, annex):
 
 
 @needs("soffice")
-def test_wrong_types_are_counted_like_the_validator(ws, tmp_path):
-    write_templates(ws, ["VPUB"])
+def test_wrong_types_are_counted_like_the_validator(ws, tmp_path, stock):
+    stock(ws, ["VPUB"])
     data = changed(payload(ws, "VPUB"), "PL2", {"so_luong": "abc", "hien_trang": "Tốt lắm", "nguyen_gia": -5,
                                                 "gia_tri_con_lai": 0})
     data = changed(data, "PL1", {"so_nu": 2.5})

@@ -5,23 +5,17 @@ import hashlib
 import json
 import os
 import unicodedata
+from dataclasses import replace
 
 import openpyxl
-import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.collect import collect
-from pipeline.template.build import write_templates
+from pipeline.workbook.contract import META_SHEET, REPORT_SHEET
 from pipeline.workspace import VN_TZ
 
-from .helpers import ON_TIME, cell_of, changed, drop, payload
-
-
-@pytest.fixture
-def ready(ws):
-    write_templates(ws)
-    return ws
+from .helpers import ON_TIME, cell_of, changed, drop, drop_meta, edit_meta, payload
 
 
 def by_file(result):
@@ -147,13 +141,10 @@ def test_rerun_changes_nothing_and_received_time_survives_a_touch(ready):
 def test_identity_from_meta_name_or_nothing(ready, tmp_path):
     ws = ready
     drop(ws, "PKT.xlsx", "VPUB", payload(ws, "VPUB"))  # VPUB's template under PKT's name
-    no_meta = drop(ws, "khong_meta.xlsx", "PKT", payload(ws, "PKT"))
-    wb = openpyxl.load_workbook(no_meta)
-    del wb["_meta"]
-    wb.save(no_meta)
+    drop_meta(drop(ws, "khong_meta.xlsx", "PKT", payload(ws, "PKT")))
     anonymous = drop(ws, "vo_danh.xlsx", "PKT", payload(ws, "PKT"))
+    drop_meta(anonymous)
     wb = openpyxl.load_workbook(anonymous)
-    del wb["_meta"]
     for sheet in wb.worksheets:
         for row in sheet.iter_rows(max_row=8):
             for c in row:
@@ -161,12 +152,7 @@ def test_identity_from_meta_name_or_nothing(ready, tmp_path):
                     c.value = None
     wb.save(anonymous)
     other = drop(ws, "dot_khac.xlsx", "TTCT", payload(ws, "TTCT"))
-    wb = openpyxl.load_workbook(other)
-    meta = wb["_meta"]
-    for row in meta.iter_rows():
-        if row[0].value == "round_id":
-            row[1].value = "dot-khac-2025"
-    wb.save(other)
+    edit_meta(other, lambda meta: meta.values.update(round_id="dot-khac-2025"))
     files = by_file(collect(ws))
     assert files["PKT.xlsx"].unit == "VPUB"
     assert any(i.code == "name_mismatch" for i in files["PKT.xlsx"].issues)
@@ -189,8 +175,8 @@ def test_feedback_workbook_marks_cells_and_once_corrected_is_accepted(ready):
     txt = (ws.outbox / "feedback" / "PKT.txt").read_text(encoding="utf-8")
     assert "CHƯA được tiếp nhận" in txt and "PL1!" in txt
     wb = openpyxl.load_workbook(fb)
-    assert wb.sheetnames[0] == "Lỗi cần sửa" and "_meta" in wb.sheetnames
-    report = wb["Lỗi cần sửa"]
+    assert wb.sheetnames[0] == REPORT_SHEET and META_SHEET in wb.sheetnames
+    report = wb[REPORT_SHEET]
     rows = list(report.iter_rows(min_row=2, values_only=True))
     total_cell = cell_of(ws, "PKT", "PL1", "tong_hien_co")
     assert any(r[2] == "PL1" and r[3] == total_cell for r in rows)
@@ -244,21 +230,14 @@ def test_cli_json_exit_codes_and_strict(ready):
     assert bad.exit_code == 2 and "round.toml" in bad.output
 
 
-def _edit_meta(path, changes: dict):
-    wb = openpyxl.load_workbook(path)
-    for row in wb["_meta"].iter_rows():
-        if row[0].value in changes:
-            row[1].value = changes[row[0].value]
-    wb.save(path)
-
-
 def test_older_template_versions_are_read_when_columns_match_and_refused_when_not(ready):
     ws = ready
     old = drop(ws, "PKT_mau_cu.xlsx", "PKT", payload(ws, "PKT"))
-    _edit_meta(old, {"fingerprint:PL1": "0000000000", "version:PL1": "0"})
+    edit_meta(old, lambda m: m.annexes.update(PL1=replace(m.annexes["PL1"], fingerprint="0000000000", version="0")))
     other = drop(ws, "VPUB_mau_khac.xlsx", "VPUB", payload(ws, "VPUB"))
     spec = ws.specs.annexes["PL4b"]
-    _edit_meta(other, {"fingerprint:PL4b": "1111111111", "columns:PL4b": ",".join(spec.keys[:-1])})
+    edit_meta(other, lambda m: m.annexes.update(PL4b=replace(m.annexes["PL4b"], fingerprint="1111111111",
+                                                             columns=spec.keys[:-1])))
     files = by_file(collect(ws))
     d = files["PKT_mau_cu.xlsx"]
     assert d.status == "accepted" and any(i.code == "old_version" and i.sheet == "PL1" for i in d.issues)

@@ -5,7 +5,7 @@ import datetime as dt
 import openpyxl
 
 from pipeline.collect import collect
-from pipeline.template.build import write_templates
+from pipeline.workbook.contract import CHANGES_SHEET, REPORT_SHEET
 
 from .helpers import ON_TIME, cell_of, changed, drop, payload
 
@@ -18,9 +18,9 @@ def _grow(data: dict, extra: int) -> dict:
                                                              "so_vtvl_phe_duyet")})
 
 
-def test_outliers_are_warnings_against_the_median_of_the_same_khoi(ws):
+def test_outliers_are_warnings_against_the_median_of_the_same_khoi(ws, stock):
     codes = ["MTTQ", "DTN", "HLHPN", "HND", "HCCB"]  # khối MTTQ và đoàn thể
-    write_templates(ws, codes)
+    stock(ws, codes)
     for n, code in enumerate(codes):
         data = payload(ws, code, n)
         if code == "HCCB":
@@ -38,16 +38,16 @@ def test_outliers_are_warnings_against_the_median_of_the_same_khoi(ws):
         assert not [i for i in files[code].issues if i.code == "outlier"], code
 
 
-def test_too_few_peers_means_no_outlier(ws):
-    write_templates(ws, ["VPDU", "BXDD"])
+def test_too_few_peers_means_no_outlier(ws, stock):
+    stock(ws, ["VPDU", "BXDD"])
     drop(ws, "VPDU.xlsx", "VPDU", _grow(payload(ws, "VPDU"), 200))
     drop(ws, "BXDD.xlsx", "BXDD", payload(ws, "BXDD"))
     files = collect(ws, write_outputs=False).files
     assert not [i for d in files for i in d.issues if i.code == "outlier"]
 
 
-def test_resubmission_lists_what_changed_cell_by_cell(ws):
-    write_templates(ws, ["PKT"])
+def test_resubmission_lists_what_changed_cell_by_cell(ws, stock):
+    stock(ws, ["PKT"])
     first = payload(ws, "PKT")
     bad = changed(first, "PL1", {"so_nu": -1})
     drop(ws, "PKT_1.xlsx", "PKT", bad, ON_TIME)
@@ -56,7 +56,8 @@ def test_resubmission_lists_what_changed_cell_by_cell(ws):
     second = changed(second, "PL4b", {"so_may_tinh_tren_5_nam": second["PL4b"]["so_may_tinh"] + 1})  # new error
     drop(ws, "PKT_2.xlsx", "PKT", second, ON_TIME + dt.timedelta(days=1))
     result = collect(ws)
-    old, new, cells = result.changes["PKT"]
+    resub = result.changes["PKT"]
+    old, new, cells = resub.old, resub.new, resub.cells
     assert (old.file.rel, new.file.rel) == ("PKT_1.xlsx", "PKT_2.xlsx")
     got = {(c.sheet, c.cell): (c.old, c.new) for c in cells}
     assert got[("PL1", cell_of(ws, "PKT", "PL1", "so_nu"))] == (-1.0, 2.0)
@@ -64,12 +65,12 @@ def test_resubmission_lists_what_changed_cell_by_cell(ws):
     assert got[("PL2", cell_of(ws, "PKT", "PL2", "dia_chi"))][1] == "Số 5 đường Lạc Trị"
     assert len(got) == 4
     feedback = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")
-    assert feedback.sheetnames[:2] == ["Lỗi cần sửa", "Thay đổi"]
-    rows = list(feedback["Thay đổi"].iter_rows(min_row=4, values_only=True))
+    assert feedback.sheetnames[:2] == [REPORT_SHEET, CHANGES_SHEET]
+    rows = list(feedback[CHANGES_SHEET].iter_rows(min_row=4, values_only=True))
     assert ("PL1", cell_of(ws, "PKT", "PL1", "so_nu"), "Trong đó: Nữ", -1, 2) in rows
     text = (ws.outbox / "feedback" / "PKT.txt").read_text(encoding="utf-8")
     assert "đã sửa 4 ô" in text and "→" in text
     summary = openpyxl.load_workbook(result.outputs["summary"])
-    quality = [r for r in summary["Chất lượng dữ liệu"].iter_rows(values_only=True) if r[4] == "Thay đổi"]
+    quality = [r for r in summary["Chất lượng dữ liệu"].iter_rows(values_only=True) if r[4] == "Ô đã sửa"]
     assert len(quality) == 4
     assert result.to_json()["changes"]["PKT"]["to"] == "PKT_2.xlsx"

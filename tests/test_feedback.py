@@ -12,7 +12,7 @@ from openpyxl.comments import Comment
 
 from pipeline.collect import collect
 from pipeline.report.annotate import Mark, NewSheet, annotate
-from pipeline.template.build import write_templates
+from pipeline.workbook.contract import REPORT_SHEET
 from pipeline.workbook.xmlpatch import Unsupported
 
 from .conftest import needs
@@ -46,8 +46,8 @@ def _filled_by(producer: str, ws, tmp_path, data) -> tuple[str, object]:
     pytest.param("libreoffice", marks=needs("soffice")),
     pytest.param("gnumeric", marks=needs("ssconvert")),
 ])
-def test_feedback_is_the_units_own_file_patched(ws, tmp_path, producer):
-    write_templates(ws, ["PKT"])
+def test_feedback_is_the_units_own_file_patched(ws, tmp_path, producer, stock):
+    stock(ws, ["PKT"])
     good = payload(ws, "PKT")
     sent = _filled_by(producer, ws, tmp_path, changed(good, "PL1", {"tong_hien_co": good["PL1"]["tong_hien_co"] + 1}))
     collect(ws)
@@ -56,17 +56,17 @@ def test_feedback_is_the_units_own_file_patched(ws, tmp_path, producer):
         kept = [n for n in src.namelist() if n.startswith(("docProps/", "xl/theme/"))]
         assert kept and all(src.read(n) == out.read(n) for n in kept), "untouched parts are copied as they were"
     wb = openpyxl.load_workbook(fb)
-    assert wb.sheetnames[0] == "Lỗi cần sửa" and wb.active.title == "Lỗi cần sửa"
-    assert [s.title for s in wb.worksheets if s.sheet_view.tabSelected] == ["Lỗi cần sửa"]
+    assert wb.sheetnames[0] == REPORT_SHEET and wb.active.title == REPORT_SHEET
+    assert [s.title for s in wb.worksheets if s.sheet_view.tabSelected] == [REPORT_SHEET]
     total = cell_of(ws, "PKT", "PL1", "tong_hien_co")
     pl1 = wb["PL1"]
     assert pl1[total].fill.fgColor.rgb.endswith("FFC7CE")
     assert pl1[total].protection.locked is False, "the flagged input cell stays editable"
     assert "Tổng số hiện có" in pl1[total].comment.text
     assert pl1[total].value == good["PL1"]["tong_hien_co"] + 1
-    link = next(c for c in wb["Lỗi cần sửa"]["D"][1:] if c.value == total)
+    link = next(c for c in wb[REPORT_SHEET]["D"][1:] if c.value == total)
     assert link.hyperlink.location == f"'PL1'!{total}"
-    report = wb["Lỗi cần sửa"]  # readable on screen and on paper: header kept in view, one page wide
+    report = wb[REPORT_SHEET]  # readable on screen and on paper: header kept in view, one page wide
     assert report.freeze_panes == "A2" and report.page_setup.fitToWidth == 1
     assert report.row_dimensions[link.row].height >= 32, "a long message gets the lines it needs"
     if producer == "openpyxl":
@@ -77,15 +77,15 @@ def test_feedback_is_the_units_own_file_patched(ws, tmp_path, producer):
 
 
 @needs("soffice")
-def test_libreoffice_opens_the_patched_feedback_with_its_comments(ws, tmp_path):
-    write_templates(ws, ["PKT"])
+def test_libreoffice_opens_the_patched_feedback_with_its_comments(ws, tmp_path, stock):
+    stock(ws, ["PKT"])
     good = payload(ws, "PKT")
     drop(ws, "PKT.xlsx", "PKT", changed(good, "PL1", {"tong_hien_co": good["PL1"]["tong_hien_co"] + 1}))
     collect(ws)
     soffice_convert(ws.outbox / "feedback" / "PKT.xlsx", tmp_path / "out", "ods", tmp_path / "profile")
     with zipfile.ZipFile(tmp_path / "out" / "PKT.ods") as z:
         content = z.read("content.xml").decode()
-    assert "Lỗi cần sửa" in content and content.count("<office:annotation") >= 6
+    assert REPORT_SHEET in content and content.count("<office:annotation") >= 6
     assert "Tổng số hiện có phải bằng" in content
 
 
@@ -98,7 +98,7 @@ def test_cells_missing_from_the_sheet_and_merged_cells_are_marked(tmp_path):
     wb.save(tmp_path / "in.xlsx")
     marks = {("PL1", "C2"): Mark("FFC7CE", ["giữa hai ô"]), ("PL1", "A9"): Mark("FFEB9C", ["dòng mới cuối"]),
              ("PL1", "A3"): Mark("FFEB9C", ["dòng mới giữa"]), ("PL1", "G8"): Mark("FFC7CE", ["ô gộp"])}
-    report = NewSheet("Lỗi cần sửa", [["Ô"], ["C2"]], [10], links={(2, 1): "'PL1'!C2"})
+    report = NewSheet(REPORT_SHEET, [["Ô"], ["C2"]], [10], links={(2, 1): "'PL1'!C2"})
     annotate(tmp_path / "in.xlsx", tmp_path / "out.xlsx", marks, [report], {})
     out = openpyxl.load_workbook(tmp_path / "out.xlsx")["PL1"]
     assert [out[c].fill.fgColor.rgb for c in ("C2", "A9", "A3", "F7")] == ["FFFFC7CE", "FFFFEB9C", "FFFFEB9C",
@@ -107,8 +107,8 @@ def test_cells_missing_from_the_sheet_and_merged_cells_are_marked(tmp_path):
     assert (out["B2"].value, out["D2"].value, out["B5"].value) == ("a", 1, "b")
 
 
-def test_a_workbook_with_comments_of_its_own_falls_back_to_openpyxl(ws, tmp_path):
-    write_templates(ws, ["PKT"])
+def test_a_workbook_with_comments_of_its_own_falls_back_to_openpyxl(ws, tmp_path, stock):
+    stock(ws, ["PKT"])
     good = payload(ws, "PKT")
     path = drop(ws, "PKT.xlsx", "PKT", changed(good, "PL1", {"tong_hien_co": good["PL1"]["tong_hien_co"] + 1}))
     wb = openpyxl.load_workbook(path)
@@ -120,7 +120,7 @@ def test_a_workbook_with_comments_of_its_own_falls_back_to_openpyxl(ws, tmp_path
     collect(ws)
     fb = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")
     total = cell_of(ws, "PKT", "PL1", "tong_hien_co")
-    assert fb.sheetnames[0] == "Lỗi cần sửa" and "Tổng số hiện có" in fb["PL1"][total].comment.text
+    assert fb.sheetnames[0] == REPORT_SHEET and "Tổng số hiện có" in fb["PL1"][total].comment.text
     assert fb["PL1"]["Z1"].comment.text == "ghi chú của đơn vị"
 
 
@@ -143,7 +143,7 @@ def test_a_formula_typed_into_a_text_cell_becomes_text_and_the_calc_chain_goes(t
             dst.writestr(name, data)
         dst.writestr("xl/calcChain.xml", '<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
                                          'main"><c r="B2" i="1"/><c r="C2"/></calcChain>')
-    annotate(tmp_path / "in.xlsx", tmp_path / "out.xlsx", {}, [NewSheet("Lỗi cần sửa", [["x"]], [])],
+    annotate(tmp_path / "in.xlsx", tmp_path / "out.xlsx", {}, [NewSheet(REPORT_SHEET, [["x"]], [])],
              {"PL1": ["B2"]})
     with zipfile.ZipFile(tmp_path / "out.xlsx") as out:
         assert "xl/calcChain.xml" not in out.namelist()
@@ -154,13 +154,13 @@ def test_a_formula_typed_into_a_text_cell_becomes_text_and_the_calc_chain_goes(t
     assert sheet["C2"].data_type == "f"
 
 
-def test_outputs_with_spawned_workers_as_on_windows(ws, monkeypatch):
+def test_outputs_with_spawned_workers_as_on_windows(ws, monkeypatch, stock):
     """Where workers are spawned, not forked, they do not inherit the run: the summary is written by the
     collect process itself, and the feedback workbooks still by the workers."""
     import pipeline.intake.isolate
 
     monkeypatch.setattr(pipeline.intake.isolate, "START_METHOD", "spawn")
-    write_templates(ws, ["PKT", "VPUB"])
+    stock(ws, ["PKT", "VPUB"])
     good = payload(ws, "PKT")
     drop(ws, "PKT.xlsx", "PKT", changed(good, "PL1", {"tong_hien_co": good["PL1"]["tong_hien_co"] + 1}))
     drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB"))
@@ -168,12 +168,12 @@ def test_outputs_with_spawned_workers_as_on_windows(ws, monkeypatch):
     summary = openpyxl.load_workbook(result.outputs["summary"])
     assert "Tổng quan" in summary.sheetnames and result.totals
     feedback = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")
-    assert feedback.sheetnames[0] == "Lỗi cần sửa"
+    assert feedback.sheetnames[0] == REPORT_SHEET
 
 
 @needs("soffice")
-def test_a_feedback_file_sent_back_half_fixed_is_marked_only_where_still_wrong(ws, tmp_path):
-    write_templates(ws, ["PKT"])
+def test_a_feedback_file_sent_back_half_fixed_is_marked_only_where_still_wrong(ws, tmp_path, stock):
+    stock(ws, ["PKT"])
     good = payload(ws, "PKT")
     total, first = cell_of(ws, "PKT", "PL1", "tong_hien_co"), cell_of(ws, "PKT", "PL1", "so_phong_bo_phan")
     bad = changed(good, "PL1", {"tong_hien_co": good["PL1"]["tong_hien_co"] + 1, "so_phong_bo_phan": -2})
@@ -195,4 +195,4 @@ def test_a_feedback_file_sent_back_half_fixed_is_marked_only_where_still_wrong(w
     assert pl1[first].comment is None and not pl1[first].fill.fgColor.rgb.endswith("FFC7CE")
     assert pl1[total].fill.fgColor.rgb.endswith("FFC7CE")
     assert pl1[total].comment.text.count("Tổng số hiện có phải bằng") == 1, "no stale text from the first round"
-    assert again.sheetnames.count("Lỗi cần sửa") == 1
+    assert again.sheetnames.count(REPORT_SHEET) == 1

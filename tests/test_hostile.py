@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import resource
 import shutil
@@ -17,18 +18,11 @@ import pytest
 
 from pipeline.collect import collect
 from pipeline.runlock import Busy, RunLock
-from pipeline.template.build import write_templates
 
 from . import hostile
 from .helpers import changed, drop, payload
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "calamine"
-
-
-@pytest.fixture
-def ready(ws):
-    write_templates(ws)
-    return ws
 
 
 def test_hostile_corpus_is_refused_with_reasons_and_valid_files_still_accepted(ready, tmp_path):
@@ -112,9 +106,64 @@ def test_foreign_calamine_corpus_comes_out_ignored_unidentified_or_rejected(ws, 
         assert d.issues and all(i.message for i in d.issues), d.file.rel
 
 
+_HOLD = """import sys
+from pathlib import Path
+from pipeline.runlock import Busy, RunLock
+try:
+    with RunLock(Path(sys.argv[1])):
+        print("held", flush=True)
+        sys.stdin.read()
+except Busy:
+    print("busy", flush=True)
+"""
+
+
+def _lock_from_another_process(root: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _HOLD, str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+
+
 def test_two_runs_at_once_are_refused(ready):
-    with RunLock(ready.root), pytest.raises(Busy, match="đang chạy"):
-        collect(ready)
+    holder = _lock_from_another_process(ready.root)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(Busy, match="đang chạy"):
+            collect(ready)
+    finally:
+        holder.communicate("")
+    assert collect(ready).files == []  # free again once the other run ends
+
+
+def test_worker_processes_do_not_hold_the_run_lock(tmp_path):
+    with RunLock(tmp_path):
+        child = mp.get_context("fork").Process(target=time.sleep, args=(60,))
+        child.start()  # forked while the lock is held, as collect's workers are
+    try:
+        other = _lock_from_another_process(tmp_path)
+        out, _ = other.communicate("", timeout=30)
+        assert out.strip() == "held"  # the parent let go; its forked child never held the lock
+    finally:
+        child.kill()
+        child.join()
+
+
+def _group_alive(pgid: int) -> bool:
+    """Any process of the group still running (zombies waiting to be reaped do not count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def _wait_for_group(pgid: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _group_alive(pgid):
+        assert time.monotonic() < deadline, "killed run's processes are still alive"
+        time.sleep(0.05)
 
 
 def test_a_run_killed_midway_leaves_things_consistent_and_the_next_run_completes(ready, tmp_path):
@@ -138,6 +187,7 @@ def test_a_run_killed_midway_leaves_things_consistent_and_the_next_run_completes
             os.killpg(proc.pid, signal.SIGKILL)
             killed += 1
         proc.wait()
+        _wait_for_group(proc.pid)  # the whole group: its reader workers too
         assert summary.read_bytes() == before or openpyxl.load_workbook(summary)  # intact, old or new
         con = sqlite3.connect(ws.root / "ledger.sqlite")
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -9,7 +9,6 @@ import openpyxl
 
 import pipeline.collect as collect_module
 from pipeline.collect import collect
-from pipeline.template.build import write_templates
 from pipeline.workspace import open_workspace
 
 from .helpers import ON_TIME, changed, drop, payload
@@ -40,9 +39,9 @@ def _sheets(path):
     return out
 
 
-def test_adding_one_file_reads_one_file_and_matches_a_run_from_scratch(ws, tmp_path, monkeypatch):
+def test_adding_one_file_reads_one_file_and_matches_a_run_from_scratch(ws, tmp_path, monkeypatch, stock):
     codes = ["PKT", "VPUB", "TTPVHCC", "VPDU", "MTTQ"]
-    write_templates(ws)
+    stock(ws)
     for n, code in enumerate(codes):
         drop(ws, f"{code}.xlsx", code, payload(ws, code, n))
     drop(ws, "TTCT_sai.xlsx", "TTCT", changed(payload(ws, "TTCT"), "PL1", {"so_nu": -2}))
@@ -64,8 +63,8 @@ def test_adding_one_file_reads_one_file_and_matches_a_run_from_scratch(ws, tmp_p
         d.to_json() | {"received_at": None} for d in scratch.files]
 
 
-def test_a_changed_spec_invalidates_the_cache(ws, monkeypatch):
-    write_templates(ws, ["PKT"])
+def test_a_changed_spec_invalidates_the_cache(ws, monkeypatch, stock):
+    stock(ws, ["PKT"])
     drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
     counts = _count_reads(monkeypatch)
     collect(ws)

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from pipeline.collect import collect
-from pipeline.template.build import write_templates
+from pipeline.workbook.contract import META_SHEET, REPORT_SHEET
 
 from .conftest import needs
 from .helpers import ON_TIME, drop, gnumeric_convert, payload, soffice_convert
@@ -25,8 +25,8 @@ def resaved(ws, converted, name):
 
 @needs("soffice")
 @pytest.mark.parametrize("fmt", ["xls", "ods", "xlsx"])
-def test_libreoffice_resave_is_accepted_with_the_same_values(ws, tmp_path, fmt):
-    write_templates(ws, ["TTPVHCC"])
+def test_libreoffice_resave_is_accepted_with_the_same_values(ws, tmp_path, fmt, stock):
+    stock(ws, ["TTPVHCC"])
     data = payload(ws, "TTPVHCC")
     original = drop(ws, "goc/TTPVHCC.xlsx", "TTPVHCC", data, ON_TIME)
     out = tmp_path / "out"
@@ -49,8 +49,8 @@ def test_libreoffice_resave_is_accepted_with_the_same_values(ws, tmp_path, fmt):
 
 @needs("ssconvert")
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
-def test_gnumeric_resave_is_accepted(ws, tmp_path, fmt):
-    write_templates(ws, ["VPUB"])
+def test_gnumeric_resave_is_accepted(ws, tmp_path, fmt, stock):
+    stock(ws, ["VPUB"])
     data = payload(ws, "VPUB")
     original = drop(ws, "goc/VPUB.xlsx", "VPUB", data, ON_TIME)
     target = tmp_path / f"VPUB_gnumeric.{fmt}"
@@ -65,12 +65,12 @@ def test_gnumeric_resave_is_accepted(ws, tmp_path, fmt):
 
 
 @needs("soffice")
-def test_feedback_for_an_xls_file_is_a_fresh_template_with_the_units_values(ws, tmp_path):
+def test_feedback_for_an_xls_file_is_a_fresh_template_with_the_units_values(ws, tmp_path, stock):
     import openpyxl
 
     from .helpers import cell_of, changed
 
-    write_templates(ws, ["PKT"])
+    stock(ws, ["PKT"])
     data = changed(payload(ws, "PKT"), "PL1", {"so_nu": -3, "ghi_chu": "Gửi bản .xls"})
     original = drop(ws, "goc/PKT.xlsx", "PKT", data, ON_TIME)
     soffice_convert(original, tmp_path / "out", "xls", tmp_path / "profile")
@@ -78,7 +78,7 @@ def test_feedback_for_an_xls_file_is_a_fresh_template_with_the_units_values(ws, 
     d = collect(ws).files[0]
     assert d.status == "rejected"
     wb = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")
-    assert wb.sheetnames[0] == "Lỗi cần sửa" and "_meta" in wb.sheetnames
+    assert wb.sheetnames[0] == REPORT_SHEET and META_SHEET in wb.sheetnames
     nu = cell_of(ws, "PKT", "PL1", "so_nu")
     assert wb["PL1"][nu].value == -3 and wb["PL1"][nu].fill.fgColor.rgb.endswith("FFC7CE")
     assert wb["PL1"][cell_of(ws, "PKT", "PL1", "ghi_chu")].value == "Gửi bản .xls"

@@ -8,6 +8,8 @@ import pytest
 
 from pipeline.spec import expr as ex
 from pipeline.spec.annex import SpecError, load_specs
+from pipeline.spec.evaluate import evaluate
+from pipeline.spec.excel import to_excel
 
 from .conftest import REPO
 
@@ -79,7 +81,7 @@ def test_expressions_compile_to_excel_formulas(source, formula):
     import datetime as dt
 
     e = ex.parse(source, KINDS, {"period_start": 0})
-    assert ex.to_excel(e, lambda k: f"{str(k).upper()}12", {"period_start": dt.date(2025, 7, 1)}) == formula
+    assert to_excel(e, lambda k: f"{str(k).upper()}12", {"period_start": dt.date(2025, 7, 1)}) == formula
 
 
 def test_expressions_evaluate_like_excel_with_blanks_as_zero():
@@ -93,7 +95,7 @@ def test_expressions_evaluate_like_excel_with_blanks_as_zero():
     def raw(k):
         return frame[k]
 
-    assert ex.evaluate(ex.parse("a == b + c", KINDS), get, raw, {}).tolist() == [True, True, False]
-    assert ex.evaluate(ex.parse("filled(t) and t in ('X', 'Y')", KINDS), get, raw, {}).tolist() == [
+    assert evaluate(ex.parse("a == b + c", KINDS), get, raw, {}).tolist() == [True, True, False]
+    assert evaluate(ex.parse("filled(t) and t in ('X', 'Y')", KINDS), get, raw, {}).tolist() == [
         True, False, False]
-    assert ex.evaluate(ex.parse("c <= b <= a", KINDS), get, raw, {}).tolist() == [False, True, False]
+    assert evaluate(ex.parse("c <= b <= a", KINDS), get, raw, {}).tolist() == [False, True, False]

@@ -9,7 +9,6 @@ import openpyxl
 import pytest
 
 from pipeline.collect import collect
-from pipeline.template.build import write_templates
 from pipeline.workspace import VN_TZ
 
 from .conftest import needs
@@ -19,11 +18,11 @@ INJECTED = '=HYPERLINK("http://example.com","bấm vào đây")'
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory):
+def scenario(tmp_path_factory, stock):
     from pipeline.workspace import init_workspace, open_workspace
 
     ws = open_workspace(init_workspace(tmp_path_factory.mktemp("summary") / "ws"))
-    write_templates(ws)
+    stock(ws)
     accepted = {}
     for seed, code in enumerate(("VPUB", "TTPVHCC", "PKT", "VPDU", "DTN"), start=1):
         accepted[code] = payload(ws, code, seed)
@@ -176,14 +175,14 @@ def test_summary_converts_to_pdf_in_libreoffice(scenario, tmp_path):
     assert pdf.stat().st_size > 10_000
 
 
-def test_large_detail_goes_to_csv_beside_the_workbook(ws, monkeypatch):
+def test_large_detail_goes_to_csv_beside_the_workbook(ws, monkeypatch, stock):
     import csv
 
     from pipeline.report import summary, summary_annex
 
     monkeypatch.setattr(summary_annex, "DETAIL_LIMIT", 3)
     monkeypatch.setattr(summary, "LONG_LIMIT", 10)
-    write_templates(ws, ["TTPVHCC", "VPUB"])
+    stock(ws, ["TTPVHCC", "VPUB"])
     data = payload(ws, "TTPVHCC")
     drop(ws, "TTPVHCC.xlsx", "TTPVHCC", data)
     vpub = changed(payload(ws, "VPUB"), "PL2", {"ten_tai_san": '=HYPERLINK("http://x","bấm")'})

@@ -8,7 +8,15 @@ from python_calamine import load_workbook
 
 from pipeline.template.build import TemplateError, write_template, write_templates
 from pipeline.template.fill import data_cells, fill, read_meta
-from pipeline.workbook.contract import Layout, parse_range
+from pipeline.workbook.contract import (
+    CHECK_SHEET,
+    GUIDE_SHEET,
+    LISTS_SHEET,
+    META_SHEET,
+    Layout,
+    TemplateMeta,
+    parse_range,
+)
 from pipeline.workspace import open_workspace
 
 from .conftest import needs
@@ -26,25 +34,24 @@ def test_one_template_per_unit_with_only_its_annexes(written):
     for unit in ws.units:
         wb = openpyxl.load_workbook(paths[unit.code])
         sheets = [ws.specs.annexes[a].sheet for a in unit.annexes]
-        assert wb.sheetnames == ["Hướng dẫn", *sheets, "Kiểm tra", "_lists", "_meta"]
-        assert wb["_meta"].sheet_state == "hidden" and wb["_lists"].sheet_state == "hidden"
-        assert wb.active.title == "Hướng dẫn"
+        assert wb.sheetnames == [GUIDE_SHEET, *sheets, CHECK_SHEET, LISTS_SHEET, META_SHEET]
+        assert wb[META_SHEET].sheet_state == "hidden" and wb[LISTS_SHEET].sheet_state == "hidden"
+        assert wb.active.title == GUIDE_SHEET
 
 
 def test_meta_and_defined_names_describe_the_input_cells(written):
     ws, paths = written
     wb = openpyxl.load_workbook(paths["TTPVHCC"])
     meta = read_meta(wb)
-    assert meta["unit_code"] == "TTPVHCC" and meta["round_id"] == ws.round.round_id
-    assert meta["spec_version"] == ws.specs.version and meta["template_id"]
-    for annex_id in ("PL1", "PL2", "PL3", "PL4b"):
+    assert meta.get("unit_code") == "TTPVHCC" and meta.get("round_id") == ws.round.round_id
+    assert meta.get("spec_version") == ws.specs.version and meta.get("template_id")
+    assert set(meta.annexes) == {"PL1", "PL2", "PL3", "PL4b"}
+    for annex_id, am in meta.annexes.items():
         spec = ws.specs.annexes[annex_id]
-        assert meta[f"annex:{annex_id}"] == spec.sheet
-        assert meta[f"layout:{annex_id}"] == spec.layout
-        assert meta[f"columns:{annex_id}"].split(",") == list(spec.keys)
+        assert (am.sheet, am.layout, am.columns) == (spec.sheet, spec.layout, spec.keys)
         sheet, grid = data_cells(wb, annex_id)
         assert sheet == spec.sheet
-        assert f"{sheet}!{Layout(spec).data_range}" == meta[f"range:{annex_id}"]
+        assert f"{sheet}!{Layout(spec).data_range}" == am.range
         if spec.layout == "form":
             assert [len(r) for r in grid] == [1] * len(spec.columns)
         else:
@@ -120,14 +127,14 @@ def test_fill_through_meta_and_defined_names_then_read_back(written, tmp_path):
     pl3 = [{"linh_vuc": "Chứng thực", "hs_tong_nhan": 812}]
     out = fill(paths["TTPVHCC"], tmp_path / "filled.xlsx", {"PL1": pl1, "PL2": pl2, "PL3": pl3})
     book = load_workbook(str(out))  # read back with another library, through the same self-description
-    meta = dict(row[:2] for row in book.get_sheet_by_name("_meta").to_python())
+    meta = TemplateMeta.parse({str(k): str(v) for k, v, *_ in book.get_sheet_by_name(META_SHEET).to_python()})
     for annex_id, expect in (("PL1", pl1), ("PL2", pl2), ("PL3", pl3)):
-        keys = meta[f"columns:{annex_id}"].split(",")
-        sheet, rng = meta[f"range:{annex_id}"].split("!")
+        keys = meta.annexes[annex_id].columns
+        sheet, rng = meta.annexes[annex_id].range.split("!")
         r1, c1, r2, c2 = parse_range(rng)
         rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         block = [row[c1 - 1:c2] for row in rows[r1 - 1:r2]]
-        if meta[f"layout:{annex_id}"] == "form":
+        if meta.annexes[annex_id].layout == "form":
             got = {k: block[i][0] for i, k in enumerate(keys) if block[i][0] != ""}
             assert got == {k: v for k, v in expect.items()}
         else:
@@ -144,7 +151,7 @@ def test_adding_a_column_to_a_spec_changes_the_template_without_code(ws_root, tm
     ws = open_workspace(ws_root)
     result = write_template(ws, ws.unit_by_code["DTN"], tmp_path / "DTN.xlsx")
     wb = openpyxl.load_workbook(result.path)
-    assert read_meta(wb)["columns:PL4b"].split(",")[-1] == "so_camera"
+    assert read_meta(wb).annexes["PL4b"].columns[-1] == "so_camera"
     sheet_name, grid = data_cells(wb, "PL4b")
     row = int(grid[-1][0][1:])
     assert wb[sheet_name][f"B{row}"].value == "Số camera giám sát"

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from pipeline.collect import collect
-from pipeline.template.build import write_templates
 
 from .helpers import ON_TIME, cell_of, changed, drop, payload
 
@@ -108,11 +107,11 @@ def test_every_rule_of_the_default_specs_has_a_breaking_case(ws):
 
 
 @pytest.fixture(scope="module")
-def broken_run(tmp_path_factory):
+def broken_run(tmp_path_factory, stock):
     from pipeline.workspace import init_workspace, open_workspace
 
     ws = open_workspace(init_workspace(tmp_path_factory.mktemp("rules") / "ws"))
-    write_templates(ws, ["TTPVHCC", "VPUB", "PVHXH"])
+    stock(ws, ["TTPVHCC", "VPUB", "PVHXH"])
     for rule_id, (code, annex, index, changes, _) in BREAKS.items():
         data = payload(ws, code)
         target = data[annex] if isinstance(data[annex], dict) else data[annex][index]

@@ -7,7 +7,6 @@ import pytest
 from pipeline.collect import collect
 from pipeline.intake.values import coerce, fmt_number, parse_number_text
 from pipeline.spec.annex import Column
-from pipeline.template.build import write_templates
 from pipeline.vntext import from_legacy, sort_key
 
 from .helpers import changed, drop, payload
@@ -71,8 +70,8 @@ def test_vietnamese_sorting_and_number_format():
     assert fmt_number(1234567) == "1.234.567" and fmt_number(48.6) == "48,6"
 
 
-def test_legacy_text_in_a_submission_is_converted_and_reported(ws):
-    write_templates(ws, ["VPUB"])
+def test_legacy_text_in_a_submission_is_converted_and_reported(ws, stock):
+    stock(ws, ["VPUB"])
     data = changed(payload(ws, "VPUB"), "PL2", {"tinh_trang": "Ñang thöïc hieän", "ngay_hoan_thanh": None,
                                                 "ten_tai_san": "Trô së UBND x· TÝch Léc (cò)"})
     drop(ws, "VPUB.xlsx", "VPUB", data)

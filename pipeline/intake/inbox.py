@@ -11,18 +11,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.models import InboxFile
+
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 WORKBOOK_EXTS = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".xltx", ".xltm", ".ots"}
-
-
-@dataclass(frozen=True)
-class InboxFile:
-    path: Path
-    rel: str  # path relative to the inbox, with forward slashes: the name reported everywhere
-    size: int
-    mtime: float
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,11 @@
 Each worker is a long-lived process fed one task at a time through a pipe, with an address-space limit
 (where the OS has one: not on Windows) and a wall-clock limit per task enforced by the parent. A worker
 that dies or overruns is killed and replaced; its task comes back as `Failed`.
+
+A worker's state is built once by `setup(*setup_args)` when it starts (forked workers inherit the arguments
+without pickling them) and passed to every task as its first argument: no module globals hold it.
+An exception raised by `fn` is ours, not the file's: it comes back as `Failed("internal", traceback)`, so
+the caller can tell a program error from a file that crashes, exhausts or hangs the parser.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import multiprocessing as mp
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -24,7 +30,8 @@ START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"  # macOS 
 
 @dataclass(frozen=True)
 class Failed:
-    """A task whose worker crashed (`reason` = "crash"), overran its time ("timeout") or ran out of memory."""
+    """A task that did not return: its worker died ("crash"), overran its time ("timeout") or its memory
+    ("memory"), or our own code raised ("internal", with the traceback in `detail`)."""
 
     reason: str
     detail: str = ""
@@ -53,8 +60,16 @@ def _limit_memory(mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _worker(conn: Connection, fn: Callable[..., Any], memory_mb: int) -> None:
+def _worker(conn: Connection, fn: Callable[..., Any], memory_mb: int, setup: Callable[..., Any] | None,
+            setup_args: tuple) -> None:
     _limit_memory(memory_mb)
+    context: Any = None
+    failed: Failed | None = None
+    if setup is not None:
+        try:
+            context = setup(*setup_args)
+        except Exception:  # noqa: BLE001 - reported for every task: the program failed, not a file
+            failed = Failed("internal", traceback.format_exc())
     while True:
         try:
             args = conn.recv()
@@ -63,11 +78,11 @@ def _worker(conn: Connection, fn: Callable[..., Any], memory_mb: int) -> None:
         if args is None:
             return
         try:
-            result: Any = fn(*args)
+            result: Any = failed or (fn(context, *args) if setup is not None else fn(*args))
         except MemoryError:
             result = Failed("memory")
-        except Exception as exc:  # noqa: BLE001 - any parser failure is this file's, not the run's
-            result = Failed("crash", f"{type(exc).__name__}: {exc}"[:200])
+        except Exception:  # noqa: BLE001 - our own code failed on this task; the caller reports it as ours
+            result = Failed("internal", traceback.format_exc())
         try:
             conn.send(result)
         except MemoryError:
@@ -75,13 +90,15 @@ def _worker(conn: Connection, fn: Callable[..., Any], memory_mb: int) -> None:
 
 
 class _Slot:
-    def __init__(self, ctx: Any, fn: Callable[..., Any], memory_mb: int) -> None:
-        self.ctx, self.fn, self.memory_mb = ctx, fn, memory_mb
+    def __init__(self, ctx: Any, fn: Callable[..., Any], memory_mb: int, setup: Callable[..., Any] | None,
+                 setup_args: tuple) -> None:
+        self.ctx, self.fn, self.memory_mb, self.setup, self.setup_args = ctx, fn, memory_mb, setup, setup_args
         self.start()
 
     def start(self) -> None:
         self.conn, child = self.ctx.Pipe()
-        self.proc = self.ctx.Process(target=_worker, args=(child, self.fn, self.memory_mb), daemon=True)
+        self.proc = self.ctx.Process(target=_worker, args=(child, self.fn, self.memory_mb, self.setup,
+                                                           self.setup_args), daemon=True)
         self.proc.start()
         child.close()
         self.task: int | None = None
@@ -106,13 +123,15 @@ class _Slot:
 
 
 def run_isolated(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB) -> Iterator[tuple[int, Any]]:
-    """Yield (task index, result or Failed) as tasks finish; `fn` must be a module-level function."""
+                 timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
+                 setup: Callable[..., Any] | None = None, setup_args: tuple = ()) -> Iterator[tuple[int, Any]]:
+    """Yield (task index, result or Failed) as tasks finish. `fn` and `setup` must be module-level functions;
+    with `setup`, each task runs as `fn(setup(*setup_args), *task)`."""
     if not tasks:
         return
     ctx = mp.get_context(START_METHOD)
     n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    slots = [_Slot(ctx, fn, memory_mb) for _ in range(n)]
+    slots = [_Slot(ctx, fn, memory_mb, setup, setup_args) for _ in range(n)]
     pending = list(range(len(tasks)))[::-1]
     try:
         for slot in slots:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,8 @@ def precheck(path: Path, kind: str, limits: Limits = DEFAULT) -> Refusal | None:
         try:
             with zipfile.ZipFile(path) as z:
                 return _zip(z, kind, limits)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
+                RuntimeError) as exc:  # what a damaged or odd zip raises: the file's problem
             return Refusal("unreadable", f"tệp nén hỏng: {exc}")
     return None
 

@@ -6,21 +6,13 @@ a file that cannot be read comes back with `error` set to an issue code and a de
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from python_calamine import CalamineError, PasswordError, ZipError, load_workbook
 
-META_SHEET = "_meta"
-Grid = list[list[object]]
-
-
-@dataclass
-class RawBook:
-    sheets: dict[str, Grid] = field(default_factory=dict)  # sheet name -> rows from A1
-    meta: dict[str, str] = field(default_factory=dict)
-    sheet_names: list[str] = field(default_factory=list)
-    error: tuple[str, str] | None = None
+from pipeline.intake.read_ods import read_ods
+from pipeline.models import RawBook
+from pipeline.workbook.contract import META_SHEET
 
 
 def read_book(path: Path, wanted: frozenset[str], max_rows: int = 5000) -> RawBook:
@@ -59,8 +51,6 @@ def _is_ods(path: Path) -> bool:
 
 def _second_reader(path: Path, wanted: frozenset[str], max_rows: int, first: BaseException) -> RawBook:
     """calamine cannot read some producers' .ods (Gnumeric's): try odfpy before giving up."""
-    from pipeline.intake.read_ods import read_ods
-
     try:
         return read_ods(path, wanted, max_rows)
     except Exception as exc:  # noqa: BLE001 - a file that neither reader can read is this file's problem

@@ -14,7 +14,8 @@ from odf.opendocument import load
 from odf.table import Table, TableRow
 from odf.text import P
 
-from pipeline.intake.read import META_SHEET, RawBook
+from pipeline.models import RawBook
+from pipeline.workbook.contract import META_SHEET
 
 MAX_COLS = 256
 

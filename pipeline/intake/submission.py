@@ -6,132 +6,47 @@ Every value read in another form than typed is reported with its cell (values.co
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import sys
-from dataclasses import dataclass, field
 
-from pipeline.intake.inbox import InboxFile
-from pipeline.intake.read import RawBook
 from pipeline.intake.values import coerce
-from pipeline.issues import Issue, issue
+from pipeline.models import AnnexData, RawBook, Submission
 from pipeline.spec.annex import AnnexSpec
 from pipeline.vntext import fold
-from pipeline.workbook.contract import Layout, cell, parse_range
+from pipeline.workbook.contract import HEADER_BLOCK_ROWS, AnnexMeta, Layout, TemplateMeta
 from pipeline.workspace import Unit, Workspace
-
-HEADER_ROWS = 8
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """Where an annex's records sit in this particular file."""
-
-    layout: str
-    first_row: int
-    first_col: int
-    keys: tuple[str, ...]
-
-    def position(self, key: str, row: int) -> tuple[int, int]:
-        """(Excel row, Excel column) of a record's key."""
-        if self.layout == "form":
-            return self.first_row + self.keys.index(key), self.first_col
-        return row, self.first_col + self.keys.index(key)
-
-    def cell(self, key: str, row: int) -> str:
-        return cell(*self.position(key, row))
-
-
-@dataclass
-class AnnexData:
-    spec: AnnexSpec  # not pickled: a worker sends the annex id, the receiver re-attaches its own spec
-    sheet: str
-    geometry: Geometry
-    rows: list[int] = field(default_factory=list)  # Excel row of each record (form: its first field row)
-    values: list[tuple] = field(default_factory=list)  # typed values of each record in spec.keys order; None blank
-    bad: set[tuple[int, str]] = field(default_factory=set)  # (row, key) of values that could not be read
-    origins: dict[int, str] = field(default_factory=dict)  # row -> where a rolled-up row came from
-
-    @property
-    def records(self) -> list[dict[str, object]]:
-        """The records as dicts (built on demand: a city's submissions are held as tuples, a third the size)."""
-        keys = self.spec.keys
-        return [dict(zip(keys, v, strict=True)) for v in self.values]
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["spec"] = self.spec.id
-        return state
-
-    def attach(self, specs: dict[str, AnnexSpec]) -> None:
-        """Re-attach the spec after unpickling; list values repeated across files are shared, not copied."""
-        if isinstance(self.spec, str):
-            self.spec = specs[self.spec]
-            shared = [i for i, c in enumerate(self.spec.columns) if c.type == "category"]
-            if shared:
-                self.values = [_interned(v, shared) for v in self.values]
-
-
-def _interned(values: tuple, positions: list[int]) -> tuple:
-    out = list(values)
-    for i in positions:
-        if type(out[i]) is str:
-            out[i] = sys.intern(out[i])
-    return tuple(out)
-
-
-@dataclass
-class Submission:
-    file: InboxFile
-    sha256: str
-    kind: str
-    received_at: dt.datetime | None = None
-    unit: Unit | None = None
-    meta: dict[str, str] = field(default_factory=dict)
-    annexes: dict[str, AnnexData] = field(default_factory=dict)
-    issues: list[Issue] = field(default_factory=list)
-    extracted: bool = False  # identified, and its annexes read: cell-level validation applies
-
-    def add(self, code: str, **kw) -> None:
-        self.issues.append(issue(code, file=self.file.rel, **kw))
-
-    def attach(self, ws: Workspace) -> Submission:
-        """After crossing a process boundary or the cache: the workspace's own spec objects again."""
-        for data in self.annexes.values():
-            data.attach(ws.specs.annexes)
-        return self
 
 
 def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:
     """Identify the unit, check round and versions, and extract every required annex."""
-    sub.meta = book.meta
+    meta = TemplateMeta.parse(book.meta)
+    sub.meta = dict(meta.values)
     sheets = {name.strip().casefold(): name for name in book.sheets}
-    sub.unit = _identify(sub, book, ws, sheets)
+    sub.unit = _identify(sub, book, meta, ws, sheets)
     if sub.unit is None or any(i.severity == "error" for i in sub.issues):
         return sub
     sub.extracted = True
     for annex_id in sub.unit.annexes:
         spec = ws.specs.annexes[annex_id]
-        name = book.meta.get(f"annex:{annex_id}", spec.sheet)
+        am = meta.annexes.get(annex_id)
+        name = am.sheet if am else spec.sheet
         actual = sheets.get(name.strip().casefold()) or sheets.get(spec.sheet.casefold())
         if actual is None:
             sub.add("missing_sheet", sheet=spec.sheet, annex=spec.code)
             continue
-        data = _extract(sub, spec, book.sheets[actual], actual)
+        data = _extract(sub, spec, meta, book.sheets[actual], actual)
         if data is not None:
             sub.annexes[annex_id] = data
-    for key, value in book.meta.items():
-        annex_id = key.removeprefix("annex:")
-        if key.startswith("annex:") and annex_id not in sub.unit.annexes and annex_id in ws.specs.annexes:
-            sub.add("extra_annex", sheet=value, annex=ws.specs.annexes[annex_id].code)
-    sub.meta = {k: v for k, v in book.meta.items() if ":" not in k}  # per-annex entries are read: drop them
+    for annex_id, am in meta.annexes.items():
+        if annex_id not in sub.unit.annexes and annex_id in ws.specs.annexes:
+            sub.add("extra_annex", sheet=am.sheet, annex=ws.specs.annexes[annex_id].code)
     return sub
 
 
-def _identify(sub: Submission, book: RawBook, ws: Workspace, sheets: dict[str, str]) -> Unit | None:
-    code = book.meta.get("unit_code", "")
+def _identify(sub: Submission, book: RawBook, meta: TemplateMeta, ws: Workspace,
+              sheets: dict[str, str]) -> Unit | None:
+    code = meta.get("unit_code")
     if code:
-        round_id = book.meta.get("round_id", "")
+        round_id = meta.get("round_id")
         if round_id != ws.round.round_id:
             sub.add("other_round", value=round_id, detail=round_id)
             return None
@@ -159,7 +74,7 @@ def _codes_in_name(rel: str, ws: Workspace) -> set[str]:
 
 def _match_by_name(book: RawBook, ws: Workspace, sheets: dict[str, str]) -> Unit | str:
     """The one unit whose name (or "(mã CODE)") appears in the header rows of the annex sheets."""
-    text = " | ".join(fold(str(v)) for grid in book.sheets.values() for row in grid[:HEADER_ROWS] for v in row
+    text = " | ".join(fold(str(v)) for grid in book.sheets.values() for row in grid[:HEADER_BLOCK_ROWS] for v in row
                       if v not in ("", None))
     if not text:
         return "không thấy tên đơn vị ở đầu biểu"
@@ -172,38 +87,23 @@ def _match_by_name(book: RawBook, ws: Workspace, sheets: dict[str, str]) -> Unit
     return "nhiều đơn vị khớp: " + ", ".join(u.code for u in found)
 
 
-def _geometry(sub: Submission, spec: AnnexSpec) -> Geometry | None:
-    meta = sub.meta
-    lay = Layout(spec)
-    keys = meta.get(f"columns:{spec.id}", "")
-    fingerprint = meta.get(f"fingerprint:{spec.id}", "")
-    if keys and fingerprint and fingerprint != spec.fingerprint:
-        version = meta.get(f"version:{spec.id}", "?")
-        if tuple(keys.split(",")) != spec.keys:
-            sub.add("incompatible_version", sheet=spec.sheet, annex=spec.code, detail=version)
-            return None
-        sub.add("old_version", sheet=spec.sheet, annex=spec.code, detail=version, expected=str(spec.version))
-    rng = meta.get(f"range:{spec.id}", "")
-    if rng:
-        try:
-            r1, c1, _r2, c2 = parse_range(rng)
-        except (ValueError, StopIteration):
-            r1 = 0
-        if r1 == lay.first_row and c1 == lay.first_col and c2 - c1 + 1 == (1 if spec.layout == "form" else
-                                                                           len(spec.keys)):
-            return Geometry(spec.layout, r1, c1, spec.keys)
-    return Geometry(spec.layout, lay.first_row, lay.first_col, spec.keys)
+def _compatible(sub: Submission, spec: AnnexSpec, am: AnnexMeta | None) -> bool:
+    """A template of an older version is read when its columns still match the spec's; else refused."""
+    if am is None or not am.columns or not am.fingerprint or am.fingerprint == spec.fingerprint:
+        return True
+    if am.columns != spec.keys:
+        sub.add("incompatible_version", sheet=spec.sheet, annex=spec.code, detail=am.version or "?")
+        return False
+    sub.add("old_version", sheet=spec.sheet, annex=spec.code, detail=am.version or "?", expected=str(spec.version))
+    return True
 
 
-def _extract(sub: Submission, spec: AnnexSpec, grid: list[list[object]], sheet: str) -> AnnexData | None:
-    geo = _geometry(sub, spec)
-    if geo is None:
+def _extract(sub: Submission, spec: AnnexSpec, meta: TemplateMeta, grid: list[list[object]],
+             sheet: str) -> AnnexData | None:
+    if not _compatible(sub, spec, meta.annexes.get(spec.id)):
         return None
-    data = AnnexData(spec, sheet, geo)
-    prefix = f"origin:{spec.id}:"
-    data.origins = {int(k[len(prefix):]): v for k, v in sub.meta.items()
-                    if k.startswith(prefix) and k[len(prefix):].isdigit()}
-    n_rows = spec.n_rows
+    lay = Layout(spec)
+    data = AnnexData(spec, sheet, origins=dict(meta.origins.get(spec.id, {})))
 
     def at(row: int, col: int) -> object:
         if row - 1 < len(grid) and col - 1 < len(grid[row - 1]):
@@ -211,15 +111,15 @@ def _extract(sub: Submission, spec: AnnexSpec, grid: list[list[object]], sheet: 
         return ""
 
     if spec.layout == "form":
-        raw = {k: at(geo.first_row + i, geo.first_col) for i, k in enumerate(spec.keys)}
+        raw = {k: at(lay.row_of(k), lay.first_col) for k in spec.keys}
         if all(v in ("", None) for v in raw.values()):
             sub.add("annex_empty", sheet=sheet, annex=spec.code)
             return None
-        _add_record(sub, data, geo.first_row, raw)
+        _add_record(sub, data, lay.first_row, raw)
         return data
-    keys, c0 = spec.keys, geo.first_col - 1
-    for i in range(n_rows):
-        row = geo.first_row + i
+    keys, c0 = spec.keys, lay.first_col - 1
+    for i in range(spec.n_rows):
+        row = lay.first_row + i
         line = grid[row - 1][c0: c0 + len(keys)] if row - 1 < len(grid) else []
         if not spec.row_key and line.count("") + line.count(None) == len(line):
             continue
@@ -227,7 +127,7 @@ def _extract(sub: Submission, spec: AnnexSpec, grid: list[list[object]], sheet: 
         if spec.row_key:
             expected = spec.preset_rows[i]
             if fold(str(raw[spec.row_key])) != fold(expected):
-                sub.add("row_key_changed", sheet=sheet, cell=geo.cell(spec.row_key, row),
+                sub.add("row_key_changed", sheet=sheet, cell=lay.cell_of(spec.row_key, row),
                         value=raw[spec.row_key], expected=expected)
             raw[spec.row_key] = expected
         _add_record(sub, data, row, raw)
@@ -244,7 +144,7 @@ def _add_record(sub: Submission, data: AnnexData, row: int, raw: dict[str, objec
             typed = 0.0
         record[key] = typed
         if note is not None:
-            where = data.geometry.cell(key, row)
+            where = data.layout.cell_of(key, row)
             sub.add(note.code, sheet=data.sheet, cell=where, value=value, **note.fields)
             if typed is None:
                 data.bad.add((row, key))

@@ -1,7 +1,8 @@
 """What a reader process does with one file: pre-checks, read (python-calamine), identify and type values.
 
-Runs under isolate.run_isolated, so a parser that crashes, hangs or eats memory costs this file only.
-The workspace is opened once per process from its folder (works with fork and with spawn).
+Runs under isolate.run_isolated, so a parser that crashes, hangs or eats memory costs this file only; an
+exception from our own code comes back as an internal error of the program. The workspace is opened once
+per process by `open_for_worker` (works with fork and with spawn), and the reading goes back as plain data.
 """
 
 from __future__ import annotations
@@ -10,30 +11,26 @@ from pathlib import Path
 
 from pipeline.intake.precheck import precheck
 from pipeline.intake.read import read_book
-from pipeline.intake.submission import Submission, build
-from pipeline.issues import issue
+from pipeline.intake.submission import build
+from pipeline.models import Submission, submission_to_plain
 from pipeline.workspace import Workspace, open_workspace
 
-_OPEN: dict[str, Workspace] = {}
+
+def open_for_worker(root: str) -> Workspace:
+    return open_workspace(Path(root))
 
 
-def _workspace(root: str) -> Workspace:
-    if root not in _OPEN:
-        _OPEN[root] = open_workspace(Path(root))
-    return _OPEN[root]
-
-
-def process(sub: Submission, root: str) -> Submission:
-    ws = _workspace(root)
+def process(ws: Workspace, sub: Submission) -> tuple:
+    """Read one file into a fresh copy of its stub submission; returns `submission_to_plain` of it."""
     refusal = precheck(sub.file.path, sub.kind)
     if refusal is not None:
-        sub.issues.append(issue(refusal.code, file=sub.file.rel, detail=refusal.detail))
-        return sub
+        sub.add(refusal.code, detail=refusal.detail)
+        return submission_to_plain(sub)
     wanted = frozenset(a.sheet.strip().casefold() for a in ws.specs.annexes.values())
     max_rows = max(a.n_rows for a in ws.specs.annexes.values()) + 40
     book = read_book(sub.file.path, wanted, max_rows)
     if book.error:
         code, detail = book.error
         sub.add(code, detail=detail)
-        return sub
-    return build(sub, book, ws)
+        return submission_to_plain(sub)
+    return submission_to_plain(build(sub, book, ws))

@@ -8,30 +8,20 @@ or dossiers would swamp. They are warnings, never errors.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.intake.submission import Submission
 from pipeline.intake.values import fmt_number
-from pipeline.issues import issue
+from pipeline.issues import Issue, issue
+from pipeline.models import Change, Submission
 from pipeline.workspace import Workspace
 
 MIN_PEERS = 4  # a group smaller than this has no meaningful median
 THRESHOLD = 3.5
 
 
-@dataclass(frozen=True)
-class Change:
-    sheet: str
-    cell: str
-    label: str
-    old: object
-    new: object
-
-    @property
-    def text(self) -> str:
-        return f"{self.sheet}!{self.cell} ({self.label}): {_show(self.old)} → {_show(self.new)}"
+def change_text(change: Change) -> str:
+    return f"{change.sheet}!{change.cell} ({change.label}): {_show(change.old)} → {_show(change.new)}"
 
 
 def _show(value: object) -> str:
@@ -63,12 +53,14 @@ def changes(old: Submission, new: Submission) -> list[Change]:
             for col in spec.input_columns:
                 va, vb = a.get(col.key), b.get(col.key)
                 if not _same(va, vb):
-                    out.append(Change(data.sheet, data.geometry.cell(col.key, row), col.label, va, vb))
+                    out.append(Change(data.sheet, data.layout.cell_of(col.key, row), col.label, va, vb))
     return out
 
 
-def outliers(ws: Workspace, counted: dict[str, Submission]) -> None:
-    """Warn on comparable values far from the other units of the same khối (per-unit totals for tables)."""
+def outliers(ws: Workspace, counted: dict[str, Submission]) -> list[tuple[str, Issue]]:
+    """Warnings (unit code, issue) on comparable values far from the other units of the same khối (per-unit
+    totals for tables)."""
+    found: list[tuple[str, Issue]] = []
     for annex_id, spec in ws.specs.annexes.items():
         columns = [c for c in spec.columns if c.comparable and c.numeric]
         if not columns:
@@ -86,20 +78,23 @@ def outliers(ws: Workspace, counted: dict[str, Submission]) -> None:
             if len(group) < MIN_PEERS:
                 continue
             for col in columns:
-                _flag(group, col, spec.id, counted)
+                found += _flag(group, col, spec.id, counted)
+    return found
 
 
-def _flag(group: pd.DataFrame, col, annex_id: str, counted: dict[str, Submission]) -> None:
+def _flag(group: pd.DataFrame, col, annex_id: str, counted: dict[str, Submission]) -> list[tuple[str, Issue]]:
     values = group[col.key].astype(float)
     median = float(values.median())
     mad = float((values - median).abs().median())
+    found: list[tuple[str, Issue]] = []
     if mad == 0:
-        return
+        return found
     for unit, value in zip(group["unit"], values, strict=True):
         if abs(0.6745 * (value - median) / mad) <= THRESHOLD:
             continue
         sub = counted[unit]
         data = sub.annexes[annex_id]
-        sub.issues.append(issue("outlier", file=sub.file.rel, sheet=data.sheet,
-                                cell=data.geometry.cell(col.key, data.rows[0]), value=fmt_number(value),
-                                label=col.label, expected=fmt_number(median)))
+        found.append((unit, issue("outlier", file=sub.file.rel, sheet=data.sheet,
+                                  cell=data.layout.cell_of(col.key, data.rows[0]), value=fmt_number(value),
+                                  label=col.label, expected=fmt_number(median))))
+    return found

@@ -1,57 +1,18 @@
 """Stage 4: a status for every file, the submission that counts for each unit, and completeness.
 
-Statuses: accepted, accepted_with_warnings, rejected, superseded, duplicate, ignored, unidentified.
+Statuses: accepted, accepted_with_warnings, rejected, superseded, duplicate, ignored, unidentified, and failed
+(this program failed on the file: never the unit's fault).
 The newest accepted file of a unit counts; a newer rejected file does not hide it but is reported;
 identical bytes under another name are duplicates, not new submissions.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-
-from pipeline.intake.inbox import InboxFile
-from pipeline.intake.submission import Submission
-from pipeline.issues import Issue, Severity, count, issue
+from pipeline.issues import PROGRAM_FAULTS, Issue, Severity, issue
 from pipeline.judge import validate
-from pipeline.judge.compare import Change, changes, outliers
+from pipeline.judge.compare import changes, outliers
+from pipeline.models import ACCEPTED, Decision, Resubmission, Submission
 from pipeline.workspace import Workspace
-
-ACCEPTED = ("accepted", "accepted_with_warnings")
-
-
-@dataclass
-class Decision:
-    file: InboxFile
-    sha256: str
-    kind: str
-    received_at: dt.datetime
-    status: str = ""
-    unit: str = ""
-    late: bool = False
-    issues: list[Issue] = field(default_factory=list)
-    submission: Submission | None = None
-
-    @property
-    def errors(self) -> int:
-        return count(self.issues, Severity.ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return count(self.issues, Severity.WARNING)
-
-    def ledger_entry(self) -> dict:
-        meta = self.submission.meta if self.submission else {}
-        return {"sha256": self.sha256, "path": self.file.rel, "size": self.file.size, "mtime": self.file.mtime,
-                "received_at": self.received_at.isoformat(), "unit": self.unit or None,
-                "template_id": meta.get("template_id"), "spec_version": meta.get("spec_version"),
-                "status": self.status, "issues": [i.to_dict() for i in self.issues]}
-
-    def to_json(self) -> dict:
-        return {"file": self.file.rel, "sha256": self.sha256, "unit": self.unit or None, "status": self.status,
-                "late": self.late, "received_at": self.received_at.isoformat(),
-                "issues": [{"code": i.code, "severity": i.severity.value, "sheet": i.sheet, "cell": i.cell,
-                            "value": i.value, "message": i.message} for i in self.issues]}
 
 
 def decide(ws: Workspace, subs: list[Submission], pre: list[Decision]) -> tuple[list[Decision], dict[str, Submission]]:
@@ -64,13 +25,13 @@ def decide(ws: Workspace, subs: list[Submission], pre: list[Decision]) -> tuple[
         if sub.sha256 in originals:
             first = originals[sub.sha256]
             note = issue("duplicate_file", file=sub.file.rel, detail=first.file.rel)
-            if first.status in ("rejected", "unidentified"):  # same bytes, same verdict, said again
+            if first.status in ("rejected", "unidentified", "failed"):  # same bytes, same verdict, said again
                 d.status, d.issues = first.status, [note, *first.issues]
             else:
                 d.status, d.issues = "duplicate", [note]
         else:
             originals[sub.sha256] = d
-            d.issues = sub.issues
+            d.issues = list(sub.issues)  # the decision's own list: later checks add to it, not to the reading
             d.status = _status(sub)
         decisions.append(d)
     counted = _pick_counted(ws, decisions)
@@ -79,6 +40,8 @@ def decide(ws: Workspace, subs: list[Submission], pre: list[Decision]) -> tuple[
 
 
 def _status(sub: Submission) -> str:
+    if any(i.code in PROGRAM_FAULTS for i in sub.issues):
+        return "failed"  # our failure: the file is not judged, the unit is not blamed
     if sub.unit is None:
         return "unidentified" if any(i.code == "unidentified" for i in sub.issues) else "rejected"
     if any(i.severity == Severity.ERROR for i in sub.issues):
@@ -97,8 +60,8 @@ def _pick_counted(ws: Workspace, decisions: list[Decision]) -> dict[str, Submiss
                 old.issues = [*old.issues, issue("superseded", file=old.file.rel, detail=d.file.rel)]
             counted[d.unit] = d
     subs = {u: d.submission for u, d in counted.items() if d.submission}
-    _cross_unit(ws, subs)
-    outliers(ws, subs)
+    for unit, found in [*_cross_unit(ws, subs), *outliers(ws, subs)]:
+        counted[unit].issues.append(found)
     for d in counted.values():
         if d.status == "accepted" and any(i.severity == Severity.WARNING for i in d.issues):
             d.status = "accepted_with_warnings"
@@ -109,14 +72,16 @@ def _pick_counted(ws: Workspace, decisions: list[Decision]) -> dict[str, Submiss
     return subs
 
 
-def _cross_unit(ws: Workspace, counted: dict[str, Submission]) -> None:
+def _cross_unit(ws: Workspace, counted: dict[str, Submission]) -> list[tuple[str, Issue]]:
     """Checks across units (e.g. one address reported by two units), over the submissions that count."""
     indexed = dict(enumerate(counted.values()))
+    found: list[tuple[str, Issue]] = []
     for annex_id, spec in ws.specs.annexes.items():
         if not spec.unique:
             continue
         items = [(i, s.annexes[annex_id]) for i, s in indexed.items() if annex_id in s.annexes]
-        validate.unique_across_units(spec, validate.build_frame(spec, items), indexed)
+        found += validate.unique_across_units(spec, validate.build_frame(spec, items), indexed)
+    return found
 
 
 def completeness(ws: Workspace, decisions: list[Decision], counted: dict[str, Submission]) -> list[dict]:
@@ -136,7 +101,7 @@ def completeness(ws: Workspace, decisions: list[Decision], counted: dict[str, Su
                 source = keep
                 state = "accepted_late" if keep.late else keep.status
             elif latest is not None:
-                source, state = latest, "rejected"
+                source, state = latest, "failed" if latest.status == "failed" else "rejected"
             rows.append({"unit": unit.code, "unit_name": unit.name, "khoi": unit.khoi, "annex": annex_id,
                          "state": state, "file": source.file.rel if source else None,
                          "received_at": source.received_at.isoformat() if source else None,
@@ -145,7 +110,7 @@ def completeness(ws: Workspace, decisions: list[Decision], counted: dict[str, Su
     return rows
 
 
-def resubmissions(decisions: list[Decision]) -> dict[str, tuple[Decision, Decision, list[Change]]]:
+def resubmissions(decisions: list[Decision]) -> dict[str, Resubmission]:
     """For each unit that sent more than one file: its newest file, the one before, and what changed."""
     by_unit: dict[str, list[Decision]] = {}
     for d in decisions:
@@ -156,5 +121,5 @@ def resubmissions(decisions: list[Decision]) -> dict[str, tuple[Decision, Decisi
         if len(files) >= 2:
             files.sort(key=lambda d: (d.received_at, d.file.rel))
             old, new = files[-2], files[-1]
-            out[unit] = (old, new, changes(old.submission, new.submission))
+            out[unit] = Resubmission(old, new, changes(old.submission, new.submission))
     return out

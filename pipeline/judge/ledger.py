@@ -7,15 +7,18 @@ it stays, even if the file is later touched. Updates happen in one transaction p
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import io
 import json
 import pickle
 import sqlite3
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
-from pipeline.intake.submission import Submission
+from pipeline.models import Submission, submission_from_plain, submission_to_plain
 from pipeline.workspace import VN_TZ, Workspace
 
 SCHEMA = """
@@ -81,7 +84,8 @@ class Ledger:
         """Cache what was read and validated per file version (validation of one file depends on it alone)."""
         with self.conn:
             for sub in subs:
-                blob = zlib.compress(pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL), 1)
+                plain = submission_to_plain(sub)
+                blob = zlib.compress(pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL), 1)
                 self.conn.execute("INSERT OR REPLACE INTO cache (sha256, key, blob) VALUES (?, ?, ?)",
                                   (sub.sha256, key, blob))
 
@@ -101,23 +105,44 @@ class Ledger:
                                   (e["path"], e["sha256"], e["size"], e["mtime"]))
 
 
-CACHE_VERSION = "2"  # records held as tuples (AnnexData.values)
+@functools.cache
+def code_digest() -> str:
+    """A digest of this program's source: a cached reading is only reused by the code that made it."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def cache_key(ws: Workspace) -> str:
-    """What a cached reading depends on: this code's format, the specs, the units list and the round."""
+    """What a cached reading depends on: this program's code, the specs, the units list and the round."""
     units = [(u.code, u.name, u.khoi, u.annexes) for u in ws.units]
-    text = json.dumps([CACHE_VERSION, ws.specs.digest, units, ws.round.round_id,
+    text = json.dumps([code_digest(), ws.specs.digest, units, ws.round.round_id,
                        [str(v) for v in ws.round.constants.values()]], ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def restore(blob: bytes, stub: Submission, ws: Workspace) -> Submission:
-    """A cached submission, re-attached to this run: its current path, received time and specs."""
-    sub: Submission = pickle.loads(zlib.decompress(blob))
-    sub.file, sub.received_at = stub.file, stub.received_at
-    sub.issues = [replace(i, file=stub.file.rel) for i in sub.issues]
-    return sub.attach(ws)
+class _PlainUnpickler(pickle.Unpickler):
+    """Builtins and dates only: a cache entry can never name a class or a function to call."""
+
+    ALLOWED: ClassVar = {("datetime", name) for name in ("date", "datetime", "timedelta", "timezone")}
+
+    def find_class(self, module: str, name: str) -> type:
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name}")
+
+
+def restore(blob: bytes, stub: Submission, ws: Workspace) -> Submission | None:
+    """A cached reading rebuilt for this run (its current path, received time, specs), or None when the entry
+    cannot be read back (then the file is simply read again)."""
+    try:
+        plain = _PlainUnpickler(io.BytesIO(zlib.decompress(blob))).load()
+        return submission_from_plain(plain, stub, ws)
+    except (pickle.UnpicklingError, zlib.error, EOFError, ValueError, TypeError, KeyError, IndexError):
+        return None
 
 
 def received_from_mtime(mtime: float) -> dt.datetime:

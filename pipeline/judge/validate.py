@@ -15,11 +15,13 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline.intake.submission import AnnexData, Submission
 from pipeline.intake.values import fmt_number
 from pipeline.issues import Issue, issue
+from pipeline.models import AnnexData, Submission
 from pipeline.spec import expr as ex
 from pipeline.spec.annex import AnnexSpec, Column, Rule
+from pipeline.spec.evaluate import evaluate, excel_view, sides
+from pipeline.spec.expr import EXCEL_EPOCH
 from pipeline.vntext import fold
 
 SUB, ROW = "sub", "row"
@@ -63,24 +65,6 @@ def _typed(series: pd.Series, col: Column) -> pd.Series:
     return series.astype(object).where(series.notna(), None)
 
 
-def filled(values: pd.Series, col: Column) -> pd.Series:
-    """Values as the rule language sees them (like Excel): blank numbers and dates are 0, dates are serials."""
-    if col.type == "date":
-        serial = (pd.to_datetime(values) - ex.EXCEL_EPOCH) / pd.Timedelta(days=1)
-        return serial.fillna(0.0)
-    if col.numeric:
-        return pd.to_numeric(values, errors="coerce").fillna(0.0)
-    return values.fillna("").astype(str)
-
-
-def evaluate_on(frame: pd.DataFrame, spec: AnnexSpec, expr: ex.Expr, constants: dict[str, object]) -> pd.Series:
-    """Evaluate an expression over a frame whose columns are the spec's keys."""
-    result = ex.evaluate(expr, lambda k: filled(frame[k], spec.by_key[k]), lambda k: frame[k], constants)
-    if not isinstance(result, pd.Series):
-        result = pd.Series(result, index=frame.index)
-    return result
-
-
 class Context:
     """Getters for rule evaluation over one annex frame (and form annexes of the same submissions)."""
 
@@ -102,13 +86,13 @@ class Context:
     def get(self, ref: ex.Ref) -> pd.Series:
         annex, key = ref if isinstance(ref, tuple) else (self.af.spec.id, ref)
         spec = self.others[annex].spec if isinstance(ref, tuple) else self.af.spec
-        return filled(self.raw(ref), spec.by_key[key])
+        return excel_view(self.raw(ref), spec.by_key[key])
 
     def passes(self, rule: Rule) -> pd.Series:
         """True where the rule holds, is not applicable, or involves a cell that could not be read."""
-        ok = ex.evaluate(rule.expr, self.get, self.raw, self.constants)
+        ok = evaluate(rule.expr, self.get, self.raw, self.constants)
         if rule.when is not None:
-            ok = ok | ~ex.evaluate(rule.when, self.get, self.raw, self.constants)
+            ok = ok | ~evaluate(rule.when, self.get, self.raw, self.constants)
         skip = pd.Series(False, index=self.af.frame.index)
         for ref in rule.refs:
             if isinstance(ref, tuple):
@@ -156,7 +140,7 @@ def _report(cases: pd.DataFrame, af: AnnexFrame, subs: dict[int, Submission], co
     spec = af.spec
     rules = {r.id: r for r in spec.rules}
     seen: set[tuple[str, str, object]] = set()
-    sides: dict[str, tuple | None] = {}
+    computed: dict[str, tuple | None] = {}
     for case in cases.itertuples(index=False):
         tag = (case.check, "" if case.check in rules else str(case.column), str(case.index))
         if case.index is None or tag in seen:
@@ -167,15 +151,15 @@ def _report(cases: pd.DataFrame, af: AnnexFrame, subs: dict[int, Submission], co
         data = sub.annexes[spec.id]
         if case.check in rules:
             rule = rules[case.check]
-            if rule.id not in sides:  # both sides over the whole annex, once per rule
-                sides[rule.id] = ex.sides(rule.expr, ctx.get, ctx.raw, ctx.constants)
-            sub.issues.append(_rule_issue(rule, sub_id, sub, data, row, ctx, sides[rule.id]))
+            if rule.id not in computed:  # both sides over the whole annex, once per rule
+                computed[rule.id] = sides(rule.expr, ctx.get, ctx.raw, ctx.constants)
+            sub.issues.append(_rule_issue(rule, sub_id, sub, data, row, ctx, computed[rule.id]))
             continue
         key = case.column
         if data.bad and (row, key) in data.bad:
             continue  # already reported as unreadable
         col = spec.by_key[key]
-        where = data.geometry.cell(key, row)
+        where = data.layout.cell_of(key, row)
         if case.check == "not_nullable":
             code = "required_text" if col.type in ("text", "category", "date") else "required"
             sub.issues.append(issue(code, file=sub.file.rel, sheet=data.sheet, cell=where, label=col.label))
@@ -203,9 +187,9 @@ def _rule_issue(rule: Rule, sub_id: int, sub: Submission, data: AnnexData, row: 
         if isinstance(ref, tuple):
             other = sub.annexes.get(ref[0])
             if other is not None:
-                cells.append(f"{other.sheet}!{other.geometry.cell(ref[1], other.rows[0])}")
+                cells.append(f"{other.sheet}!{other.layout.cell_of(ref[1], other.rows[0])}")
         else:
-            cells.append(data.geometry.cell(ref, row))
+            cells.append(data.layout.cell_of(ref, row))
     detail = "điều kiện chưa thỏa mãn"
     if sides is not None:
         left, right, op, left_name, right_name = sides
@@ -222,7 +206,7 @@ def _value_at(value: object, sub_id: int, row: int, is_date: bool = False) -> st
     if isinstance(value, pd.Series):
         value = value.loc[(sub_id, row)]
     if is_date and isinstance(value, int | float):
-        return "(trống)" if value == 0 else (ex.EXCEL_EPOCH + pd.Timedelta(days=float(value))).strftime("%d/%m/%Y")
+        return "(trống)" if value == 0 else (EXCEL_EPOCH + pd.Timedelta(days=float(value))).strftime("%d/%m/%Y")
     if isinstance(value, bool):
         return "đúng" if value else "sai"
     if isinstance(value, int | float):
@@ -238,10 +222,11 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def unique_across_units(spec: AnnexSpec, frames: AnnexFrame, subs: dict[int, Submission]) -> None:
-    """Warn where one normalised value (e.g. an address) is reported by two different units."""
+def unique_across_units(spec: AnnexSpec, frames: AnnexFrame, subs: dict[int, Submission]) -> list[tuple[str, Issue]]:
+    """Warnings (unit code, issue) where one normalised value (e.g. an address) is reported by two units."""
+    found: list[tuple[str, Issue]] = []
     if frames.frame.empty:
-        return
+        return found
     for uq in spec.unique:
         values = frames.frame[list(uq.columns)].dropna()
         if values.empty:
@@ -259,7 +244,8 @@ def unique_across_units(spec: AnnexSpec, frames: AnnexFrame, subs: dict[int, Sub
                 sub, data = subs[sub_id], subs[sub_id].annexes[spec.id]
                 others = sorted(f"{subs[s].unit.code} ({subs[s].file.rel})" for s, _ in places
                                 if subs[s].unit and subs[s].unit.code != sub.unit.code)
-                sub.issues.append(issue("duplicate_across_units", file=sub.file.rel, sheet=data.sheet,
-                                        cell=data.geometry.cell(uq.columns[0], row),
-                                        value=frames.frame.loc[(sub_id, row), uq.columns[0]],
-                                        message=uq.message, detail=", ".join(others), rule=uq.id))
+                found.append((sub.unit.code, issue(
+                    "duplicate_across_units", file=sub.file.rel, sheet=data.sheet,
+                    cell=data.layout.cell_of(uq.columns[0], row), value=frames.frame.loc[(sub_id, row), uq.columns[0]],
+                    message=uq.message, detail=", ".join(others), rule=uq.id)))
+    return found

@@ -13,15 +13,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipeline.intake.submission import Submission
 from pipeline.intake.values import fmt_number
-from pipeline.judge.decide import Decision
-from pipeline.judge.validate import evaluate_on
+from pipeline.issues import Issue
+from pipeline.models import Decision, Resubmission, Submission
 from pipeline.spec.annex import AnnexSpec, Rate
+from pipeline.spec.evaluate import evaluate_on
 from pipeline.workspace import VN_TZ, Workspace
 
 ID_COLUMNS = ["unit", "unit_name", "khoi", "file", "row", "source"]
-STATE_ORDER = ["missing", "rejected", "accepted", "accepted_with_warnings", "accepted_late"]
 
 
 @dataclass
@@ -61,7 +60,8 @@ class Summary:
     completeness: list[dict]
     annexes: dict[str, AnnexAgg]
     files: list[Decision]
-    changes: dict[str, tuple] = field(default_factory=dict)  # unit -> (older, newer, [Change])
+    changes: dict[str, Resubmission] = field(default_factory=dict)
+    failures: list[Issue] = field(default_factory=list)  # our own failures while writing this run's outputs
 
 
 def khoi_order(ws: Workspace) -> list[str]:

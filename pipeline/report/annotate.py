@@ -14,7 +14,7 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 
-from pipeline.workbook.contract import col_letter, col_number
+from pipeline.workbook.contract import ERROR_FILL, col_letter, col_number
 from pipeline.workbook.xmlpatch import (
     CT_COMMENTS,
     CT_VML,
@@ -32,7 +32,6 @@ from pipeline.workbook.xmlpatch import (
 )
 
 MAIN_NS = MAIN.strip("{}")
-ERROR_FILL, WARNING_FILL = "FFC7CE", "FFEB9C"  # where two marks meet on one cell, the error's colour wins
 FONT = '<font><sz val="12"/><color rgb="FF000000"/><name val="Times New Roman"/><family val="1"/></font>'
 FONT_BOLD = '<font><b/><sz val="12"/><color rgb="FF000000"/><name val="Times New Roman"/><family val="1"/></font>'
 FONT_LINK = ('<font><u/><sz val="12"/><color rgb="FF0563C1"/><name val="Times New Roman"/><family val="1"/>'

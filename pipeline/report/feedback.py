@@ -17,18 +17,16 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from pipeline.intake.read import read_book
-from pipeline.issues import Issue, Severity
-from pipeline.judge.decide import Decision
-from pipeline.report.annotate import ERROR_FILL, WARNING_FILL, Mark, NewSheet, annotate, row_height
+from pipeline.issues import SEVERITY_ACTION_VN, Issue, Severity
+from pipeline.judge.compare import change_text
+from pipeline.models import Decision, Resubmission
+from pipeline.report.annotate import Mark, NewSheet, annotate, row_height
 from pipeline.template.build import write_template
-from pipeline.workbook.contract import col_letter
+from pipeline.workbook.contract import CHANGES_SHEET, ERROR_FILL, REPORT_SHEET, WARNING_FILL, col_letter
+from pipeline.workbook.xmlpatch import Unsupported
 from pipeline.workspace import Unit, Workspace
 
-SHEET = "Lỗi cần sửa"
-CHANGES_SHEET = "Thay đổi"
 FILL = {Severity.ERROR: ERROR_FILL, Severity.WARNING: WARNING_FILL}
-SEVERITY_VN = {Severity.ERROR: "Lỗi (phải sửa)", Severity.WARNING: "Cảnh báo (kiểm tra lại)",
-               Severity.INFO: "Thông tin"}
 _CELL = re.compile(r"^(?:(?P<sheet>[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
 
 
@@ -36,23 +34,26 @@ def feedback_targets(decisions: list[Decision]) -> dict[str, Decision]:
     """unit -> the file it should act on: its newest file, when that has errors or warnings."""
     newest: dict[str, Decision] = {}
     for d in sorted(decisions, key=lambda d: d.received_at):
-        if d.unit and d.status not in ("duplicate", "superseded"):
+        if d.unit and d.status not in ("duplicate", "superseded", "failed"):  # a failure of ours is not theirs
             newest[d.unit] = d
     return {unit: d for unit, d in newest.items() if d.errors or d.warnings}
 
 
 @dataclass(frozen=True)
 class FeedbackJob:
-    """One feedback workbook to write (`args` for write_one), and the stamp that marks it done."""
+    """One feedback workbook to write, and the stamp that marks it done."""
 
-    args: tuple
+    unit: str
+    target: Decision
+    issues: list[Issue]
+    diff: Resubmission | None
     xlsx: Path
     stamp: Path
     key: str
 
 
 def plan_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
-                  changes: dict[str, tuple] | None = None) -> tuple[list[Path], list[FeedbackJob]]:
+                  changes: dict[str, Resubmission] | None = None) -> tuple[list[Path], list[FeedbackJob]]:
     """Write every .txt message, remove stale feedback, and list the workbooks still to write (a workbook
     whose file and message are unchanged since the last run is not rewritten)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -68,7 +69,7 @@ def plan_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
             continue
         issues = [i for i in target.issues if i.severity in (Severity.ERROR, Severity.WARNING)]
         diff = changes.get(unit.code) if changes else None
-        diff = diff if diff and diff[1] is target else None
+        diff = diff if diff and diff.new is target else None
         text = message_text(ws, unit, target, issues, diff)
         key = hashlib.sha256((target.sha256 + text).encode()).hexdigest()
         written.append(txt)
@@ -77,33 +78,27 @@ def plan_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
             continue
         txt.write_text(text, encoding="utf-8")
         stamp.unlink(missing_ok=True)
-        jobs.append(FeedbackJob((str(ws.root), unit.code, target, issues, str(xlsx), diff), xlsx, stamp, key))
+        jobs.append(FeedbackJob(unit.code, target, issues, diff, xlsx, stamp, key))
     return written, jobs
 
 
-def finish_feedback(job: FeedbackJob, result: object, written: list[Path]) -> None:
-    """Record a workbook written by `write_one` (True), or remove what a failed worker left."""
-    if result is True:
+def finish_feedback(job: FeedbackJob, ok: bool, written: list[Path]) -> None:
+    """Record a workbook written by `write_one`; after a failure, remove what is left of it (an older
+    workbook would tell the unit about a file it no longer sent). The caller reports the failure."""
+    if ok:
         job.stamp.write_text(job.key)
         written.append(job.xlsx)
     else:
         job.xlsx.unlink(missing_ok=True)
+        job.xlsx.with_name(f".{job.xlsx.name}.tmp").unlink(missing_ok=True)
 
 
-def write_one(root: str, code: str, target: Decision, issues: list[Issue], xlsx: str, diff: tuple | None) -> bool:
-    from pipeline.intake.worker import _workspace
-
-    ws = _workspace(root)
-    if target.submission is not None:
-        target.submission.attach(ws)
-    for d in (diff or ())[:2]:
-        if d.submission is not None:
-            d.submission.attach(ws)
-    _workbook(ws, ws.unit_by_code[code], target, issues, Path(xlsx), diff)
+def write_one(ws: Workspace, job: FeedbackJob) -> bool:
+    _workbook(ws, ws.unit_by_code[job.unit], job.target, job.issues, job.xlsx, job.diff)
     return True
 
 
-def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], diff: tuple | None = None) -> str:
+def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], diff: Resubmission | None = None) -> str:
     errors = [i for i in issues if i.severity == Severity.ERROR]
     warnings = [i for i in issues if i.severity == Severity.WARNING]
     head = (f"Kính gửi {unit.name},\n\n{ws.round.commune} đã nhận tệp \"{d.file.rel}\" "
@@ -116,9 +111,9 @@ def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], di
         head += "Tệp đã được tiếp nhận; đề nghị kiểm tra lại các điểm lưu ý dưới đây (tô vàng trong tệp phản hồi).\n"
     lines = [f"- {i.where or i.file}: {i.message}" for i in errors + warnings]
     if diff:
-        old, _, cells = diff
+        old, cells = diff.old, diff.cells
         lines.append(f"\nSo với tệp gửi trước (\"{old.file.rel}\"), đơn vị đã sửa {len(cells)} ô:")
-        lines += [f"- {c.text}" for c in cells[:50]]
+        lines += [f"- {change_text(c)}" for c in cells[:50]]
         if len(cells) > 50:
             lines.append(f"- … và {len(cells) - 50} ô khác (xem trang \"{CHANGES_SHEET}\" trong tệp phản hồi).")
     return head + "\n" + "\n".join(lines) + "\n\nTrân trọng.\n"
@@ -146,10 +141,10 @@ def _open_copy(ws: Workspace, unit: Unit, d: Decision, tmp: Path) -> openpyxl.Wo
         grid, sheet = book.sheets.get(data.sheet, []), wb[data.spec.sheet]
         for row in data.rows:
             for key in data.spec.keys:
-                r, c = data.geometry.position(key, row)
+                r, c = data.layout.position(key, row)
                 value = grid[r - 1][c - 1] if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) else ""
                 if value not in ("", None) and key != data.spec.row_key:
-                    put(sheet[data.geometry.cell(key, row)], value)
+                    put(sheet[data.layout.cell_of(key, row)], value)
     return wb
 
 
@@ -175,7 +170,7 @@ def _clear_old_marks(wb: openpyxl.Workbook) -> None:
 
 def _ours(comment: Comment) -> bool:
     """A comment our feedback wrote (LibreOffice drops its author on saving; its wording stays)."""
-    prefixes = tuple(f"{SEVERITY_VN[s]}: " for s in (Severity.ERROR, Severity.WARNING))
+    prefixes = tuple(f"{SEVERITY_ACTION_VN[s]}: " for s in (Severity.ERROR, Severity.WARNING))
     return comment.author == "annex" or (comment.text or "").startswith(prefixes)
 
 
@@ -184,7 +179,7 @@ def _text_cells(d: Decision) -> dict[str, list[str]]:
     cells: dict[str, list[str]] = {}
     for data in (d.submission.annexes.values() if d.submission else ()):
         keys = [c.key for c in data.spec.columns if c.type in ("text", "category")]
-        cells.setdefault(data.sheet, []).extend(data.geometry.cell(k, row) for row in data.rows for k in keys)
+        cells.setdefault(data.sheet, []).extend(data.layout.cell_of(k, row) for row in data.rows for k in keys)
     return cells
 
 
@@ -193,15 +188,15 @@ def _report(issues: list[Issue]) -> NewSheet:
     rows: list[list[object]] = [["STT", "Mức độ", "Trang", "Ô", "Nội dung cần sửa"]]
     links = {}
     for n, i in enumerate(issues, start=1):
-        rows.append([n, SEVERITY_VN[i.severity], i.sheet, i.cell, i.message])
+        rows.append([n, SEVERITY_ACTION_VN[i.severity], i.sheet, i.cell, i.message])
         if i.sheet and i.cell:
             links[(n + 1, 4)] = f"'{i.sheet}'!{i.cell}"
-    return NewSheet(SHEET, rows, [6, 22, 10, 10, 100], bold={1}, links=links, wrap={5}, freeze=1)
+    return NewSheet(REPORT_SHEET, rows, [6, 22, 10, 10, 100], bold={1}, links=links, wrap={5}, freeze=1)
 
 
-def _changes(diff: tuple) -> NewSheet:
+def _changes(diff: Resubmission) -> NewSheet:
     """What changed since the unit's previous file, cell by cell (old → new)."""
-    old, _, cells = diff
+    old, cells = diff.old, diff.cells
     rows: list[list[object]] = [[f"Các ô đã thay đổi so với tệp gửi trước \"{old.file.rel}\" ({len(cells)} ô)"], [],
                                 ["Trang", "Ô", "Chỉ tiêu", "Giá trị cũ", "Giá trị mới"]]
     for ch in cells:
@@ -222,19 +217,19 @@ def _marks(issues: list[Issue]) -> dict[tuple[str, str], Mark]:
             mark = marks.setdefault((m["sheet"] or i.sheet, f"{m['col']}{m['row']}"), Mark(FILL[Severity.WARNING]))
             if i.severity == Severity.ERROR:
                 mark.rgb = FILL[Severity.ERROR]
-            mark.lines.append(f"{SEVERITY_VN[i.severity]}: {i.message}")
+            mark.lines.append(f"{SEVERITY_ACTION_VN[i.severity]}: {i.message}")
     return marks
 
 
 def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path: Path,
-              diff: tuple | None = None) -> None:
+              diff: Resubmission | None = None) -> None:
     sheets = [_report(issues)] + ([_changes(diff)] if diff else [])
     marks = _marks(issues)
     tmp_out = path.with_name(f".{path.name}.tmp")
     if d.kind == "xlsx":
         try:  # the unit's own file, patched: fast, and keeps everything openpyxl would drop
             annotate(d.file.path, tmp_out, marks, sheets, _text_cells(d))
-        except Exception:  # noqa: BLE001 - any package we cannot patch is rebuilt through openpyxl
+        except Unsupported:  # the patcher's own signal; any other exception is our bug and is reported
             tmp_out.unlink(missing_ok=True)
         else:
             tmp_out.replace(path)
@@ -242,7 +237,7 @@ def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path:
     tmp = path.with_name(f".{path.stem}.template.xlsx")
     wb = _open_copy(ws, unit, d, tmp)
     tmp.unlink(missing_ok=True)
-    for name in (SHEET, CHANGES_SHEET):
+    for name in (REPORT_SHEET, CHANGES_SHEET):
         if name in wb.sheetnames:
             del wb[name]
     for index, sheet in enumerate(sheets):
@@ -252,7 +247,7 @@ def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path:
             _mark(wb[name], ref, mark)
     wb.active = 0
     for sheet in wb.worksheets:
-        sheet.sheet_view.tabSelected = sheet.title == SHEET
+        sheet.sheet_view.tabSelected = sheet.title == REPORT_SHEET
     wb.save(tmp_out)
     tmp_out.replace(path)
 

@@ -1,64 +1,84 @@
 """Everything collect writes into the outbox (never the inbox): feedback per unit, and the summary.
 
 The summary and the feedback workbooks are written at the same time, in worker processes: the summary in
-one (aggregation included), feedback workbooks in the others as they free up. A forked worker inherits the
-run's results instead of receiving them pickled (which would cost more than the work); where workers are
-spawned (Windows), or if its worker fails, the summary is written here.
+one (aggregation included), feedback workbooks in the others as they free up. Each worker receives the run
+once, when it starts (a forked worker inherits it without pickling). A task that fails is our failure,
+never the unit's: it is logged, reported on the console, in `--json` and on the summary's quality sheet,
+and a feedback workbook is never removed without saying why.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from pipeline.intake.isolate import run_isolated
+from pipeline.intake.isolate import Failed, run_isolated
+from pipeline.issues import Issue, issue
+from pipeline.models import CollectResult
 from pipeline.report.aggregate import summarize, totals_json
-from pipeline.report.feedback import finish_feedback, plan_feedback, write_one
+from pipeline.report.feedback import FeedbackJob, finish_feedback, plan_feedback, write_one
 from pipeline.report.summary import write_summary
+from pipeline.runlog import LOG_NAME, record
 from pipeline.workspace import Workspace
-
-if TYPE_CHECKING:
-    from pipeline.collect import CollectResult
 
 OUTPUT_TIMEOUT = 900.0  # per task: the summary of a city is the longest
 OUTPUT_MEMORY_MB = 2048  # per worker, above what it inherits: the summary of a city is the largest
-_INHERITED: dict[str, tuple[Workspace, CollectResult]] = {}
+SUMMARY = "summary"
+
+_Run = tuple[Workspace, CollectResult, list[FeedbackJob]]
 
 
 def _summary(ws: Workspace, result: CollectResult) -> tuple[Path, str, dict]:
     summary = summarize(ws, result.files, result.completeness, result.counted)
     summary.changes = result.changes
+    summary.failures = result.failures
     path, note = write_summary(ws, summary)
     return path, note, totals_json(summary)
 
 
-def _task(kind: str, *args: object) -> object:
-    if kind == "summary":
-        if "run" not in _INHERITED:
-            return None  # a spawned worker: the parent writes the summary
-        return _summary(*_INHERITED["run"])
-    return write_one(*args)
+def _start(ws: Workspace, result: CollectResult, jobs: list[FeedbackJob]) -> _Run:
+    return ws, result, jobs
+
+
+def _task(run: _Run, kind: str, index: int = 0) -> object:
+    ws, result, jobs = run
+    if kind == SUMMARY:
+        return _summary(ws, result)
+    return write_one(ws, jobs[index])
+
+
+def _failure(ws: Workspace, code: str, what: str, failed: Failed, **fields: object) -> Issue:
+    """Log a failed output task and say what happened in Vietnamese."""
+    detail = {"timeout": "quá thời gian", "memory": "hết bộ nhớ", "crash": "tiến trình bị dừng đột ngột",
+              "internal": "lỗi trong chương trình"}.get(failed.reason, failed.reason)
+    record(ws.root, what, failed.detail or failed.reason)
+    return issue(code, detail=detail, log=LOG_NAME, **fields)
 
 
 def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = None) -> dict[str, object]:
     ws.outbox.mkdir(parents=True, exist_ok=True)
     folder = ws.outbox / "feedback"
     feedback, jobs = plan_feedback(ws, result.files, folder, result.changes)
-    tasks = [("summary",), *(("feedback", *job.args) for job in jobs)]
+    tasks = [(SUMMARY,), *(("feedback", i) for i in range(len(jobs)))]
     written: object = None
-    _INHERITED["run"] = (ws, result)
-    try:
-        for index, out in run_isolated(_task, tasks, workers=workers, timeout=OUTPUT_TIMEOUT,
-                                       memory_mb=OUTPUT_MEMORY_MB):
-            if index == 0:
-                written = out
-            else:
-                finish_feedback(jobs[index - 1], out, feedback)
-    finally:
-        _INHERITED.clear()
-    path, note, result.totals = written if isinstance(written, tuple) else _summary(ws, result)
-    outputs: dict[str, object] = {"summary": str(path), "feedback_dir": str(folder),
-                                  "feedback_files": [str(p) for p in feedback]}
-    if note:
-        outputs["note"] = note
+    for index, out in run_isolated(_task, tasks, workers=workers, timeout=OUTPUT_TIMEOUT,
+                                   memory_mb=OUTPUT_MEMORY_MB, setup=_start, setup_args=(ws, result, jobs)):
+        if index == 0:
+            written = out
+            continue
+        job = jobs[index - 1]
+        finish_feedback(job, out is True, feedback)
+        if isinstance(out, Failed):
+            result.failures.append(_failure(ws, "feedback_failed", f"phản hồi {job.unit} ({job.target.file.rel})",
+                                            out, unit=job.unit, file=job.target.file.rel))
+    if isinstance(written, Failed):
+        result.failures.append(_failure(ws, "summary_failed", "bảng tổng hợp", written))
+        outputs: dict[str, object] = {}
+    else:
+        if result.failures:  # the summary was written beside the feedback: write it again with the failures
+            written = _summary(ws, result)
+        path, note, result.totals = written  # type: ignore[misc]
+        outputs = {"summary": str(path)}
+        if note:
+            outputs["note"] = note
+    outputs.update({"feedback_dir": str(folder), "feedback_files": [str(p) for p in feedback]})
     return outputs

@@ -17,12 +17,12 @@ import openpyxl
 import pandas as pd
 
 from pipeline.collect import collect
-from pipeline.intake.submission import Submission
+from pipeline.models import Submission
 from pipeline.report.aggregate import accepted_records
 from pipeline.spec.annex import AnnexSpec
-from pipeline.template.build import META_SHEET, write_template
+from pipeline.template.build import write_template
 from pipeline.template.fill import fill
-from pipeline.workbook.contract import Layout
+from pipeline.workbook.contract import META_SHEET, Layout, origin_row
 from pipeline.workspace import Workspace, WorkspaceError
 
 
@@ -124,5 +124,5 @@ def _write_origins(path: Path, parent: Workspace, origins: dict[str, list[str]])
         lay = Layout(parent.specs.annexes[annex_id])
         for i, origin in enumerate(where):
             if origin:
-                meta.append([f"origin:{annex_id}:{lay.first_row + i}", origin[:30000]])
+                meta.append(list(origin_row(annex_id, lay.first_row + i, origin)))
     wb.save(path)

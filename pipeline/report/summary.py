@@ -15,16 +15,16 @@ import pandas as pd
 import xlsxwriter
 
 from pipeline.intake.values import fmt_number
-from pipeline.issues import STATE_VN, STATUS_VN, Severity
+from pipeline.issues import SEVERITY_VN, STATE_VN, STATUS_VN, Severity
+from pipeline.judge.compare import change_text
 from pipeline.report import summary_annex
 from pipeline.report.aggregate import Summary
 from pipeline.report.csvfile import column_fields, field, write_csv
-from pipeline.workbook.styles import SAFE_OPTIONS, Styles
+from pipeline.workbook.styles import SAFE_OPTIONS, Styles, print_setup
 from pipeline.workspace import Workspace
 
 STATE_STYLE = {"missing": "bad", "rejected": "bad", "accepted": "good", "accepted_with_warnings": "warn",
-               "accepted_late": "warn"}
-SEVERITY_VN = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}
+               "accepted_late": "warn", "failed": "warn"}
 
 
 def summary_name(ws: Workspace) -> str:
@@ -68,18 +68,6 @@ def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:
     _long(wb.add_worksheet("Dữ liệu"), st, summary, count, csv_path.name)
     overview.activate()
     wb.close()
-
-
-def print_setup(sheet, last_col: int, repeat: tuple[int, int] | None = None) -> None:
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    sheet.fit_to_pages(1, 0)
-    sheet.center_horizontally()
-    if repeat:
-        sheet.repeat_rows(*repeat)
-    sheet.set_footer("&C&\"Times New Roman\"Trang &P/&N")
-    sheet.print_area(0, 0, 10000, last_col)
 
 
 def _overview(wb, sheet, st: Styles, ws: Workspace, summary: Summary, status_counts: dict[str, int]) -> None:
@@ -210,14 +198,21 @@ def _quality(sheet, st: Styles, summary: Summary) -> None:
             sheet.write_string(r, 5, i.sheet, st["cell"])
             sheet.write_string(r, 6, i.cell, st["cell"])
             sheet.write_string(r, 7, i.message, st["cell"])
-    for unit, (old, new, cells) in summary.changes.items():
-        for ch in cells:
+    for unit, resub in summary.changes.items():
+        for ch in resub.cells:
             r += 1
             sheet.write_number(r, 0, r, st["label_center"])
-            for c, value in enumerate((new.file.rel, unit, "Thay đổi so với lần gửi trước", "Thay đổi", ch.sheet,
-                                       ch.cell), start=1):
+            for c, value in enumerate((resub.new.file.rel, unit, "Thay đổi so với lần gửi trước", "Ô đã sửa",
+                                       ch.sheet, ch.cell), start=1):
                 sheet.write_string(r, c, value, st["cell"])
-            sheet.write_string(r, 7, f"{ch.text} (tệp trước: {old.file.rel})", st["cell"])
+            sheet.write_string(r, 7, f"{change_text(ch)} (tệp trước: {resub.old.file.rel})", st["cell"])
+    for failure in summary.failures:  # failures of this program, never the unit's
+        r += 1
+        sheet.write_number(r, 0, r, st["label_center"])
+        for c, value in enumerate((failure.file, "", "Lỗi chương trình"), start=1):
+            sheet.write_string(r, c, value, st["cell"])
+        sheet.write_string(r, 4, SEVERITY_VN[failure.severity], st["bad"])
+        sheet.write_string(r, 7, failure.message, st["cell"])
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(r, 1), len(heads) - 1)
     print_setup(sheet, len(heads) - 1, (0, 0))

@@ -12,7 +12,7 @@ from pipeline.intake.values import fmt_number
 from pipeline.report.aggregate import AnnexAgg, RateValue
 from pipeline.report.csvfile import write_csv
 from pipeline.spec.annex import Column
-from pipeline.workbook.styles import Styles
+from pipeline.workbook.styles import Styles, print_setup
 from pipeline.workspace import Workspace
 
 ID_HEADS = [("STT", 5), ("Mã đơn vị", 10), ("Tên đơn vị", 26), ("Khối", 14)]
@@ -45,8 +45,6 @@ def write_value(sheet, r: int, c: int, value: object, col: Column | None, st: St
 
 def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg, outdir: Path) -> None:
     """Tables with preset rows (Biểu 06) lead with their totals per row key; others with the unit rows."""
-    from pipeline.report.summary import print_setup
-
     spec = agg.spec
     heads = ID_HEADS + [(c.full_label, c.width or 12) for c in spec.columns] + [(d.label, 12) for d in spec.derived] + \
         [("Nguồn (tệp, trang!dòng)", 30)]

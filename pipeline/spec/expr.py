@@ -2,8 +2,9 @@
 
 An expression is a small subset of Python syntax over column keys, e.g.
 ``tong_hien_co == so_can_bo + so_cong_chuc`` or ``loai_tai_san in ('Xe ô tô', 'Khác')``.
-It compiles to a vectorised pandas evaluation (the validator) and to an Excel formula (the template's
-live checks); anything that one back-end cannot express is refused when the spec loads.
+It compiles to a vectorised pandas evaluation (`evaluate.py`, the validator) and to an Excel formula
+(`excel.py`, the template's live checks); anything that one back-end cannot express is refused when the
+spec loads.
 
 Semantics shared by both back-ends, chosen to match Excel: a blank number or date is 0, a blank text is
 "", dates are day serials (1899-12-30 = 0), text comparison is exact after the reader's normalisation.
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -22,10 +22,8 @@ NUM, TEXT, BOOL = "num", "text", "bool"
 FUNCS = {"abs": (NUM, NUM), "filled": (None, BOOL), "blank": (None, BOOL), "min": (NUM, NUM),
          "max": (NUM, NUM)}
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-_CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
-_XL_CMP = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-_NEGATE = {"==": "≠", "!=": "=", "<": "≥", "<=": ">", ">": "≤", ">=": "<"}
-_ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
+CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
 
 
 class ExprError(ValueError):
@@ -66,7 +64,7 @@ class _Checker:
             return self._name(node.id)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             return self._foreign(node.value.id, node.attr)
-        if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
+        if isinstance(node, ast.BinOp) and type(node.op) in ARITH:
             self._expect(node.left, NUM)
             self._expect(node.right, NUM)
             return NUM
@@ -123,7 +121,7 @@ class _Checker:
                         raise ExprError(f"giá trị {ast.unparse(elt)} trong danh sách phải là hằng số "
                                         f"{_KIND_VN[left]}")
                 continue
-            if type(op) not in _CMP:
+            if type(op) not in CMP:
                 raise ExprError(f"phép so sánh \"{ast.unparse(node)}\" không được hỗ trợ")
             rk = self.kind(right)
             if rk != left or left == BOOL or (left == TEXT and type(op) not in (ast.Eq, ast.NotEq)):
@@ -165,175 +163,3 @@ def parse(source: str, kinds: dict[str, str], constants: dict[str, object] | Non
     if want is not None and kind != want and not (want == NUM and kind == BOOL):
         raise ExprError(f"biểu thức \"{source}\" phải cho kết quả {_KIND_VN[want]}")
     return Expr(source, tree, kind, tuple(dict.fromkeys(checker.refs)))
-
-
-# ---------------------------------------------------------------- pandas back-end
-
-Getter = Callable[[Ref], pd.Series]
-
-
-def evaluate(expr: Expr, get: Getter, raw: Getter, constants: dict[str, object]) -> pd.Series:
-    """Evaluate over aligned Series. `get` gives a filled value (0 / ""), `raw` the value with NaN for blank."""
-    return _Eval(get, raw, constants).run(expr.tree)
-
-
-class _Eval:
-    def __init__(self, get: Getter, raw: Getter, constants: dict[str, object]) -> None:
-        self.get, self.raw, self.constants = get, raw, constants
-
-    def run(self, node: ast.expr):
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, ast.Name):
-            if node.id in self.constants:
-                return _constant_value(self.constants[node.id])
-            return self.get(node.id)
-        if isinstance(node, ast.Attribute):
-            return self.get((node.value.id, node.attr))  # type: ignore[attr-defined]
-        if isinstance(node, ast.BinOp):
-            a, b = self.run(node.left), self.run(node.right)
-            return a + b if isinstance(node.op, ast.Add) else a - b if isinstance(node.op, ast.Sub) else a * b
-        if isinstance(node, ast.UnaryOp):
-            v = self.run(node.operand)
-            return -v if isinstance(node.op, ast.USub) else ~_as_bool(v)
-        if isinstance(node, ast.BoolOp):
-            vals = [_as_bool(self.run(v)) for v in node.values]
-            out = vals[0]
-            for v in vals[1:]:
-                out = (out & v) if isinstance(node.op, ast.And) else (out | v)
-            return out
-        if isinstance(node, ast.Compare):
-            return self._compare(node)
-        return self._call(node)  # type: ignore[arg-type]
-
-    def _compare(self, node: ast.Compare):
-        left = self.run(node.left)
-        out = None
-        for op, comp in zip(node.ops, node.comparators, strict=True):
-            if isinstance(op, ast.In | ast.NotIn):
-                values = [e.value for e in comp.elts]  # type: ignore[attr-defined]
-                res = _as_series(left).isin(values)
-                res = ~res if isinstance(op, ast.NotIn) else res
-                right = left
-            else:
-                right = self.run(comp)
-                res = _apply_cmp(_CMP[type(op)], left, right)
-            out = res if out is None else (out & res)
-            left = right
-        return out
-
-    def _call(self, node: ast.Call):
-        name = node.func.id  # type: ignore[attr-defined]
-        if name in ("filled", "blank"):
-            arg = node.args[0]
-            ref = arg.id if isinstance(arg, ast.Name) else (arg.value.id, arg.attr)  # type: ignore[attr-defined]
-            missing = self.raw(ref).isna()
-            return ~missing if name == "filled" else missing
-        args = [self.run(a) for a in node.args]
-        if name == "abs":
-            return abs(args[0])
-        frame = pd.concat([_as_series(a, like=args) for a in args], axis=1)
-        return frame.min(axis=1) if name == "min" else frame.max(axis=1)
-
-
-def _constant_value(value: object) -> object:
-    if isinstance(value, dt.date):
-        return to_serial(value)
-    return value
-
-
-def _apply_cmp(op: str, a, b):
-    return {"==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b, "<=": lambda: a <= b,
-            ">": lambda: a > b, ">=": lambda: a >= b}[op]()
-
-
-def _as_bool(v):
-    return v.astype(bool) if isinstance(v, pd.Series) else bool(v)
-
-
-def _as_series(v, like=None) -> pd.Series:
-    if isinstance(v, pd.Series):
-        return v
-    index = next((a.index for a in (like or []) if isinstance(a, pd.Series)), None)
-    return pd.Series(v, index=index)
-
-
-def sides(expr: Expr, get: Getter, raw: Getter, constants: dict[str, object]):
-    """For a single comparison: both sides' values, the operator that describes a failure, and the names
-    standing alone on each side (None for a computed side), so a caller can show dates as dates."""
-    node = expr.tree
-    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _CMP:
-        ev = _Eval(get, raw, constants)
-        right = node.comparators[0]
-        return (ev.run(node.left), ev.run(right), _NEGATE[_CMP[type(node.ops[0])]], _lone(node.left),
-                _lone(right))
-    return None
-
-
-def _lone(node: ast.expr) -> str | None:
-    return node.id if isinstance(node, ast.Name) else None
-
-
-# ---------------------------------------------------------------- Excel back-end
-
-
-def to_excel(expr: Expr, ref: Callable[[Ref], str], constants: dict[str, object]) -> str:
-    """The expression as an Excel formula body (no leading '='), valid in Excel, LibreOffice and WPS."""
-    return _Xl(ref, constants).run(expr.tree)
-
-
-class _Xl:
-    def __init__(self, ref: Callable[[Ref], str], constants: dict[str, object]) -> None:
-        self.ref, self.constants = ref, constants
-
-    def run(self, node: ast.expr) -> str:
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, str):
-                return '"' + node.value.replace('"', '""') + '"'
-            return repr(node.value)
-        if isinstance(node, ast.Name):
-            if node.id in self.constants:
-                return _xl_constant(self.constants[node.id])
-            return self.ref(node.id)
-        if isinstance(node, ast.Attribute):
-            return self.ref((node.value.id, node.attr))  # type: ignore[attr-defined]
-        if isinstance(node, ast.BinOp):
-            return f"({self.run(node.left)}{_ARITH[type(node.op)]}{self.run(node.right)})"
-        if isinstance(node, ast.UnaryOp):
-            inner = self.run(node.operand)
-            return f"(-{inner})" if isinstance(node.op, ast.USub) else f"NOT({inner})"
-        if isinstance(node, ast.BoolOp):
-            fn = "AND" if isinstance(node.op, ast.And) else "OR"
-            return f"{fn}({','.join(self.run(v) for v in node.values)})"
-        if isinstance(node, ast.Compare):
-            return self._compare(node)
-        return self._call(node)  # type: ignore[arg-type]
-
-    def _compare(self, node: ast.Compare) -> str:
-        parts, left = [], node.left
-        for op, comp in zip(node.ops, node.comparators, strict=True):
-            lx = self.run(left)
-            if isinstance(op, ast.In | ast.NotIn):
-                alts = ",".join(f"{lx}={self.run(e)}" for e in comp.elts)  # type: ignore[attr-defined]
-                parts.append(f"OR({alts})" if isinstance(op, ast.In) else f"NOT(OR({alts}))")
-                continue
-            parts.append(f"{lx}{_XL_CMP[_CMP[type(op)]]}{self.run(comp)}")
-            left = comp
-        return parts[0] if len(parts) == 1 else f"AND({','.join(parts)})"
-
-    def _call(self, node: ast.Call) -> str:
-        name = node.func.id  # type: ignore[attr-defined]
-        args = [self.run(a) for a in node.args]
-        if name == "filled":
-            return f"LEN(TRIM({args[0]}))>0"
-        if name == "blank":
-            return f"LEN(TRIM({args[0]}))=0"
-        return f"{name.upper()}({','.join(args)})"
-
-
-def _xl_constant(value: object) -> str:
-    if isinstance(value, dt.date):
-        return f"DATE({value.year},{value.month},{value.day})"
-    if isinstance(value, str):
-        return '"' + value.replace('"', '""') + '"'
-    return repr(value)

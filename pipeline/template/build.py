@@ -12,17 +12,26 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pipeline.issues import SEVERITY_VN, Severity
 from pipeline.spec.annex import AnnexSpec
 from pipeline.template import checks
 from pipeline.template import sheet as sheet_writer
-from pipeline.workbook.contract import Layout, cell, col_letter
+from pipeline.workbook.contract import (
+    CHECK_SHEET,
+    GENERATOR,
+    GUIDE_SHEET,
+    LISTS_SHEET,
+    META_SHEET,
+    AnnexMeta,
+    Layout,
+    TemplateMeta,
+    cell,
+    col_letter,
+    data_name,
+    list_name,
+)
 from pipeline.workbook.styles import SAFE_OPTIONS, Styles
 from pipeline.workspace import Unit, Workspace
-
-GENERATOR = "annex-pipeline 0.1"
-META_SHEET = "_meta"
-LISTS_SHEET = "_lists"
-GUIDE_SHEET = "Hướng dẫn"
 
 
 class TemplateError(RuntimeError):
@@ -36,33 +45,13 @@ class TemplateResult:
     annexes: tuple[str, ...]
 
 
-def meta_rows(ws: Workspace, unit: Unit) -> list[tuple[str, str]]:
-    """The `_meta` key/value rows of a unit's template."""
-    rows = [
-        ("template_id", f"{ws.round.round_id}/{unit.code}"),
-        ("generator", GENERATOR),
-        ("spec_version", ws.specs.version),
-        ("round_id", ws.round.round_id),
-        ("round_title", ws.round.title),
-        ("unit_code", unit.code),
-        ("unit_name", unit.name),
-        ("unit_khoi", unit.khoi),
-        ("annexes", ",".join(unit.annexes)),
-    ]
-    for annex_id in unit.annexes:
-        spec = ws.specs.annexes[annex_id]
-        lay = Layout(spec)
-        rows += [
-            (f"annex:{annex_id}", spec.sheet),
-            (f"layout:{annex_id}", spec.layout),
-            (f"columns:{annex_id}", ",".join(spec.keys)),
-            (f"range:{annex_id}", f"{spec.sheet}!{lay.data_range}"),
-            (f"version:{annex_id}", str(spec.version)),
-            (f"fingerprint:{annex_id}", spec.fingerprint),
-        ]
-        if spec.row_key:
-            rows.append((f"row_key:{annex_id}", spec.row_key))
-    return rows
+def template_meta(ws: Workspace, unit: Unit) -> TemplateMeta:
+    """What a unit's template says of itself in `_meta`."""
+    values = {"template_id": f"{ws.round.round_id}/{unit.code}", "generator": GENERATOR,
+              "spec_version": ws.specs.version, "round_id": ws.round.round_id, "round_title": ws.round.title,
+              "unit_code": unit.code, "unit_name": unit.name, "unit_khoi": unit.khoi,
+              "annexes": ",".join(unit.annexes)}
+    return TemplateMeta(values, {a: AnnexMeta.of(ws.specs.annexes[a]) for a in unit.annexes})
 
 
 def write_templates(ws: Workspace, codes: list[str] | None = None) -> list[TemplateResult]:
@@ -93,7 +82,7 @@ def _build(ws: Workspace, unit: Unit, path: Path) -> None:
     guide = wb.add_worksheet(GUIDE_SHEET)
     specs = [ws.specs.annexes[a] for a in unit.annexes]
     sheets = {s.id: wb.add_worksheet(s.sheet) for s in specs}
-    check_sheet = wb.add_worksheet(checks.CHECK_SHEET)
+    check_sheet = wb.add_worksheet(CHECK_SHEET)
     lists = _write_lists(wb, specs)
     foreign = {(s.id, c.key): f"'{s.sheet}'!{cell(Layout(s).row_of(c.key), Layout(s).col_of(c.key), True)}"
                for s in specs if s.layout == "form" for c in s.columns}
@@ -122,7 +111,7 @@ def _write_lists(wb: xlsxwriter.Workbook, specs: list[AnnexSpec]) -> dict[tuple[
                 sheet.write_string(r, col, value)
             letter = col_letter(col + 1)
             ref = f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(c.categories) + 1}"
-            name = f"list_{spec.id}_{c.key}"
+            name = list_name(spec.id, c.key)
             wb.define_name(name, ref)
             names[(spec.id, c.key)] = f"={name}"
             col += 1
@@ -133,12 +122,12 @@ def _write_lists(wb: xlsxwriter.Workbook, specs: list[AnnexSpec]) -> dict[tuple[
 
 def _write_meta(wb: xlsxwriter.Workbook, ws: Workspace, unit: Unit) -> None:
     sheet = wb.add_worksheet(META_SHEET)
-    for r, (key, value) in enumerate(meta_rows(ws, unit)):
+    for r, (key, value) in enumerate(template_meta(ws, unit).rows()):
         sheet.write_string(r, 0, key)
         sheet.write_string(r, 1, value)
     for annex_id in unit.annexes:
         spec = ws.specs.annexes[annex_id]
-        wb.define_name(f"{annex_id}_data", f"='{spec.sheet}'!{Layout(spec).data_range}")
+        wb.define_name(data_name(annex_id), f"='{spec.sheet}'!{Layout(spec).data_range}")
     sheet.hide()
     sheet.protect()
 
@@ -169,7 +158,7 @@ def _write_guide(sheet, st: Styles, ws: Workspace, unit: Unit, specs: list[Annex
                               f" ({'một bản ghi' if spec.layout == 'form' else 'nhiều dòng'}; "
                               f"đơn vị tính: {spec.unit})."))
         for rule in spec.rules:
-            tag = "Lưu ý" if rule.severity == "warning" else "Kiểm tra"
+            tag = SEVERITY_VN[Severity(rule.severity)]
             lines.append(("wrap", f"     – {tag}: {rule.message}"))
     for r, (style, text) in enumerate(lines):
         sheet.write_string(r, 1, text, st[style])

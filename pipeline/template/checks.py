@@ -13,16 +13,31 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipeline.judge.validate import evaluate_on
-from pipeline.spec import expr as ex
+from pipeline.issues import SEVERITY_VN, Severity
 from pipeline.spec.annex import AnnexSpec, Column, Rule
-from pipeline.workbook.contract import Layout, cell, col_letter
-
-SEVERITY_VN = {"error": "Lỗi", "warning": "Lưu ý"}
+from pipeline.spec.evaluate import evaluate_on
+from pipeline.spec.excel import to_excel
+from pipeline.spec.expr import Ref
+from pipeline.workbook.contract import (
+    CHECK_ANNEX_COL,
+    CHECK_CODE_COL,
+    CHECK_COLUMNS,
+    CHECK_RESULT_COL,
+    CHECK_SEVERITY_COL,
+    CHECK_SHEET,
+    CHECK_STATUS_CELL,
+    COUNT_COL,
+    FIRST_CHECK_ROW,
+    MAX_CHECKS,
+    Layout,
+    cell,
+    col_letter,
+    parse_range,
+)
 
 
 @dataclass
-class Check:
+class LiveCheck:
     annex: str
     id: str
     label: str
@@ -36,7 +51,7 @@ class Check:
 @dataclass
 class Plan:
     spec: AnnexSpec
-    checks: list[Check] = field(default_factory=list)
+    checks: list[LiveCheck] = field(default_factory=list)
     helpers: list[tuple[int, str, str]] = field(default_factory=list)  # (col, per-row formula with {r}, id)
     formats: list[tuple[str, int, int, str, str]] = field(default_factory=list)  # (range, r, c, formula, sev)
 
@@ -83,9 +98,9 @@ def _range_counts(col: Column, rng: str, list_name: str | None) -> list[str]:
 
 
 def _rule_ok(rule: Rule, ref, constants: dict) -> str:
-    body = ex.to_excel(rule.expr, ref, constants)
+    body = to_excel(rule.expr, ref, constants)
     if rule.when is not None:
-        body = f"OR(NOT({ex.to_excel(rule.when, ref, constants)}),{body})"
+        body = f"OR(NOT({to_excel(rule.when, ref, constants)}),{body})"
     return body
 
 
@@ -125,7 +140,7 @@ def _plan_form(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, for
     spec = plan.spec
     sheet = f"'{spec.sheet}'"
 
-    def ref(k: ex.Ref) -> str:
+    def ref(k: Ref) -> str:
         if isinstance(k, tuple):
             return foreign[k]
         return f"{sheet}!{cell(lay.row_of(k), lay.col_of(k), True)}"
@@ -136,7 +151,7 @@ def _plan_form(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, for
     required = _required(spec)
     if required:
         count = "+".join(f"IF({_blank(ref(c.key))},1,0)" for c in required)
-        plan.checks.append(Check(spec.id, "required", "Các ô bắt buộc đã được điền đủ", "error", count,
+        plan.checks.append(LiveCheck(spec.id, "required", "Các ô bắt buộc đã được điền đủ", "error", count,
                                  _when_failing(count, _where(spec.sheet, [local(c.key) for c in required])),
                                  len(required)))
         for c in required:
@@ -151,14 +166,14 @@ def _plan_form(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, for
                                  f"IFERROR(OR({','.join(local_terms)}),TRUE)", "error"))
     if terms:
         count = "+".join(f"IFERROR(IF({t},1,0),1)" for t in terms)
-        plan.checks.append(Check(spec.id, "types", "Số liệu đúng kiểu (số, số nguyên, ngày, danh sách) và trong "
+        plan.checks.append(LiveCheck(spec.id, "types", "Số liệu đúng kiểu (số, số nguyên, ngày, danh sách) và trong "
                                  "giới hạn", "error", count,
                                  _when_failing(count, f"các ô tô đỏ trên trang {spec.sheet}"), 0))
     for rule in rules:
         ok = _rule_ok(rule, ref, constants)
         cells = [ref(k) if isinstance(k, tuple) else local(k) for k in rule.refs]
         count = f"IFERROR(IF({ok},0,1),1)"
-        plan.checks.append(Check(spec.id, rule.id, rule.message, rule.severity, count,
+        plan.checks.append(LiveCheck(spec.id, rule.id, rule.message, rule.severity, count,
                                  _when_failing(count, _where(spec.sheet, cells)), _cached(spec, rule, constants)))
         local_ok = _rule_ok(rule, lambda k: ref(k) if isinstance(k, tuple) else local(k), constants)
         for k in rule.refs:
@@ -174,7 +189,7 @@ def _plan_table(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, fo
     helper = lay.last_col + 2
     present = "TRUE" if spec.preset_rows else f"COUNTA(${col_letter(c1)}{{r}}:${col_letter(c2)}{{r}})>0"
 
-    def rel(k: ex.Ref, r: int | str = "{r}") -> str:
+    def rel(k: Ref, r: int | str = "{r}") -> str:
         if isinstance(k, tuple):
             return foreign[k]
         return f"${col_letter(lay.col_of(k))}{r}"
@@ -184,7 +199,7 @@ def _plan_table(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, fo
         rng = f"${col_letter(helper)}${first}:${col_letter(helper)}${last}"
         sheet = f"'{spec.sheet}'!"
         plan.helpers.append((helper, per_row, check_id))
-        plan.checks.append(Check(spec.id, check_id, label, severity, f"SUM({sheet}{rng})",
+        plan.checks.append(LiveCheck(spec.id, check_id, label, severity, f"SUM({sheet}{rng})",
                                  f'IF(SUM({sheet}{rng})=0,"","{spec.sheet}, dòng "&(MATCH(1,{sheet}{rng},0)'
                                  f'+{first - 1})&": {where}")', cached, helper))
         helper += 1
@@ -209,7 +224,7 @@ def _plan_table(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, fo
         counts += _range_counts(c, f"'{spec.sheet}'!{cell(first, col, True)}:{cell(last, col, True)}", name)
     if counts:  # whole-column counts on the "Kiểm tra" sheet: no per-row helper, so templates stay small
         count = "+".join(counts)
-        plan.checks.append(Check(spec.id, "types", "Số liệu đúng kiểu (số, số nguyên, ngày, danh sách) và trong "
+        plan.checks.append(LiveCheck(spec.id, "types", "Số liệu đúng kiểu (số, số nguyên, ngày, danh sách) và trong "
                                  "giới hạn", "error", count,
                                  _when_failing(count, f"các ô tô đỏ trên trang {spec.sheet}"), 0))
     for rule in rules:
@@ -234,12 +249,6 @@ def _when_failing(count: str, text: str) -> str:
     return f'IF(({count})=0,"","{text}")'
 
 
-CHECK_SHEET = "Kiểm tra"
-FIRST_CHECK_ROW = 5  # Excel row of the first check on the "Kiểm tra" sheet
-COUNT_COL = 6  # F: how many places fail
-MAX_CHECKS = 500
-
-
 def status_formula(annex: str) -> str:
     """The "Sẵn sàng gửi" / "Còn n lỗi" line of one annex (or of the whole workbook when annex is "")."""
     sheet = f"'{CHECK_SHEET}'!"
@@ -247,15 +256,16 @@ def status_formula(annex: str) -> str:
     def col(letter: str) -> str:
         return f"{sheet}${letter}${FIRST_CHECK_ROW}:${letter}${FIRST_CHECK_ROW + MAX_CHECKS}"
 
-    crit = f'*({col("B")}="{annex}")' if annex else ""
+    annex_col, severity_col, count_col = (col(col_letter(c)) for c in (CHECK_ANNEX_COL, CHECK_SEVERITY_COL, COUNT_COL))
+    crit = f'*({annex_col}="{annex}")' if annex else ""
     # SUMPRODUCT, not SUMIFS: it survives a save as .xls (Excel 97–2003) and every other program
-    errors = f'SUMPRODUCT(({col("D")}="{SEVERITY_VN["error"]}"){crit}*{col("F")})'
-    warnings = f'SUMPRODUCT(({col("D")}="{SEVERITY_VN["warning"]}"){crit}*{col("F")})'
+    errors = f'SUMPRODUCT(({severity_col}="{SEVERITY_VN[Severity.ERROR]}"){crit}*{count_col})'
+    warnings = f'SUMPRODUCT(({severity_col}="{SEVERITY_VN[Severity.WARNING]}"){crit}*{count_col})'
     return (f'=IF({errors}=0,IF({warnings}=0,"✓ Sẵn sàng gửi","✓ Sẵn sàng gửi (có "&{warnings}&" điểm cần lưu ý)"),'
             f'"✗ Còn "&{errors}&" lỗi — xem trang {CHECK_SHEET}")')
 
 
-def status_cached(checks: list[Check], annex: str) -> str:
+def status_cached(checks: list[LiveCheck], annex: str) -> str:
     errors = sum(c.cached for c in checks if c.severity == "error" and (not annex or c.annex == annex))
     warnings = sum(c.cached for c in checks if c.severity == "warning" and (not annex or c.annex == annex))
     if errors:
@@ -263,14 +273,15 @@ def status_cached(checks: list[Check], annex: str) -> str:
     return "✓ Sẵn sàng gửi" if not warnings else f"✓ Sẵn sàng gửi (có {warnings} điểm cần lưu ý)"
 
 
-def write_check_sheet(sheet, st, checks: list[Check], sheets: dict[str, str]) -> None:
+def write_check_sheet(sheet, st, checks: list[LiveCheck], sheets: dict[str, str]) -> None:
     """One row per check: annex, what is checked, severity, ✓/✗, how many places, where to look."""
-    heads = [("STT", 5), ("Phụ lục", 9), ("Nội dung kiểm tra", 70), ("Mức độ", 9), ("Kết quả", 9),
-             ("Số chỗ sai", 10), ("Cần sửa ở", 48), ("Mã", 18)]
+    heads = list(zip(CHECK_COLUMNS, (5, 9, 70, 9, 9, 10, 48, 18), strict=True))
     sheet.merge_range(0, 0, 0, 6, "", st["title"])
     sheet.write_string(0, 0, "KIỂM TRA BIỂU TRƯỚC KHI GỬI (tự cập nhật khi nhập số liệu)", st["title"])
-    sheet.merge_range(1, 0, 1, 6, "", st["center_bold"])
-    sheet.write_formula(1, 0, status_formula(""), st["center_bold"], status_cached(checks, ""))
+    status_row, status_col = parse_range(CHECK_STATUS_CELL)[:2]
+    sheet.merge_range(status_row - 1, status_col - 1, status_row - 1, 6, "", st["center_bold"])
+    sheet.write_formula(status_row - 1, status_col - 1, status_formula(""), st["center_bold"],
+                        status_cached(checks, ""))
     sheet.write_string(2, 0, "✓ là đạt; ✗ là còn sai: sửa các ô ở cột \"Cần sửa ở\" (trên trang phụ lục, ô sai "
                        "được tô đỏ, ô cần lưu ý tô vàng).", st["italic"])
     for c, (h, w) in enumerate(heads):
@@ -280,15 +291,17 @@ def write_check_sheet(sheet, st, checks: list[Check], sheets: dict[str, str]) ->
         r = FIRST_CHECK_ROW - 1 + i
         count_ref = cell(r + 1, COUNT_COL)
         sheet.write_number(r, 0, i + 1, st["label_center"])
-        sheet.write_string(r, 1, sheets[chk.annex], st["label_center"])
+        sheet.write_string(r, CHECK_ANNEX_COL - 1, sheets[chk.annex], st["label_center"])
         sheet.write_string(r, 2, chk.label, st["cell"])
-        sheet.write_string(r, 3, SEVERITY_VN[chk.severity], st["label_center"])
-        sheet.write_formula(r, 4, f'=IF({count_ref}=0,"✓","✗")', st["label_center"], "✓" if not chk.cached else "✗")
-        sheet.write_formula(r, 5, f"={chk.count}", st["int"], chk.cached)
+        sheet.write_string(r, CHECK_SEVERITY_COL - 1, SEVERITY_VN[Severity(chk.severity)], st["label_center"])
+        sheet.write_formula(r, CHECK_RESULT_COL - 1, f'=IF({count_ref}=0,"✓","✗")', st["label_center"],
+                            "✓" if not chk.cached else "✗")
+        sheet.write_formula(r, COUNT_COL - 1, f"={chk.count}", st["int"], chk.cached)
         sheet.write_formula(r, 6, f"={chk.cells}", st["cell"], "")
-        sheet.write_string(r, 7, f"{chk.annex}.{chk.id}", st["cell"])
+        sheet.write_string(r, CHECK_CODE_COL - 1, f"{chk.annex}.{chk.id}", st["cell"])
     last = FIRST_CHECK_ROW - 1 + len(checks)
-    rng = f"E{FIRST_CHECK_ROW}:E{last}"
+    result = col_letter(CHECK_RESULT_COL)
+    rng = f"{result}{FIRST_CHECK_ROW}:{result}{last}"
     sheet.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"✗"', "format": st["bad"]})
     sheet.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"✓"', "format": st["good"]})
     sheet.freeze_panes(FIRST_CHECK_ROW - 1, 0)

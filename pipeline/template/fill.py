@@ -1,6 +1,6 @@
-"""Fill a template through its self-description alone: `_meta` and the `<ID>_data` defined names.
+"""Fill a template through its self-description alone: `_meta` and the data names of the workbook contract.
 
-Used by the demo and the tests; it knows nothing of the sheet layout, as any other tool would.
+Used by the demo, the roll-up and the tests; it knows nothing of the sheet layout, as any other tool would.
 """
 
 from __future__ import annotations
@@ -11,20 +11,20 @@ from typing import Any
 
 import openpyxl
 
-from pipeline.workbook.contract import parse_range
+from pipeline.workbook.contract import META_SHEET, TemplateMeta, data_name, parse_range
 
 Record = Mapping[str, Any]
 
 
-def read_meta(wb: openpyxl.Workbook) -> dict[str, str]:
-    sheet = wb["_meta"]
-    return {str(k): "" if v is None else str(v) for k, v in sheet.iter_rows(min_col=1, max_col=2, values_only=True)
-            if k is not None}
+def read_meta(wb: openpyxl.Workbook) -> TemplateMeta:
+    sheet = wb[META_SHEET]
+    return TemplateMeta.parse({str(k): "" if v is None else str(v)
+                               for k, v in sheet.iter_rows(min_col=1, max_col=2, values_only=True) if k is not None})
 
 
 def data_cells(wb: openpyxl.Workbook, annex_id: str) -> tuple[str, list[list[str]]]:
-    """The sheet name and the grid of cell coordinates that `<ID>_data` names (rows × columns)."""
-    defined = wb.defined_names[f"{annex_id}_data"]
+    """The sheet name and the grid of cell coordinates that the annex's data name covers (rows × columns)."""
+    defined = wb.defined_names[data_name(annex_id)]
     (sheet, ref), = list(defined.destinations)
     r1, c1, r2, c2 = parse_range(ref)
     grid = [[f"{openpyxl.utils.get_column_letter(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
@@ -36,17 +36,17 @@ def fill(template: Path, target: Path, data: Mapping[str, Record | Sequence[Reco
     wb = openpyxl.load_workbook(template)
     meta = read_meta(wb)
     for annex_id, payload in data.items():
-        keys = meta[f"columns:{annex_id}"].split(",")
+        am = meta.annexes[annex_id]
         sheet_name, grid = data_cells(wb, annex_id)
         sheet = wb[sheet_name]
-        if meta[f"layout:{annex_id}"] == "form":
+        if am.layout == "form":
             record = payload if isinstance(payload, Mapping) else payload[0]
-            for key, row in zip(keys, grid, strict=True):
+            for key, row in zip(am.columns, grid, strict=True):
                 if key in record:
                     _put(sheet, row[0], record[key])
         else:
             rows = [payload] if isinstance(payload, Mapping) else list(payload)
-            _fill_table(sheet, keys, grid, rows, meta.get(f"row_key:{annex_id}", ""))
+            _fill_table(sheet, list(am.columns), grid, rows, am.row_key)
     wb.save(target)
     return target
 

@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 from pipeline.intake.values import fmt_number
-from pipeline.spec import expr as ex
 from pipeline.spec.annex import AnnexSpec, Column
+from pipeline.spec.excel import to_excel
 from pipeline.template.checks import Plan, status_cached, status_formula
 from pipeline.workbook.contract import (
     FIRST_DATA_ROW,
@@ -15,6 +15,7 @@ from pipeline.workbook.contract import (
     FORM_VALUE_COL,
     HEADER_ROW,
     NUMBER_ROW,
+    STATUS_ROW,
     Layout,
     cell,
 )
@@ -41,8 +42,8 @@ def write_annex(wb, sheet, st: Styles, spec: AnnexSpec, ws: Workspace, unit: Uni
 def _live_checks(sheet, st: Styles, spec: AnnexSpec, lay: Layout, plan: Plan, all_checks: list) -> None:
     """The status line, the hidden helper columns of a table, and conditional formatting of bad cells."""
     split = max(2, lay.last_col // 2)
-    sheet.merge_range(2, 0, 2, split - 1, "", st["status"])
-    sheet.write_formula(2, 0, status_formula(spec.sheet), st["status"], status_cached(all_checks, spec.id))
+    sheet.merge_range(STATUS_ROW - 1, 0, STATUS_ROW - 1, split - 1, "", st["status"])
+    sheet.write_formula(STATUS_ROW - 1, 0, status_formula(spec.sheet), st["status"], status_cached(all_checks, spec.id))
     for col, per_row, check_id in plan.helpers:
         sheet.write_string(NUMBER_ROW - 1, col - 1, check_id, st["colno"])
         for row in range(lay.first_row, lay.last_row + 1):
@@ -156,7 +157,7 @@ def _table(sheet, st: Styles, spec: AnnexSpec, lay: Layout, lists) -> None:
             else:
                 sheet.write_blank(row - 1, c - 1, None, st[_INPUT_STYLE.get(col.type, "input")])
         for d in spec.derived:
-            formula = ex.to_excel(d.expr, lambda k, r=row: cell(r, lay.col_of(k)), {})
+            formula = to_excel(d.expr, lambda k, r=row: cell(r, lay.col_of(k)), {})
             sheet.write_formula(row - 1, lay.col_of(d.key) - 1, f"={formula}", st["locked_grey"], 0)
     for col in spec.input_columns:
         c = lay.col_of(col.key)

@@ -60,3 +60,16 @@ class Styles:
             props = {"font_name": FONT, "font_size": self._size, **_BASE[name]}
             self._cache[name] = self._wb.add_format(props)
         return self._cache[name]
+
+
+def print_setup(sheet, last_col: int, repeat: tuple[int, int] | None = None) -> None:
+    """A4 landscape, one page wide, centred, page numbers in the footer, rows `repeat` on every page."""
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.fit_to_pages(1, 0)
+    sheet.center_horizontally()
+    if repeat:
+        sheet.repeat_rows(*repeat)
+    sheet.set_footer("&C&\"Times New Roman\"Trang &P/&N")
+    sheet.print_area(0, 0, 10000, last_col)

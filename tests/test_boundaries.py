@@ -1,0 +1,129 @@
+"""Errors blame the right party: a failure of this program is never reported as the unit's bad file.
+
+Bugs are injected into our own per-file code and into the feedback patcher; forked workers inherit the
+patch, as they inherit everything else of the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import zlib
+
+import openpyxl
+from click.testing import CliRunner
+
+from pipeline.cli import EXIT_PROGRAM_FAILED, main
+from pipeline.collect import collect
+from pipeline.intake import worker
+from pipeline.judge import ledger as ledger_module
+from pipeline.report import feedback
+from pipeline.runlog import LOG_NAME
+
+from .helpers import changed, drop, payload
+
+
+def _boom_for(name: str, real):
+    def build(sub, book, ws):
+        if name in sub.file.rel:
+            raise ZeroDivisionError("an injected bug of ours")
+        return real(sub, book, ws)
+    return build
+
+
+def test_a_bug_in_our_per_file_code_is_ours_not_the_units(ready, monkeypatch):
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB"))
+    monkeypatch.setattr(worker, "build", _boom_for("PKT", worker.build))
+    out = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"])
+    assert out.exit_code == EXIT_PROGRAM_FAILED, out.output
+    report = json.loads(out.output)
+    files = {f["file"]: f for f in report["files"]}
+    assert files["VPUB.xlsx"]["status"] == "accepted"  # the other file went on as usual
+    pkt = files["PKT.xlsx"]
+    assert pkt["status"] == "failed" and [i["code"] for i in pkt["issues"]] == ["internal_error"]
+    assert "không phải lỗi của tệp" in pkt["issues"][0]["message"]
+    assert not any(i["code"] == "unreadable" for f in report["files"] for i in f["issues"])
+    log = (ws.root / LOG_NAME).read_text(encoding="utf-8")
+    assert "Traceback" in log and "ZeroDivisionError: an injected bug of ours" in log and "PKT.xlsx" in log
+    assert not (ws.outbox / "feedback" / "PKT.xlsx").exists()  # nothing is sent to a unit for our fault
+    console = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root)])
+    assert console.exit_code == EXIT_PROGRAM_FAILED and "Lỗi của chương trình" in console.output
+    monkeypatch.undo()  # the bug fixed: the file is read again, not taken from the cache, and accepted
+    fixed = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"])
+    assert fixed.exit_code == 0
+    assert {f["file"]: f["status"] for f in json.loads(fixed.output)["files"]}["PKT.xlsx"] == "accepted"
+
+
+def test_a_failing_feedback_patcher_is_reported_everywhere(ready, monkeypatch):
+    ws = ready
+    bad = changed(payload(ws, "PKT"), "PL1", {"so_can_bo": 999})
+    drop(ws, "PKT.xlsx", "PKT", bad)
+    stale = ws.outbox / "feedback" / "PKT.xlsx"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"an old feedback workbook")
+
+    def broken(*args, **kwargs):
+        raise KeyError("an injected patcher bug")
+
+    monkeypatch.setattr(feedback, "annotate", broken)
+    out = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"])
+    assert out.exit_code == EXIT_PROGRAM_FAILED, out.output
+    report = json.loads(out.output)
+    failure, = report["failures"]
+    assert failure["code"] == "feedback_failed" and "PKT" in failure["message"]
+    assert {f["file"]: f["status"] for f in report["files"]}["PKT.xlsx"] == "rejected"  # the verdict stands
+    assert not stale.exists() and (ws.outbox / "feedback" / "PKT.txt").exists()
+    quality = openpyxl.load_workbook(report["outputs"]["summary"])["Chất lượng dữ liệu"]
+    assert any(failure["message"] in str(row) for row in quality.iter_rows(values_only=True))
+    assert "KeyError: 'an injected patcher bug'" in (ws.root / LOG_NAME).read_text(encoding="utf-8")
+    console = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root)])
+    assert "Không lập được tệp phản hồi cho đơn vị PKT" in console.output
+
+
+def test_the_unsupported_signal_still_takes_the_slow_path(ready, monkeypatch):
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", changed(payload(ws, "PKT"), "PL1", {"so_can_bo": 999}))
+
+    def unsupported(*args, **kwargs):
+        raise feedback.Unsupported("a package the patcher does not edit")
+
+    monkeypatch.setattr(feedback, "annotate", unsupported)
+    out = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"])
+    assert out.exit_code == 0 and json.loads(out.output)["failures"] == []
+    assert openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx").sheetnames[0] == feedback.REPORT_SHEET
+
+
+def test_an_unexpected_error_of_a_whole_command_is_one_vietnamese_sentence(ready, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("an injected bug in the run")
+
+    monkeypatch.setattr("pipeline.collect.decide", broken)
+    out = CliRunner().invoke(main, ["collect", "--workspace", str(ready.root)])
+    assert out.exit_code == EXIT_PROGRAM_FAILED
+    assert "Traceback" not in out.output and "lỗi của chương trình" in out.output
+    assert "RuntimeError: an injected bug in the run" in (ready.root / LOG_NAME).read_text(encoding="utf-8")
+
+
+def test_the_cache_holds_plain_data_keyed_by_the_code_that_made_it(ready, monkeypatch):
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    collect(ws, write_outputs=False)
+    book = ledger_module.Ledger(ws.root / "ledger.sqlite")
+    try:
+        sha, key, blob = book.conn.execute("SELECT sha256, key, blob FROM cache").fetchone()
+        assert key == ledger_module.cache_key(ws)
+        stub = collect(ws, write_outputs=False).files[0].submission
+        assert ledger_module.restore(blob, stub, ws).annexes.keys() == stub.annexes.keys()
+        hostile = zlib.compress(pickle.dumps(os.system))  # a cache entry naming a function is never loaded
+        assert ledger_module.restore(hostile, stub, ws) is None
+        digest = ledger_module.code_digest()
+        monkeypatch.setattr(ledger_module, "code_digest", lambda: digest[::-1])  # another version of the code
+        assert ledger_module.cache_key(ws) != key
+        assert book.cached(sha, ledger_module.cache_key(ws)) is None
+        collect(ws, write_outputs=False)  # reads the file again and caches it under the new key
+        assert book.cached(sha, ledger_module.cache_key(ws)) is not None
+    finally:
+        book.close()
