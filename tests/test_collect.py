@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sqlite3
 import unicodedata
 from dataclasses import replace
 
@@ -124,18 +125,24 @@ def test_rerun_changes_nothing_and_received_time_survives_a_touch(ready):
     ws = ready
     drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"), ON_TIME)
     first = collect(ws).to_json()
-    ledger = (ws.root / "ledger.sqlite").read_bytes()
+    ledger = _ledger_rows(ws)
     second = collect(ws).to_json()
-    assert first == second
-    import sqlite3
-
-    rows = sqlite3.connect(ws.root / "ledger.sqlite").execute("SELECT sha256, received_at FROM files").fetchall()
-    assert len(rows) == 1 and rows[0][1].startswith("2026-05-10T09:00")
+    assert first == second and _ledger_rows(ws) == ledger  # same verdicts, and the ledger says the same
+    rows = ledger["files"]
+    assert len(rows) == 1 and rows[0][3].startswith("2026-05-10T09:00")
     late = dt.datetime(2026, 6, 1, tzinfo=VN_TZ).timestamp()
     os.utime(ws.inbox / "PKT.xlsx", (late, late))  # touched after the deadline: still received on 10/5
     third = collect(ws).to_json()
     assert third["files"][0]["late"] is False and third["files"][0]["received_at"].startswith("2026-05-10T09:00")
-    assert ledger  # the ledger exists and was readable
+    assert _ledger_rows(ws)["files"] == ledger["files"]
+
+
+def _ledger_rows(ws) -> dict[str, list[tuple]]:
+    con = sqlite3.connect(ws.root / "ledger.sqlite")
+    try:
+        return {table: sorted(con.execute(f"SELECT * FROM {table}").fetchall()) for table in ("files", "cache")}
+    finally:
+        con.close()
 
 
 def test_identity_from_meta_name_or_nothing(ready, tmp_path):
