@@ -122,17 +122,17 @@ def default_unit_rows() -> list[list[str]]:
 
 def write_units_xlsx(path: Path, rows: list[list[str]]) -> None:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    ws = wb.add_worksheet(UNITS_SHEET)
+    sheet = wb.add_worksheet(UNITS_SHEET)
     head = wb.add_format({"bold": True, "font_name": "Times New Roman", "bg_color": "#DDEBF7", "border": 1})
     body = wb.add_format({"font_name": "Times New Roman", "border": 1})
     for c, title in enumerate(UNITS_HEADERS):
-        ws.write_string(0, c, title, head)
+        sheet.write_string(0, c, title, head)
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
-            ws.write_string(r, c, value, body)
+            sheet.write_string(r, c, value, body)
     for c, width in enumerate((12, 36, 18, 20, 36)):
-        ws.set_column(c, c, width)
-    ws.freeze_panes(1, 0)
+        sheet.set_column(c, c, width)
+    sheet.freeze_panes(1, 0)
     wb.close()
 
 
