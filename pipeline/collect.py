@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pipeline.intake import inbox
+from pipeline.intake.identify import unit_of_name, unit_of_text
 from pipeline.intake.isolate import Failed, run_isolated
 from pipeline.intake.worker import open_for_worker, process
 from pipeline.issues import PROGRAM_FAULTS, Issue, issue
@@ -84,14 +85,20 @@ def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile]) -> tup
         if ext not in inbox.WORKBOOK_EXTS and sniffed.kind in ("other", "empty"):
             decision.status = "ignored"
             decision.issues.append(issue("ignored", file=f.rel, detail=sniffed.detail or "tệp rỗng"))
-        else:
+        else:  # refused unread, yet tied to its unit where its name (or a CSV's header) says which
             decision.status = "rejected"
             decision.issues.append(_refusal(f.rel, sniffed.kind, sniffed.detail, ext))
+            unit = unit_of_text(f.path, ws) if sniffed.kind == "csv" else None
+            unit = unit or unit_of_name(f.rel, ws)
+            decision.unit = unit.code if unit else ""
+            decision.late = received > ws.round.deadline_end
         pre.append(decision)
     return subs, pre
 
 
 def _refusal(rel: str, kind: str, detail: str, ext: str) -> Issue:
+    if kind == "csv":
+        return issue("csv_file", file=rel)
     if kind == "empty":
         return issue("empty_file", file=rel)
     if kind == "encrypted":

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from pipeline.vntext import fmt_number
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -26,6 +28,11 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "empty_file": (E, "Tệp rỗng (0 byte); hãy lưu lại biểu mẫu và gửi lại."),
     "encrypted": (E, "Tệp được đặt mật khẩu mở tệp nên không đọc được; hãy bỏ mật khẩu rồi gửi lại."),
     "unreadable": (E, "Không đọc được tệp ({detail}); hãy mở bằng Excel, lưu lại dạng .xlsx rồi gửi lại."),
+    "csv_file": (
+        E,
+        "Tệp được lưu dạng CSV nên chỉ còn chữ và số của một trang, mất các phụ lục khác và phần nhận diện biểu "
+        "mẫu; hãy mở lại tệp biểu mẫu .xlsx đã điền, lưu giữ nguyên dạng Excel Workbook (.xlsx) rồi gửi lại.",
+    ),
     "unsupported_format": (E, "Định dạng {detail} không được hỗ trợ; hãy lưu lại dạng .xlsx (Excel Workbook)."),
     "too_large": (E, "Tệp quá lớn ({detail}); biểu mẫu chỉ vài chục KB, hãy gửi đúng biểu mẫu đã điền."),
     "zip_bomb": (
@@ -40,8 +47,8 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     ),
     "sheet_too_big": (
         E,
-        "Tệp bị từ chối vì có dữ liệu ở vị trí quá xa so với biểu mẫu ({detail}); hãy xóa các ô thừa ngoài "
-        "biểu hoặc chép số liệu sang biểu mẫu mới rồi gửi lại.",
+        "Ô {cell} có dữ liệu nằm quá xa vùng của biểu mẫu (biểu mẫu chỉ dùng tới dòng 20.000, cột ZZ), có thể "
+        "do gõ hoặc dán nhầm; hãy xóa nội dung ô này (và các ô xa khác, nếu có) rồi gửi lại.",
     ),
     "external_link": (
         E,
@@ -161,6 +168,12 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     ),
 }
 
+# Codes that say a file was refused before (or while) reading it: its content was never read, so it is
+# never opened again to be marked; the unit is told what to do in words.
+NOT_READ = frozenset({"not_workbook", "empty_file", "encrypted", "unreadable", "unsupported_format", "too_large",
+                      "zip_bomb", "xml_entities", "sheet_too_big", "external_link", "data_connection",
+                      "csv_file"})
+
 # Codes that report a failure of this program, not of the file or the unit: no feedback goes to the unit.
 PROGRAM_FAULTS = frozenset({"internal_error", "feedback_failed", "summary_failed"})
 
@@ -211,10 +224,19 @@ def issue(code: str, *, file: str = "", sheet: str = "", cell: str = "", value: 
           rule: str = "", severity: Severity | None = None, **fields: Any) -> Issue:
     """Build an Issue from the catalogue; `fields` fill the message template."""
     sev, template = CATALOGUE[code]
-    shown = "" if value is None else str(value)
+    shown = _shown(value)
     where = f"{sheet}!{cell}" if sheet and cell else cell  # messages name the sheet too: PL3!H12
     text = template.format(cell=where, value=shown, sheet=sheet, **fields)
     return Issue(code, severity or sev, text, file, sheet, cell, shown, rule, str(fields.get("cells", "")))
+
+
+def _shown(value: Any) -> str:
+    """A value as a Vietnamese reader reads it: numbers as 1.266,5 (never 1.266 for one and a quarter)."""
+    if value is None:
+        return ""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return fmt_number(value)
+    return str(value)
 
 
 def count(issues: list[Issue], severity: Severity) -> int:

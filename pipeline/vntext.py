@@ -104,3 +104,11 @@ def from_legacy(text: str) -> tuple[str, str] | None:
         if converted != clean(text) and _plausible(converted):
             found.append((encoding, converted))
     return found[0] if len(found) == 1 else None
+
+
+def fmt_number(value: float) -> str:
+    """Vietnamese number text: 1.234.567 and 48,6."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 
 from pipeline.collect import collect
-from pipeline.intake.values import coerce, fmt_number, parse_number_text
+from pipeline.intake.values import coerce, parse_number_text
 from pipeline.spec.annex import Column
-from pipeline.vntext import from_legacy, sort_key
+from pipeline.vntext import fmt_number, from_legacy, sort_key
 
 from .helpers import changed, drop, payload
 

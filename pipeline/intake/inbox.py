@@ -16,12 +16,12 @@ from pipeline.models import InboxFile
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
-WORKBOOK_EXTS = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".xltx", ".xltm", ".ots"}
+WORKBOOK_EXTS = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".xltx", ".xltm", ".ots", ".csv"}
 
 
 @dataclass(frozen=True)
 class Sniffed:
-    kind: str  # xlsx, xlsm, xls, ods, xlsb, encrypted, empty, other
+    kind: str  # xlsx, xlsm, xls, ods, xlsb, csv, encrypted, empty, broken, other
     detail: str = ""
 
 
@@ -64,6 +64,8 @@ def sniff(path: Path) -> Sniffed:
     if head.startswith(OLE_MAGIC):
         return _sniff_ole(path)
     if not head.startswith(ZIP_MAGIC):
+        if path.suffix.lower() == ".csv" and not head.startswith(b"%PDF"):
+            return Sniffed("csv", "tệp CSV")
         return Sniffed("other", _describe(head))
     try:
         with zipfile.ZipFile(path) as z:

@@ -30,10 +30,12 @@ class Limits:
 
 DEFAULT = Limits()
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-# Only references that could break a limit are matched, so a normal sheet costs one regex pass and no Python
-# loop: a row number of five digits or more, or a column of three letters (beyond ZZ).
-_FAR = re.compile(rb' r="\$?(?:([A-Z]{3})\$?(\d+)|[A-Z]{0,2}\$?(\d{5,})")')
-_DIM = re.compile(rb'<dimension\b[^>]*?\bref="([^"]{1,40})"')
+# Only cells that could break a limit are matched, so a normal sheet costs one regex pass and no Python
+# loop: a row number of five digits or more, or a column of three letters (beyond ZZ). Declared extents
+# (`<dimension>`, empty `<row>` elements, styled empty cells) are not data: LibreOffice writes an empty
+# row 1048576 and the dimension A1:Z1048576 whenever a row was deleted, and no reader allocates for them.
+_FAR = re.compile(rb'<c r="((?:[A-Z]{3}\d+)|(?:[A-Z]{1,2}\d{5,}))"[^>]*?(/?)>')
+_CONTENT = re.compile(rb"<(?:v|f|is)\b")
 _SCANNED = re.compile(r"^(xl/worksheets/[^/]+\.xml|xl/workbook\.xml|xl/sharedStrings\.xml|\[Content_Types\]\.xml|"
                       r"xl/styles\.xml|content\.xml|styles\.xml|xl/_rels/workbook\.xml\.rels)$")
 
@@ -42,6 +44,7 @@ _SCANNED = re.compile(r"^(xl/worksheets/[^/]+\.xml|xl/workbook\.xml|xl/sharedStr
 class Refusal:
     code: str
     detail: str
+    part: str = ""  # the zip member it was found in (named to the unit by its sheet name, never as a part)
 
 
 def precheck(path: Path, kind: str, limits: Limits = DEFAULT) -> Refusal | None:
@@ -107,23 +110,19 @@ def _scan(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> Refusal 
                 refusal = _refs(data, info.filename, limits)
                 if refusal:
                     return refusal
-            tail = data[-200:]
+            tail = data[-4096:]
     return None
 
 
 def _refs(data: bytes, name: str, limits: Limits) -> Refusal | None:
-    short = name.rsplit("/", 1)[-1]
     for m in _FAR.finditer(data):  # one pass: three-letter columns, and rows of five digits or more
-        if m[1] and col_number(m[1].decode()) > limits.cols:
-            return Refusal("sheet_too_big", f"{short}: cột {m[1].decode()}")
-        row = m[2] or m[3]
-        if row and int(row) > limits.rows:
-            return Refusal("sheet_too_big", f"{short}: dòng {int(row)}")
-    dim = _DIM.search(data)
-    if dim:
-        for ref in dim[1].decode("ascii", "replace").split(":"):
-            letters = ref.rstrip("0123456789").lstrip("$").rstrip("$")
-            digits = ref[len(ref.rstrip("0123456789")):]
-            if digits and (int(digits) > limits.rows or (letters and col_number(letters) > limits.cols)):
-                return Refusal("sheet_too_big", f"{short}: vùng dữ liệu {dim[1].decode('ascii', 'replace')}")
+        if m[2]:  # <c …/>: a styled empty cell, not data
+            continue
+        end = data.find(b"</c>", m.end())
+        if end < 0 or not _CONTENT.search(data, m.end(), end):
+            continue  # no value, formula or text in the cell (or the cell continues in the next block)
+        ref = m[1].decode()
+        letters = ref.rstrip("0123456789")
+        if col_number(letters) > limits.cols or int(ref[len(letters):]) > limits.rows:
+            return Refusal("sheet_too_big", ref, name)
     return None

@@ -6,14 +6,13 @@ Every value read in another form than typed is reported with its cell (values.co
 
 from __future__ import annotations
 
-import re
-
+from pipeline.intake.identify import identify
 from pipeline.intake.values import coerce
 from pipeline.models import AnnexData, RawBook, Submission
 from pipeline.spec.annex import AnnexSpec
 from pipeline.vntext import fold
-from pipeline.workbook.contract import HEADER_BLOCK_ROWS, AnnexMeta, Layout, TemplateMeta
-from pipeline.workspace import Unit, Workspace
+from pipeline.workbook.contract import AnnexMeta, Layout, TemplateMeta
+from pipeline.workspace import Workspace
 
 
 def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:
@@ -21,7 +20,7 @@ def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:
     meta = TemplateMeta.parse(book.meta)
     sub.meta = dict(meta.values)
     sheets = {name.strip().casefold(): name for name in book.sheets}
-    sub.unit = _identify(sub, book, meta, ws, sheets)
+    sub.unit = identify(sub, book, meta, ws)
     if sub.unit is None or any(i.severity == "error" for i in sub.issues):
         return sub
     sub.extracted = True
@@ -40,51 +39,6 @@ def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:
         if annex_id not in sub.unit.annexes and annex_id in ws.specs.annexes:
             sub.add("extra_annex", sheet=am.sheet, annex=ws.specs.annexes[annex_id].code)
     return sub
-
-
-def _identify(sub: Submission, book: RawBook, meta: TemplateMeta, ws: Workspace,
-              sheets: dict[str, str]) -> Unit | None:
-    code = meta.get("unit_code")
-    if code:
-        round_id = meta.get("round_id")
-        if round_id != ws.round.round_id:
-            sub.add("other_round", value=round_id, detail=round_id)
-            return None
-        unit = ws.unit_by_code.get(code)
-        if unit is None:
-            sub.add("unknown_unit", value=code, detail=code)
-            return None
-        hinted = _codes_in_name(sub.file.rel, ws)
-        if hinted and unit.code not in hinted:
-            sub.add("name_mismatch", detail=", ".join(sorted(hinted)), unit=unit.code)
-        return unit
-    unit = _match_by_name(book, ws, sheets)
-    if isinstance(unit, Unit):
-        sub.add("matched_by_name", unit=f"{unit.name} ({unit.code})")
-        return unit
-    sub.add("unidentified", detail=unit)
-    return None
-
-
-def _codes_in_name(rel: str, ws: Workspace) -> set[str]:
-    stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    tokens = {t.casefold() for t in re.split(r"[^0-9A-Za-z]+", stem) if t}
-    return {u.code for u in ws.units if u.code.casefold() in tokens}
-
-
-def _match_by_name(book: RawBook, ws: Workspace, sheets: dict[str, str]) -> Unit | str:
-    """The one unit whose name (or "(mã CODE)") appears in the header rows of the annex sheets."""
-    text = " | ".join(fold(str(v)) for grid in book.sheets.values() for row in grid[:HEADER_BLOCK_ROWS] for v in row
-                      if v not in ("", None))
-    if not text:
-        return "không thấy tên đơn vị ở đầu biểu"
-    found = [u for u in ws.units if fold(u.name) in text or f"(mã {u.code.casefold()})" in text]
-    found = [u for u in found if not any(o is not u and fold(u.name) in fold(o.name) for o in found)]
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        return "không thấy tên đơn vị nào trong danh sách ở đầu biểu"
-    return "nhiều đơn vị khớp: " + ", ".join(u.code for u in found)
 
 
 def _compatible(sub: Submission, spec: AnnexSpec, am: AnnexMeta | None) -> bool:

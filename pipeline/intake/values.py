@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.spec.annex import Column
-from pipeline.vntext import LEGACY, clean, fold, from_legacy
+from pipeline.vntext import LEGACY, clean, fmt_number, fold, from_legacy
 
 DASHES = {"-", "–", "—", "_", "--"}
 _VN_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")  # 1.234 / 1.234.567 / 1.234,5
@@ -32,14 +32,6 @@ class Note:
 
     code: str
     fields: dict[str, str]
-
-
-def fmt_number(value: float) -> str:
-    """Vietnamese number text: 1.234.567 and 48,6."""
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    text = f"{value:,.4f}".rstrip("0").rstrip(".")
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
 def parse_number_text(text: str) -> tuple[float | None, bool]:

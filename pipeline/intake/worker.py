@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.intake.identify import refused
 from pipeline.intake.precheck import precheck
 from pipeline.intake.read import read_book
 from pipeline.intake.submission import build
@@ -24,7 +25,7 @@ def process(ws: Workspace, sub: Submission) -> tuple:
     """Read one file into a fresh copy of its stub submission; returns `submission_to_plain` of it."""
     refusal = precheck(sub.file.path, sub.kind)
     if refusal is not None:
-        sub.add(refusal.code, detail=refusal.detail)
+        refused(sub, refusal, ws)
         return submission_to_plain(sub)
     wanted = frozenset(a.sheet.strip().casefold() for a in ws.specs.annexes.values())
     max_rows = max(a.n_rows for a in ws.specs.annexes.values()) + 40

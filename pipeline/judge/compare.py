@@ -11,9 +11,9 @@ import math
 
 import pandas as pd
 
-from pipeline.intake.values import fmt_number
 from pipeline.issues import Issue, issue
 from pipeline.models import Change, Submission
+from pipeline.vntext import fmt_number
 from pipeline.workspace import Workspace
 
 MIN_PEERS = 4  # a group smaller than this has no meaningful median

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline.intake.values import fmt_number
 from pipeline.issues import Issue, issue
 from pipeline.models import AnnexData, Submission
 from pipeline.spec import expr as ex
 from pipeline.spec.annex import AnnexSpec, Column, Rule
 from pipeline.spec.evaluate import evaluate, excel_view, sides
 from pipeline.spec.expr import EXCEL_EPOCH
-from pipeline.vntext import fold
+from pipeline.vntext import fmt_number, fold
 
 SUB, ROW = "sub", "row"
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipeline.intake.values import fmt_number
 from pipeline.issues import Issue
 from pipeline.models import Decision, Resubmission, Submission
 from pipeline.spec.annex import AnnexSpec, Rate
 from pipeline.spec.evaluate import evaluate_on
+from pipeline.vntext import fmt_number
 from pipeline.workspace import VN_TZ, Workspace
 
 ID_COLUMNS = ["unit", "unit_name", "khoi", "file", "row", "source"]

@@ -17,7 +17,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from pipeline.intake.read import read_book
-from pipeline.issues import SEVERITY_ACTION_VN, Issue, Severity
+from pipeline.issues import NOT_READ, SEVERITY_ACTION_VN, Issue, Severity
 from pipeline.judge.compare import change_text
 from pipeline.models import Decision, Resubmission
 from pipeline.report.annotate import Mark, NewSheet, annotate, row_height
@@ -70,9 +70,15 @@ def plan_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
         issues = [i for i in target.issues if i.severity in (Severity.ERROR, Severity.WARNING)]
         diff = changes.get(unit.code) if changes else None
         diff = diff if diff and diff.new is target else None
-        text = message_text(ws, unit, target, issues, diff)
+        readable = not any(i.code in NOT_READ for i in target.issues)
+        text = message_text(ws, unit, target, issues, diff, readable)
         key = hashlib.sha256((target.sha256 + text).encode()).hexdigest()
         written.append(txt)
+        if not readable:  # a file refused unread is never opened to be marked: the message says what to do
+            txt.write_text(text, encoding="utf-8")
+            xlsx.unlink(missing_ok=True)
+            stamp.unlink(missing_ok=True)
+            continue
         if xlsx.exists() and txt.exists() and stamp.exists() and stamp.read_text() == key:
             written.append(xlsx)
             continue
@@ -98,12 +104,16 @@ def write_one(ws: Workspace, job: FeedbackJob) -> bool:
     return True
 
 
-def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], diff: Resubmission | None = None) -> str:
+def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], diff: Resubmission | None = None,
+                 marked: bool = True) -> str:
     errors = [i for i in issues if i.severity == Severity.ERROR]
     warnings = [i for i in issues if i.severity == Severity.WARNING]
     head = (f"Kính gửi {unit.name},\n\n{ws.round.commune} đã nhận tệp \"{d.file.rel}\" "
             f"(lúc {d.received_at:%H:%M ngày %d/%m/%Y}) cho đợt {ws.round.title}.\n")
-    if errors:
+    if errors and not marked:
+        head += (f"Tệp có {len(errors)} lỗi nên CHƯA được tiếp nhận và chưa được đọc. Đề nghị đơn vị xử lý "
+                 f"theo hướng dẫn dưới đây và gửi lại trước hạn {ws.round.deadline:%d/%m/%Y}.\n")
+    elif errors:
         head += (f"Tệp có {len(errors)} lỗi nên CHƯA được tiếp nhận. Đề nghị đơn vị sửa các ô dưới đây "
                  f"(đã tô đỏ trong tệp phản hồi {unit.code}.xlsx) và gửi lại trước hạn "
                  f"{ws.round.deadline:%d/%m/%Y}.\n")

@@ -14,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from pipeline.intake.values import fmt_number
 from pipeline.issues import SEVERITY_VN, STATE_VN, STATUS_VN, Severity
 from pipeline.judge.compare import change_text
 from pipeline.report import summary_annex
 from pipeline.report.aggregate import Summary
 from pipeline.report.csvfile import column_fields, field, write_csv
+from pipeline.vntext import fmt_number
 from pipeline.workbook.styles import SAFE_OPTIONS, Styles, print_setup
 from pipeline.workspace import Workspace
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.intake.values import fmt_number
 from pipeline.report.aggregate import AnnexAgg, RateValue
 from pipeline.report.csvfile import write_csv
 from pipeline.spec.annex import Column
+from pipeline.vntext import fmt_number
 from pipeline.workbook.styles import Styles, print_setup
 from pipeline.workspace import Workspace
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pipeline.intake.values import fmt_number
 from pipeline.spec.annex import AnnexSpec, Column
 from pipeline.spec.excel import to_excel
 from pipeline.template.checks import Plan, status_cached, status_formula
+from pipeline.vntext import fmt_number
 from pipeline.workbook.contract import (
     FIRST_DATA_ROW,
     FORM_COLUMNS,

@@ -1,0 +1,118 @@
+"""Which unit sent a file: from the template's `_meta`, from the unit's name in the header block, or, for a
+file refused before it could be read, from its `_meta` read safely or its file name. A file refused before
+reading is still tied to its unit, so the unit learns why and completeness says it sent something.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from pipeline.intake.parts import meta_of_refused, sheet_parts
+from pipeline.intake.precheck import Refusal
+from pipeline.models import RawBook, Submission
+from pipeline.vntext import fold
+from pipeline.workbook.contract import HEADER_BLOCK_ROWS, META_SHEET, TemplateMeta
+from pipeline.workspace import Unit, Workspace
+
+
+def identify(sub: Submission, book: RawBook, meta: TemplateMeta, ws: Workspace) -> Unit | None:
+    """The unit that sent the file: from `_meta` (checked against the round, the units list and the file
+    name), else from the unit's name in the header block when exactly one unit matches."""
+    code = meta.get("unit_code")
+    if code:
+        round_id = meta.get("round_id")
+        if round_id != ws.round.round_id:
+            sub.add("other_round", value=round_id, detail=round_id)
+            return None
+        unit = ws.unit_by_code.get(code)
+        if unit is None:
+            sub.add("unknown_unit", value=code, detail=code)
+            return None
+        hinted = codes_in_name(sub.file.rel, ws)
+        if hinted and unit.code not in hinted:
+            sub.add("name_mismatch", detail=", ".join(sorted(hinted)), unit=unit.code)
+        return unit
+    unit = _match_by_name(book, ws)
+    if isinstance(unit, Unit):
+        sub.add("matched_by_name", unit=f"{unit.name} ({unit.code})")
+        return unit
+    sub.add("unidentified", detail=unit)
+    return None
+
+
+def codes_in_name(rel: str, ws: Workspace) -> set[str]:
+    """Unit codes the file's name mentions as whole words (PKT_lan2.xlsx -> {PKT})."""
+    stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    tokens = {t.casefold() for t in re.split(r"[^0-9A-Za-z]+", stem) if t}
+    return {u.code for u in ws.units if u.code.casefold() in tokens}
+
+
+def _match_by_name(book: RawBook, ws: Workspace) -> Unit | str:
+    """The one unit whose name (or "(mã CODE)") appears in the header rows of the annex sheets."""
+    text = " | ".join(fold(str(v)) for grid in book.sheets.values() for row in grid[:HEADER_BLOCK_ROWS] for v in row
+                      if v not in ("", None))
+    if not text:
+        return "không thấy tên đơn vị ở đầu biểu"
+    found = [u for u in ws.units if fold(u.name) in text or f"(mã {u.code.casefold()})" in text]
+    found = [u for u in found if not any(o is not u and fold(u.name) in fold(o.name) for o in found)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        return "không thấy tên đơn vị nào trong danh sách ở đầu biểu"
+    return "nhiều đơn vị khớp: " + ", ".join(u.code for u in found)
+
+
+def refused(sub: Submission, refusal: Refusal, ws: Workspace) -> None:
+    """Report a file the pre-checks refused, and tie it to its unit where `_meta` or its name says which."""
+    sheet, cell = "", ""
+    if refusal.code == "sheet_too_big":
+        sheet, cell = _sheet_of_part(sub, refusal.part), refusal.detail
+    sub.add(refusal.code, detail=refusal.detail, sheet=sheet, cell=cell)
+    sub.unit = unit_of_refused(sub, ws, safe=refusal.code != "xml_entities")
+
+
+def unit_of_refused(sub: Submission, ws: Workspace, safe: bool = True) -> Unit | None:
+    """The unit of a file that was not read: its `_meta` (read capped and defused), else a single unit code in
+    its file name. None when neither says, or when `_meta` names another round."""
+    meta = TemplateMeta.parse(meta_of_refused(str(sub.file.path), META_SHEET)) if safe and sub.kind in (
+        "xlsx", "xlsm") else TemplateMeta()
+    code = meta.get("unit_code")
+    if code:
+        return ws.unit_by_code.get(code) if meta.get("round_id") == ws.round.round_id else None
+    return unit_of_name(sub.file.rel, ws)
+
+
+def unit_of_name(rel: str, ws: Workspace) -> Unit | None:
+    """The unit whose code is the only one the file's name mentions."""
+    hinted = codes_in_name(rel, ws)
+    return ws.unit_by_code[hinted.pop()] if len(hinted) == 1 else None
+
+
+def unit_of_text(path: Path, ws: Workspace) -> Unit | None:
+    """The unit a text file (a template saved as CSV) names in its first lines, when exactly one matches."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(64 * 1024)
+    except OSError:
+        return None
+    for encoding in ("utf-8-sig", "utf-16", "cp1258"):
+        try:
+            text = head.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return None
+    lines = [re.split(r"[,;\t]", line) for line in text.splitlines()[:HEADER_BLOCK_ROWS + 4]]
+    found = _match_by_name(RawBook(sheets={"csv": [list(cells) for cells in lines]}), ws)
+    return found if isinstance(found, Unit) else None
+
+
+def _sheet_of_part(sub: Submission, part: str) -> str:
+    try:
+        with zipfile.ZipFile(sub.file.path) as z:
+            return sheet_parts(z).get(part, "")
+    except (zipfile.BadZipFile, OSError):
+        return ""

@@ -1,0 +1,100 @@
+"""Small, capped looks inside an .xlsx package without a spreadsheet parser: which part holds which sheet,
+the cells that show a formula error, and the `_meta` sheet of a file refused before reading.
+
+Every read here is bounded (parts over `MAX_PART` bytes are skipped) and parsed with defusedxml, so it is
+safe on a file the pre-checks refused for its size or its extent (not on one refused for XML entities:
+callers do not ask then).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+MAX_PART = 4 * 1024 * 1024
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}\d{1,7})"[^>]*?\bt="e"[^>]*>(?:(?!</c>).){0,200}?<v>([^<]{1,20})</v>',
+                         re.DOTALL)
+
+
+def _xml(z: zipfile.ZipFile, name: str) -> Element | None:
+    try:
+        info = z.getinfo(name)
+        if info.file_size > MAX_PART:
+            return None
+        return SafeET.fromstring(z.read(info))
+    except (KeyError, zipfile.BadZipFile, OSError, SafeET.ParseError, DefusedXmlException, ValueError):
+        return None
+
+
+def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Part name (xl/worksheets/sheet3.xml) -> sheet name (PL2), as the workbook declares them."""
+    book, rels = _xml(z, "xl/workbook.xml"), _xml(z, "xl/_rels/workbook.xml.rels")
+    if book is None or rels is None:
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(PKG_REL)}
+    out = {}
+    for sheet in book.iter(MAIN + "sheet"):
+        target = targets.get(sheet.get(REL_ID), "")
+        if target:
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            out[part] = sheet.get("name", "")
+    return out
+
+
+def error_cells(z: zipfile.ZipFile) -> dict[str, dict[str, str]]:
+    """Sheet name -> cell -> the error value it shows (#DIV/0!, #REF!…): calamine reads those as blanks."""
+    out: dict[str, dict[str, str]] = {}
+    for part, name in sheet_parts(z).items():
+        try:
+            info = z.getinfo(part)
+            if info.file_size > 64 * MAX_PART:
+                continue
+            data = z.read(info)
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+            continue
+        if b't="e"' in data:
+            found = {m[1].decode(): m[2].decode("utf-8", "replace") for m in _ERROR_CELL.finditer(data)}
+            if found:
+                out[name] = found
+    return out
+
+
+def meta_of_refused(path: str, meta_sheet: str) -> dict[str, str]:
+    """The `_meta` key/value rows of a workbook refused before reading (empty when they cannot be had)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            part = next((p for p, name in sheet_parts(z).items() if name == meta_sheet), None)
+            root = _xml(z, part) if part else None
+            if root is None:
+                return {}
+            shared = _xml(z, "xl/sharedStrings.xml")
+            strings = ["".join(t.text or "" for t in si.iter(MAIN + "t")) for si in shared.iter(MAIN + "si")] \
+                if shared is not None else []
+            return _pairs(root, strings)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
+        return {}
+
+
+def _pairs(root: Element, strings: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for row in root.iter(MAIN + "row"):
+        cells = {}
+        for c in row.iter(MAIN + "c"):
+            ref = c.get("r", "")
+            kind, v = c.get("t"), c.find(MAIN + "v")
+            text = "".join(t.text or "" for t in c.iter(MAIN + "t")) if kind == "inlineStr" else (
+                v.text if v is not None else "")
+            if kind == "s" and text and text.isdigit() and int(text) < len(strings):
+                text = strings[int(text)]
+            cells[ref.rstrip("0123456789")] = (text or "").strip()
+        if cells.get("A"):
+            out[cells["A"]] = cells.get("B", "")
+    return out

@@ -1,0 +1,94 @@
+"""Intake: pre-checks judge content, not declared extents; files refused unread are still tied to their unit;
+values in messages read the Vietnamese way."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import openpyxl
+
+from pipeline.collect import collect
+from pipeline.intake.parts import sheet_parts
+
+from .helpers import changed, drop, payload
+from .hostile import external_link, rewrite
+
+
+def _sheet_part(path, name: str) -> str:
+    with zipfile.ZipFile(path) as z:
+        return next(part for part, sheet in sheet_parts(z).items() if sheet == name)
+
+
+def _edit_sheet(src, dst, sheet: str, edit):
+    part = _sheet_part(src, sheet)
+    return rewrite(src, dst, lambda name, data: edit(data.decode()).encode() if name == part else data)
+
+
+def test_an_empty_last_row_and_a_huge_declared_extent_are_not_data(ready):
+    """What LibreOffice writes after a row is deleted: an empty row 1048576 and the dimension A1:Z1048576."""
+    ws = ready
+    data = payload(ws, "PKT")
+    filled = drop(ws, "../PKT_filled.xlsx", "PKT", data)
+
+    def libreoffice_like(xml: str) -> str:
+        xml = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:Z1048576"/>', xml)
+        return xml.replace("</sheetData>", '<row r="1048576" s="3" customFormat="1"><c r="A1048576" s="3"/>'
+                                           '<c r="Z1048576" s="3"></c></row></sheetData>')
+
+    _edit_sheet(filled, ws.inbox / "PKT.xlsx", "PL2", libreoffice_like)
+    d, = collect(ws).files
+    assert d.status in ("accepted", "accepted_with_warnings"), [i.message for i in d.issues]
+    got = d.submission.annexes["PL2"].records
+    assert [r["ten_tai_san"] for r in got] == [r["ten_tai_san"] for r in data["PL2"]]
+
+
+def test_a_real_value_far_away_is_refused_at_its_cell_and_the_unit_is_told(ready):
+    ws = ready
+    filled = drop(ws, "../PKT_filled.xlsx", "PKT", payload(ws, "PKT"))
+    _edit_sheet(filled, ws.inbox / "PKT.xlsx", "PL2",
+                lambda xml: xml.replace("</sheetData>", '<row r="30000"><c r="C30000"><v>5</v></c></row></sheetData>'))
+    result = collect(ws)
+    d, = result.files
+    hit, = [i for i in d.issues if i.code == "sheet_too_big"]
+    assert (hit.sheet, hit.cell) == ("PL2", "C30000") and "PL2!C30000" in hit.message
+    assert ".xml" not in hit.message and "vùng dữ liệu" not in hit.message
+    assert d.status == "rejected" and d.unit == "PKT"  # tied through its _meta, read safely
+    states = {c["annex"]: c["state"] for c in result.completeness if c["unit"] == "PKT"}
+    assert set(states.values()) == {"rejected"}
+    text = (ws.outbox / "feedback" / "PKT.txt").read_text(encoding="utf-8")
+    assert "PL2!C30000" in text and "tô đỏ" not in text
+    assert not (ws.outbox / "feedback" / "PKT.xlsx").exists()  # a refused file is never opened to be marked
+
+
+def test_a_file_refused_for_an_external_link_is_still_the_units(ready, tmp_path):
+    ws = ready
+    filled = drop(ws, "../VPUB_filled.xlsx", "VPUB", payload(ws, "VPUB"))
+    external_link(filled, ws.inbox / "bao_cao.xlsx")
+    result = collect(ws)
+    d, = result.files
+    assert d.status == "rejected" and d.unit == "VPUB" and d.issues[0].code == "external_link"
+    assert {c["state"] for c in result.completeness if c["unit"] == "VPUB"} == {"rejected"}
+
+
+def test_a_template_saved_as_csv_is_refused_and_tied_to_its_unit(ready, tmp_path):
+    ws = ready
+    filled = drop(ws, "../DTN_filled.xlsx", "DTN", payload(ws, "DTN"))
+    sheet = openpyxl.load_workbook(filled, data_only=True)["PL1"]
+    lines = [",".join("" if v is None else str(v).replace(",", " ") for v in row)
+             for row in sheet.iter_rows(values_only=True)]
+    (ws.inbox / "bieu_mau.csv").write_text("\n".join(lines), encoding="utf-8")
+    (ws.inbox / "ghi_chu.txt").write_text("không phải biểu", encoding="utf-8")
+    files = {d.file.rel: d for d in collect(ws).files}
+    csv = files["bieu_mau.csv"]
+    assert csv.status == "rejected" and csv.unit == "DTN" and csv.issues[0].code == "csv_file"
+    assert ".xlsx" in csv.issues[0].message
+    assert files["ghi_chu.txt"].status == "ignored"
+
+
+def test_numbers_in_messages_use_vietnamese_notation(ready):
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", changed(payload(ws, "PKT"), "PL1", {"so_can_bo": 1.266}))
+    d, = collect(ws).files
+    hit = next(i for i in d.issues if i.code == "not_integer")
+    assert "1,266" in hit.message and "1.266" not in hit.message
