@@ -78,6 +78,12 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "Tên tệp gợi ý đơn vị {detail} nhưng biểu mẫu bên trong là của đơn vị {unit}; đã ghi nhận theo "
         "biểu mẫu bên trong. Nếu nhầm, hãy gửi lại đúng tệp.",
     ),
+    "unit_mismatch": (
+        E,
+        "Biểu mẫu này được lập cho {unit} nhưng phần đầu trang {sheet} ghi tên {detail}. Nếu tệp là của {detail}, "
+        "hãy điền vào biểu mẫu đã gửi riêng cho đơn vị mình; nếu đúng là của {unit}, hãy sửa lại tên ở đầu biểu "
+        "rồi gửi lại.",
+    ),
     "macro": (INF, "Tệp có chứa macro; macro không bao giờ được chạy, chỉ đọc số liệu."),
     "old_version": (
         INF,
@@ -103,6 +109,11 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "chuyển vào đúng dòng, cột của biểu.",
     ),
     # cell values
+    "formula_error": (
+        E,
+        "Ô {cell} ({label}) đang hiện lỗi công thức {value} nên không có số liệu; hãy sửa công thức hoặc gõ "
+        "thẳng con số vào ô (chỉ nhập số, không dùng công thức tham chiếu tới ô hay tệp khác).",
+    ),
     "required": (E, "Ô {cell} ({label}) bắt buộc nhưng đang bỏ trống; hãy nhập số liệu (ghi 0 nếu không có)."),
     "required_text": (E, "Ô {cell} ({label}) bắt buộc nhưng đang bỏ trống; hãy điền nội dung."),
     "not_number": (E, "Ô {cell} ({label}) phải là số nhưng đang là \"{value}\"; hãy nhập số."),

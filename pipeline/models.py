@@ -38,6 +38,7 @@ class RawBook:
     meta: dict[str, str] = field(default_factory=dict)  # the `_meta` sheet's key/value rows, unparsed
     sheet_names: list[str] = field(default_factory=list)
     error: tuple[str, str] | None = None  # (issue code, detail) when the file could not be read
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> cell -> "#DIV/0!" (read as blank)
 
 
 @dataclass

@@ -11,7 +11,7 @@ import openpyxl
 from pipeline.collect import collect
 from pipeline.intake.parts import sheet_parts
 
-from .helpers import changed, drop, payload
+from .helpers import cell_of, changed, drop, payload
 from .hostile import external_link, rewrite
 
 
@@ -92,3 +92,40 @@ def test_numbers_in_messages_use_vietnamese_notation(ready):
     d, = collect(ws).files
     hit = next(i for i in d.issues if i.code == "not_integer")
     assert "1,266" in hit.message and "1.266" not in hit.message
+
+
+def test_cells_showing_formula_errors_are_named_as_such(ready):
+    ws = ready
+    filled = drop(ws, "../PKT_filled.xlsx", "PKT", payload(ws, "PKT"))
+    cell = cell_of(ws, "PKT", "PL1", "so_can_bo")
+
+    def div0(xml: str) -> str:
+        xml, n = re.subn(rf'<c r="{cell}"([^>]*?)(?: t="n")?>(?:<f>[^<]*</f>)?<v>[^<]*</v></c>',
+                         rf'<c r="{cell}"\1 t="e"><f>1/0</f><v>#DIV/0!</v></c>', xml)
+        assert n == 1
+        return xml
+
+    _edit_sheet(filled, ws.inbox / "PKT.xlsx", "PL1", div0)
+    d, = collect(ws).files
+    hit, = [i for i in d.issues if i.cell == cell]
+    assert hit.code == "formula_error" and "#DIV/0!" in hit.message and f"PL1!{cell}" in hit.message
+    assert not any(i.code in ("required", "rule") and cell in (i.related or i.cell) for i in d.issues)
+
+
+def test_another_units_name_typed_into_the_header_is_not_counted_as_the_template_owner(ready):
+    ws = ready
+    filled = drop(ws, "HLHPN.xlsx", "DTN", payload(ws, "DTN"))  # HLHPN filled DTN's template
+    wb = openpyxl.load_workbook(filled)
+    for sheet in ("PL1", "PL4b"):
+        for row in wb[sheet].iter_rows(max_row=8):
+            for c in row:
+                if isinstance(c.value, str) and ws.unit_by_code["DTN"].name in c.value:
+                    c.value = f"Đơn vị báo cáo: {ws.unit_by_code['HLHPN'].name}"
+    wb.save(filled)
+    drop(ws, "DTN.xlsx", "DTN", payload(ws, "DTN", 3))
+    files = {d.file.rel: d for d in collect(ws).files}
+    wrong = files["HLHPN.xlsx"]
+    assert wrong.status == "rejected"
+    hits = [i for i in wrong.issues if i.code == "unit_mismatch"]
+    assert {i.sheet for i in hits} == {"PL1", "PL4b"} and "HLHPN" in hits[0].message
+    assert files["DTN.xlsx"].status == "accepted"  # the header of an untouched template names its own unit

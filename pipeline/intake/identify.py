@@ -13,7 +13,7 @@ from pipeline.intake.parts import meta_of_refused, sheet_parts
 from pipeline.intake.precheck import Refusal
 from pipeline.models import RawBook, Submission
 from pipeline.vntext import fold
-from pipeline.workbook.contract import HEADER_BLOCK_ROWS, META_SHEET, TemplateMeta
+from pipeline.workbook.contract import HEADER_BLOCK_ROWS, META_SHEET, UNIT_ROW, TemplateMeta
 from pipeline.workspace import Unit, Workspace
 
 
@@ -49,14 +49,35 @@ def codes_in_name(rel: str, ws: Workspace) -> set[str]:
     return {u.code for u in ws.units if u.code.casefold() in tokens}
 
 
+def _header_text(grids: list[list[list[object]]]) -> str:
+    return " | ".join(fold(str(v)) for grid in grids for row in grid[:HEADER_BLOCK_ROWS] for v in row
+                      if v not in ("", None))
+
+
+def _named(text: str, ws: Workspace, codes: bool = True) -> list[Unit]:
+    """Units whose name (or "(mã CODE)") the text holds; a name inside a longer matching name is not counted."""
+    found = [u for u in ws.units if fold(u.name) in text or (codes and f"(mã {u.code.casefold()})" in text)]
+    return [u for u in found if not any(o is not u and fold(u.name) in fold(o.name) for o in found)]
+
+
+def header_mismatch(sub: Submission, book: RawBook, ws: Workspace) -> None:
+    """A unit that filled another unit's template and typed its own name in the header: say so, per sheet,
+    rather than count its figures as the other unit's."""
+    assert sub.unit is not None
+    for sheet, grid in book.sheets.items():
+        named = _named(_header_text([grid[UNIT_ROW - 1:UNIT_ROW]]), ws, codes=False)
+        others = [u for u in named if u is not sub.unit]
+        if others and sub.unit not in named:
+            sub.add("unit_mismatch", sheet=sheet, unit=f"{sub.unit.name} ({sub.unit.code})",
+                    detail=", ".join(f"{u.name} ({u.code})" for u in others))
+
+
 def _match_by_name(book: RawBook, ws: Workspace) -> Unit | str:
     """The one unit whose name (or "(mã CODE)") appears in the header rows of the annex sheets."""
-    text = " | ".join(fold(str(v)) for grid in book.sheets.values() for row in grid[:HEADER_BLOCK_ROWS] for v in row
-                      if v not in ("", None))
+    text = _header_text(list(book.sheets.values()))
     if not text:
         return "không thấy tên đơn vị ở đầu biểu"
-    found = [u for u in ws.units if fold(u.name) in text or f"(mã {u.code.casefold()})" in text]
-    found = [u for u in found if not any(o is not u and fold(u.name) in fold(o.name) for o in found)]
+    found = _named(text, ws)
     if len(found) == 1:
         return found[0]
     if not found:

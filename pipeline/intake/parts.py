@@ -1,5 +1,5 @@
 """Small, capped looks inside an .xlsx package without a spreadsheet parser: which part holds which sheet,
-the cells that show a formula error, and the `_meta` sheet of a file refused before reading.
+and the `_meta` sheet of a file refused before reading.
 
 Every read here is bounded (parts over `MAX_PART` bytes are skipped) and parsed with defusedxml, so it is
 safe on a file the pre-checks refused for its size or its extent (not on one refused for XML entities:
@@ -9,8 +9,8 @@ callers do not ask then).
 from __future__ import annotations
 
 import posixpath
-import re
 import zipfile
+from pathlib import Path
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
@@ -20,8 +20,6 @@ MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 MAX_PART = 4 * 1024 * 1024
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}\d{1,7})"[^>]*?\bt="e"[^>]*>(?:(?!</c>).){0,200}?<v>([^<]{1,20})</v>',
-                         re.DOTALL)
 
 
 def _xml(z: zipfile.ZipFile, name: str) -> Element | None:
@@ -46,24 +44,6 @@ def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
         if target:
             part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
             out[part] = sheet.get("name", "")
-    return out
-
-
-def error_cells(z: zipfile.ZipFile) -> dict[str, dict[str, str]]:
-    """Sheet name -> cell -> the error value it shows (#DIV/0!, #REF!…): calamine reads those as blanks."""
-    out: dict[str, dict[str, str]] = {}
-    for part, name in sheet_parts(z).items():
-        try:
-            info = z.getinfo(part)
-            if info.file_size > 64 * MAX_PART:
-                continue
-            data = z.read(info)
-        except (KeyError, zipfile.BadZipFile, OSError, ValueError):
-            continue
-        if b't="e"' in data:
-            found = {m[1].decode(): m[2].decode("utf-8", "replace") for m in _ERROR_CELL.finditer(data)}
-            if found:
-                out[name] = found
     return out
 
 
@@ -98,3 +78,13 @@ def _pairs(root: Element, strings: list[str]) -> dict[str, str]:
         if cells.get("A"):
             out[cells["A"]] = cells.get("B", "")
     return out
+
+
+def errors_by_sheet(path: Path, by_part: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Error cells found by part (xl/worksheets/sheet3.xml) keyed by the sheet's name instead."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = sheet_parts(z)
+    except (zipfile.BadZipFile, OSError):
+        return {}
+    return {names[part]: cells for part, cells in by_part.items() if part in names}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.workbook.contract import col_number
@@ -36,6 +36,8 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # row 1048576 and the dimension A1:Z1048576 whenever a row was deleted, and no reader allocates for them.
 _FAR = re.compile(rb'<c r="((?:[A-Z]{3}\d+)|(?:[A-Z]{1,2}\d{5,}))"[^>]*?(/?)>')
 _CONTENT = re.compile(rb"<(?:v|f|is)\b")
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}\d{1,7})"[^>]*?\bt="e"[^>]*>(?:(?!</c>).){0,300}?<v>([^<]{1,20})</v>',
+                         re.DOTALL)
 _SCANNED = re.compile(r"^(xl/worksheets/[^/]+\.xml|xl/workbook\.xml|xl/sharedStrings\.xml|\[Content_Types\]\.xml|"
                       r"xl/styles\.xml|content\.xml|styles\.xml|xl/_rels/workbook\.xml\.rels)$")
 
@@ -47,7 +49,22 @@ class Refusal:
     part: str = ""  # the zip member it was found in (named to the unit by its sheet name, never as a part)
 
 
-def precheck(path: Path, kind: str, limits: Limits = DEFAULT) -> Refusal | None:
+@dataclass
+class Checked:
+    """What the pre-checks found: why the file is refused (None: it may be parsed), and on the way, the cells
+    that show a formula error (#DIV/0!, #REF!…) by sheet part, which calamine would read as blanks."""
+
+    refusal: Refusal | None = None
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def precheck(path: Path, kind: str, limits: Limits = DEFAULT) -> Checked:
+    checked = Checked()
+    checked.refusal = _precheck(path, kind, limits, checked.errors)
+    return checked
+
+
+def _precheck(path: Path, kind: str, limits: Limits, errors: dict[str, dict[str, str]]) -> Refusal | None:
     """None when the file may be handed to a parser; otherwise why not."""
     size = path.stat().st_size
     if size > limits.file_mb * 1024 * 1024:
@@ -55,14 +72,14 @@ def precheck(path: Path, kind: str, limits: Limits = DEFAULT) -> Refusal | None:
     if kind in ("xlsx", "xlsm", "ods"):
         try:
             with zipfile.ZipFile(path) as z:
-                return _zip(z, kind, limits)
+                return _zip(z, kind, limits, errors)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
                 RuntimeError) as exc:  # what a damaged or odd zip raises: the file's problem
             return Refusal("unreadable", f"tệp nén hỏng: {exc}")
     return None
 
 
-def _zip(z: zipfile.ZipFile, kind: str, limits: Limits) -> Refusal | None:
+def _zip(z: zipfile.ZipFile, kind: str, limits: Limits, errors: dict[str, dict[str, str]]) -> Refusal | None:
     infos = z.infolist()
     if len(infos) > limits.members:
         return Refusal("zip_bomb", f"{len(infos)} thành phần trong tệp nén")
@@ -85,14 +102,15 @@ def _zip(z: zipfile.ZipFile, kind: str, limits: Limits) -> Refusal | None:
         return Refusal("data_connection", "")
     for info in infos:
         if _SCANNED.match(info.filename):
-            refusal = _scan(z, info, limits)
+            refusal = _scan(z, info, limits, errors)
             if refusal:
                 return refusal
     return None
 
 
-def _scan(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> Refusal | None:
-    """Stream one XML part: refuse entity declarations and cell references beyond the limits."""
+def _scan(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
+          errors: dict[str, dict[str, str]]) -> Refusal | None:
+    """Stream one XML part: refuse entity declarations and cell references beyond the limits; note error cells."""
     cap = int(limits.scan_mb * 1024 * 1024)
     tail = b""
     seen = 0
@@ -110,6 +128,9 @@ def _scan(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> Refusal 
                 refusal = _refs(data, info.filename, limits)
                 if refusal:
                     return refusal
+                if b't="e"' in data:  # memchr first: error cells are rare
+                    errors.setdefault(info.filename, {}).update(
+                        (m[1].decode(), m[2].decode("utf-8", "replace")) for m in _ERROR_CELL.finditer(data))
             tail = data[-4096:]
     return None
 

@@ -6,12 +6,12 @@ Every value read in another form than typed is reported with its cell (values.co
 
 from __future__ import annotations
 
-from pipeline.intake.identify import identify
+from pipeline.intake.identify import header_mismatch, identify
 from pipeline.intake.values import coerce
 from pipeline.models import AnnexData, RawBook, Submission
 from pipeline.spec.annex import AnnexSpec
 from pipeline.vntext import fold
-from pipeline.workbook.contract import AnnexMeta, Layout, TemplateMeta
+from pipeline.workbook.contract import AnnexMeta, Layout, TemplateMeta, parse_range
 from pipeline.workspace import Workspace
 
 
@@ -21,6 +21,8 @@ def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:
     sub.meta = dict(meta.values)
     sheets = {name.strip().casefold(): name for name in book.sheets}
     sub.unit = identify(sub, book, meta, ws)
+    if sub.unit is not None and meta.get("unit_code"):
+        header_mismatch(sub, book, ws)
     if sub.unit is None or any(i.severity == "error" for i in sub.issues):
         return sub
     sub.extracted = True
@@ -32,7 +34,7 @@ def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:
         if actual is None:
             sub.add("missing_sheet", sheet=spec.sheet, annex=spec.code)
             continue
-        data = _extract(sub, spec, meta, book.sheets[actual], actual)
+        data = _extract(sub, spec, meta, book.sheets[actual], actual, book.errors.get(actual, {}))
         if data is not None:
             sub.annexes[annex_id] = data
     for annex_id, am in meta.annexes.items():
@@ -53,11 +55,13 @@ def _compatible(sub: Submission, spec: AnnexSpec, am: AnnexMeta | None) -> bool:
 
 
 def _extract(sub: Submission, spec: AnnexSpec, meta: TemplateMeta, grid: list[list[object]],
-             sheet: str) -> AnnexData | None:
+             sheet: str, errors: dict[str, str]) -> AnnexData | None:
     if not _compatible(sub, spec, meta.annexes.get(spec.id)):
         return None
     lay = Layout(spec)
     data = AnnexData(spec, sheet, origins=dict(meta.origins.get(spec.id, {})))
+    if errors:  # a cell showing #DIV/0! or #REF! is read as blank: say what it shows instead
+        grid = _with_errors(grid, errors)
 
     def at(row: int, col: int) -> object:
         if row - 1 < len(grid) and col - 1 < len(grid[row - 1]):
@@ -88,11 +92,30 @@ def _extract(sub: Submission, spec: AnnexSpec, meta: TemplateMeta, grid: list[li
     return data
 
 
+class FormulaError(str):
+    """The text of a formula error value (#DIV/0!, #REF!…) where a reader saw a blank cell."""
+
+
+def _with_errors(grid: list[list[object]], errors: dict[str, str]) -> list[list[object]]:
+    out = [list(row) for row in grid]
+    for ref, text in errors.items():
+        row, col = parse_range(ref)[:2]
+        if row - 1 < len(out) and col - 1 < len(out[row - 1]) and out[row - 1][col - 1] in ("", None):
+            out[row - 1][col - 1] = FormulaError(text)
+    return out
+
+
 def _add_record(sub: Submission, data: AnnexData, row: int, raw: dict[str, object]) -> None:
     spec = data.spec
     record: dict[str, object] = {}
     for key, value in raw.items():
         col = spec.by_key[key]
+        if isinstance(value, FormulaError):
+            sub.add("formula_error", sheet=data.sheet, cell=data.layout.cell_of(key, row), value=str(value),
+                    label=col.label)
+            data.bad.add((row, key))
+            record[key] = None
+            continue
         typed, note = coerce(value, col)
         if typed is None and col.blank_as_zero and note is None:
             typed = 0.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.intake.identify import refused
+from pipeline.intake.parts import errors_by_sheet
 from pipeline.intake.precheck import precheck
 from pipeline.intake.read import read_book
 from pipeline.intake.submission import build
@@ -23,13 +24,14 @@ def open_for_worker(root: str) -> Workspace:
 
 def process(ws: Workspace, sub: Submission) -> tuple:
     """Read one file into a fresh copy of its stub submission; returns `submission_to_plain` of it."""
-    refusal = precheck(sub.file.path, sub.kind)
-    if refusal is not None:
-        refused(sub, refusal, ws)
+    checked = precheck(sub.file.path, sub.kind)
+    if checked.refusal is not None:
+        refused(sub, checked.refusal, ws)
         return submission_to_plain(sub)
     wanted = frozenset(a.sheet.strip().casefold() for a in ws.specs.annexes.values())
     max_rows = max(a.n_rows for a in ws.specs.annexes.values()) + 40
     book = read_book(sub.file.path, wanted, max_rows)
+    book.errors = errors_by_sheet(sub.file.path, checked.errors) if checked.errors else {}
     if book.error:
         code, detail = book.error
         sub.add(code, detail=detail)

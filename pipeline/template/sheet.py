@@ -16,6 +16,7 @@ from pipeline.workbook.contract import (
     HEADER_ROW,
     NUMBER_ROW,
     STATUS_ROW,
+    UNIT_ROW,
     Layout,
     cell,
 )
@@ -78,7 +79,7 @@ def _header_block(sheet, st: Styles, spec: AnnexSpec, ws: Workspace, unit: Unit,
     _merge(sheet, 4, 1, last_col, spec.heading, st["center_bold"])
     _merge(sheet, 5, 1, last_col, spec.title, st["title"])
     sheet.set_row(4, 40)
-    _merge(sheet, 6, 1, last_col, f"Đơn vị báo cáo: {unit.name} (mã {unit.code})", st["center_bold"])
+    _merge(sheet, UNIT_ROW, 1, last_col, f"Đơn vị báo cáo: {unit.name} (mã {unit.code})", st["center_bold"])
     _merge(sheet, 7, 1, last_col, f"(Từ ngày {rnd.period_start:%d/%m/%Y} đến ngày {rnd.period_end:%d/%m/%Y})",
            st["center_italic"])
     _merge(sheet, 8, 1, split, spec.note, st["italic"])

@@ -25,6 +25,7 @@ CHANGES_SHEET = "Thay đổi"
 # Rows of an annex sheet.
 HEADER_BLOCK_ROWS = 8  # rows 1–8: header block, status line (row 3), titles, unit, period, unit of measure
 STATUS_ROW = 3  # "✓ Sẵn sàng gửi" / "✗ Còn n lỗi"
+UNIT_ROW = 6  # "Đơn vị báo cáo: <name> (mã <code>)"
 HEADER_ROW = 9  # column headers span rows 9–10
 NUMBER_ROW = 11  # the (1) (2) … row; a table's hidden helper columns are named here
 FIRST_DATA_ROW = 12
