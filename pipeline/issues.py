@@ -96,7 +96,13 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "liệu sang biểu mẫu mới.",
     ),
     "missing_sheet": (E, "Thiếu trang {sheet} (Phụ lục {annex}) mà đơn vị phải nộp; hãy điền và gửi lại."),
-    "annex_empty": (E, "Phụ lục {annex} (trang {sheet}) chưa điền số liệu nào; hãy điền đầy đủ rồi gửi lại."),
+    "annex_empty": (
+        E,
+        "Phụ lục {annex} (trang {sheet}) chưa có số liệu nào nên chưa được tiếp nhận; hãy điền rồi gửi lại. Nếu "
+        "đơn vị thật sự không có gì để báo cáo ở phụ lục này, gõ \"Không có\" vào ô {cell}.",
+    ),
+    "annex_declared_none": (INF, "Phụ lục {annex} (trang {sheet}): đơn vị ghi \"Không có\", được hiểu là không có "
+                                 "số liệu nào để báo cáo."),
     "extra_annex": (INF, "Tệp có Phụ lục {annex} không thuộc danh sách phải nộp của đơn vị; không tính."),
     "row_key_changed": (
         E,
@@ -104,9 +110,46 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "xóa hay chèn dòng trong biểu.",
     ),
     "data_outside": (
-        W,
-        "Ô {cell} có dữ liệu \"{value}\" nằm ngoài vùng nhập liệu của biểu nên không được tính; hãy "
-        "chuyển vào đúng dòng, cột của biểu.",
+        E,
+        "Ô {cell} có dữ liệu \"{value}\" nằm ngoài các ô nhập liệu của biểu nên chưa được tính; hãy chuyển vào "
+        "đúng dòng, cột của biểu (hoặc xóa nếu gõ nhầm) rồi gửi lại.",
+    ),
+    "row_below_read": (
+        INF,
+        "Dòng của ô {cell} nằm ngay dưới bảng ({detail} dòng có sẵn) và thẳng các cột của bảng nên đã được đọc như "
+        "một dòng của bảng. Lần sau, nếu thiếu dòng, hãy chèn thêm dòng ở giữa bảng.",
+    ),
+    "signature_text": (INF, "Ô {cell}: phần ký tên \"{value}\" đã được ghi nhận (không phải số liệu)."),
+    "note_read": (INF, "Ô {cell}: ghi chú của chỉ tiêu \"{label}\" đã được ghi nhận: \"{value}\"."),
+    "form_rows_moved": (
+        INF,
+        "Trang {sheet} có dòng được chèn hoặc xóa (chỉ tiêu \"{label}\" ở dòng {detail} thay vì dòng {expected}); "
+        "số liệu đã được đọc theo tên từng chỉ tiêu. Lần sau, đề nghị không chèn, xóa dòng trong biểu.",
+    ),
+    "form_label_missing": (
+        E,
+        "Không tìm thấy chỉ tiêu \"{label}\" trên trang {sheet} (biểu mẫu đặt ở ô {cell}): tên chỉ tiêu đã bị sửa "
+        "hoặc dòng đã bị xóa. Hãy dùng lại biểu mẫu gốc, không sửa cột \"Chỉ tiêu\", rồi gửi lại.",
+    ),
+    "header_changed": (
+        E,
+        "Tiêu đề cột ở ô {cell} đã bị sửa thành \"{value}\" (biểu mẫu: \"{expected}\"); số liệu có thể không "
+        "còn đúng nội dung hoặc đơn vị tính của biểu. Hãy trả lại tiêu đề như biểu mẫu và nhập số liệu đúng đơn "
+        "vị tính ghi trong tiêu đề, rồi gửi lại.",
+    ),
+    "column_inserted": (
+        E,
+        "Trang {sheet} có cột được chèn thêm: tiêu đề \"{label}\" đã dời sang cột {detail}. Hãy xóa cột đã chèn "
+        "(không chèn, xóa cột trong biểu) rồi gửi lại.",
+    ),
+    "column_deleted": (
+        E,
+        "Trang {sheet} có cột bị xóa: tiêu đề \"{label}\" đã dời sang cột {detail}. Hãy dùng lại biểu mẫu gốc "
+        "(không chèn, xóa cột trong biểu) rồi gửi lại.",
+    ),
+    "rows_sorted": (
+        INF,
+        "Các dòng cố định của trang {sheet} đã bị sắp xếp lại; số liệu đã được đọc theo tên từng dòng.",
     ),
     # cell values
     "formula_error": (

@@ -51,10 +51,18 @@ class AnnexData:
     values: list[tuple] = field(default_factory=list)  # typed values of each record in spec.keys order; None blank
     bad: set[tuple[int, str]] = field(default_factory=set)  # (row, key) of values that could not be read
     origins: dict[int, str] = field(default_factory=dict)  # row -> where a rolled-up row came from
+    moved: dict[str, int] = field(default_factory=dict)  # form: key -> the row its label was found on, if moved
+    notes: dict[str, str] = field(default_factory=dict)  # form: key -> the note typed beside its value
 
     @property
     def layout(self) -> Layout:
         return Layout(self.spec)
+
+    def cell_of(self, key: str, row: int | None = None) -> str:
+        """Where a record's value is in this file (a form whose rows the unit moved: where its label went)."""
+        if key in self.moved:
+            return Layout(self.spec).cell_of(key).rstrip("0123456789") + str(self.moved[key])
+        return Layout(self.spec).cell_of(key, row)
 
     @property
     def records(self) -> list[dict[str, object]]:
@@ -164,7 +172,8 @@ def _plain(value: object) -> object:
 
 def submission_to_plain(sub: Submission) -> tuple:
     """What a reading produced, as builtins only (no classes of ours): the file's identity is not included."""
-    annexes = [(annex_id, d.sheet, d.rows, d.values, sorted(d.bad), d.origins) for annex_id, d in sub.annexes.items()]
+    annexes = [(annex_id, d.sheet, d.rows, d.values, sorted(d.bad), d.origins, d.moved, d.notes)
+               for annex_id, d in sub.annexes.items()]
     issues = [(i.code, i.severity.value, i.message, i.sheet, i.cell, i.value, i.rule, i.related) for i in sub.issues]
     return (sub.unit.code if sub.unit else None, sub.meta, sub.extracted, issues, annexes)
 
@@ -176,11 +185,12 @@ def submission_from_plain(plain: tuple, stub: Submission, ws: Workspace) -> Subm
                   extracted=extracted, annexes={}, issues=[])
     sub.issues = [Issue(code, Severity(sev), message, stub.file.rel, sheet, cell, value, rule, related)
                   for code, sev, message, sheet, cell, value, rule, related in issues]
-    for annex_id, sheet, rows, values, bad, origins in annexes:
+    for annex_id, sheet, rows, values, bad, origins, moved, notes in annexes:
         spec = ws.specs.annexes[annex_id]
         shared = [i for i, c in enumerate(spec.columns) if c.type == "category"]
         values = [_interned(v, shared) for v in values] if shared else [tuple(v) for v in values]
-        sub.annexes[annex_id] = AnnexData(spec, sheet, list(rows), values, {tuple(b) for b in bad}, dict(origins))
+        sub.annexes[annex_id] = AnnexData(spec, sheet, list(rows), values, {tuple(b) for b in bad}, dict(origins),
+                                          dict(moved), dict(notes))
     return sub
 
 

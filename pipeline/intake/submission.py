@@ -6,13 +6,16 @@ Every value read in another form than typed is reported with its cell (values.co
 
 from __future__ import annotations
 
+from pipeline.intake.annex_sheet import check_headers, read_form, table_rows
 from pipeline.intake.identify import header_mismatch, identify
 from pipeline.intake.values import coerce
 from pipeline.models import AnnexData, RawBook, Submission
 from pipeline.spec.annex import AnnexSpec
 from pipeline.vntext import fold
-from pipeline.workbook.contract import AnnexMeta, Layout, TemplateMeta, parse_range
+from pipeline.workbook.contract import NONE_TEXT, AnnexMeta, Layout, TemplateMeta, cell, parse_range
 from pipeline.workspace import Workspace
+
+NONE_WORDS = frozenset({fold(NONE_TEXT), "không", "không phát sinh"})  # typed to say: nothing to report
 
 
 def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:
@@ -58,38 +61,49 @@ def _extract(sub: Submission, spec: AnnexSpec, meta: TemplateMeta, grid: list[li
              sheet: str, errors: dict[str, str]) -> AnnexData | None:
     if not _compatible(sub, spec, meta.annexes.get(spec.id)):
         return None
-    lay = Layout(spec)
     data = AnnexData(spec, sheet, origins=dict(meta.origins.get(spec.id, {})))
     if errors:  # a cell showing #DIV/0! or #REF! is read as blank: say what it shows instead
         grid = _with_errors(grid, errors)
-
-    def at(row: int, col: int) -> object:
-        if row - 1 < len(grid) and col - 1 < len(grid[row - 1]):
-            return grid[row - 1][col - 1]
-        return ""
-
     if spec.layout == "form":
-        raw = {k: at(lay.row_of(k), lay.first_col) for k in spec.keys}
-        if all(v in ("", None) for v in raw.values()):
-            sub.add("annex_empty", sheet=sheet, annex=spec.code)
+        found = read_form(sub, spec, grid, sheet)
+        if found is None:
             return None
-        _add_record(sub, data, lay.first_row, raw)
+        raw, data.moved, data.notes = found
+        if _nothing(sub, spec, [raw], sheet):
+            return None
+        for key, note in data.notes.items():
+            sub.add("note_read", sheet=sheet, cell=cell(data.moved.get(key, Layout(spec).row_of(key)),
+                                                        Layout(spec).note_col),
+                    label=spec.by_key[key].label, value=note)
+        _add_record(sub, data, Layout(spec).first_row, raw)
         return data
-    keys, c0 = spec.keys, lay.first_col - 1
-    for i in range(spec.n_rows):
-        row = lay.first_row + i
-        line = grid[row - 1][c0: c0 + len(keys)] if row - 1 < len(grid) else []
-        if not spec.row_key and line.count("") + line.count(None) == len(line):
-            continue
-        raw = dict(zip(keys, [*line, *[""] * (len(keys) - len(line))], strict=True))
-        if spec.row_key:
-            expected = spec.preset_rows[i]
-            if fold(str(raw[spec.row_key])) != fold(expected):
-                sub.add("row_key_changed", sheet=sheet, cell=lay.cell_of(spec.row_key, row),
-                        value=raw[spec.row_key], expected=expected)
-            raw[spec.row_key] = expected
+    if not check_headers(sub, spec, grid, sheet):
+        return None
+    rows = table_rows(sub, spec, grid, sheet)
+    if _nothing(sub, spec, [raw for _, raw in rows], sheet):
+        return data if _declared_none(rows, spec) else None
+    for row, raw in rows:
         _add_record(sub, data, row, raw)
     return data
+
+
+def _nothing(sub: Submission, spec: AnnexSpec, raws: list[dict[str, object]], sheet: str) -> bool:
+    """True when the annex holds no value at all: refused ("biểu chưa có số liệu"), unless the unit wrote
+    "Không có" in its first input cell to say there is nothing to report (then read as no records)."""
+    values = [v for raw in raws for k, v in raw.items() if k != spec.row_key and v not in ("", None)]
+    if len(values) == 1 and isinstance(values[0], str) and fold(values[0]) in NONE_WORDS:
+        sub.add("annex_declared_none", sheet=sheet, annex=spec.code)
+        return True
+    if values:
+        return False
+    first = next(k for k in spec.keys if k != spec.row_key)
+    sub.add("annex_empty", sheet=sheet, annex=spec.code, cell=Layout(spec).cell_of(first, Layout(spec).first_row))
+    return True
+
+
+def _declared_none(rows: list[tuple[int, dict[str, object]]], spec: AnnexSpec) -> bool:
+    return any(isinstance(v, str) and fold(v) in NONE_WORDS for _, raw in rows for k, v in raw.items()
+               if k != spec.row_key)
 
 
 class FormulaError(str):
@@ -111,7 +125,7 @@ def _add_record(sub: Submission, data: AnnexData, row: int, raw: dict[str, objec
     for key, value in raw.items():
         col = spec.by_key[key]
         if isinstance(value, FormulaError):
-            sub.add("formula_error", sheet=data.sheet, cell=data.layout.cell_of(key, row), value=str(value),
+            sub.add("formula_error", sheet=data.sheet, cell=data.cell_of(key, row), value=str(value),
                     label=col.label)
             data.bad.add((row, key))
             record[key] = None
@@ -121,7 +135,7 @@ def _add_record(sub: Submission, data: AnnexData, row: int, raw: dict[str, objec
             typed = 0.0
         record[key] = typed
         if note is not None:
-            where = data.layout.cell_of(key, row)
+            where = data.cell_of(key, row)
             sub.add(note.code, sheet=data.sheet, cell=where, value=value, **note.fields)
             if typed is None:
                 data.bad.add((row, key))

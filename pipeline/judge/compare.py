@@ -53,7 +53,7 @@ def changes(old: Submission, new: Submission) -> list[Change]:
             for col in spec.input_columns:
                 va, vb = a.get(col.key), b.get(col.key)
                 if not _same(va, vb):
-                    out.append(Change(data.sheet, data.layout.cell_of(col.key, row), col.label, va, vb))
+                    out.append(Change(data.sheet, data.cell_of(col.key, row), col.label, va, vb))
     return out
 
 
@@ -95,6 +95,6 @@ def _flag(group: pd.DataFrame, col, annex_id: str, counted: dict[str, Submission
         sub = counted[unit]
         data = sub.annexes[annex_id]
         found.append((unit, issue("outlier", file=sub.file.rel, sheet=data.sheet,
-                                  cell=data.layout.cell_of(col.key, data.rows[0]), value=fmt_number(value),
+                                  cell=data.cell_of(col.key, data.rows[0]), value=fmt_number(value),
                                   label=col.label, expected=fmt_number(median))))
     return found

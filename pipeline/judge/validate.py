@@ -158,7 +158,7 @@ def _report(cases: pd.DataFrame, af: AnnexFrame, subs: dict[int, Submission], co
         if data.bad and (row, key) in data.bad:
             continue  # already reported as unreadable
         col = spec.by_key[key]
-        where = data.layout.cell_of(key, row)
+        where = data.cell_of(key, row)
         if case.check == "not_nullable":
             code = "required_text" if col.type in ("text", "category", "date") else "required"
             sub.issues.append(issue(code, file=sub.file.rel, sheet=data.sheet, cell=where, label=col.label))
@@ -186,9 +186,9 @@ def _rule_issue(rule: Rule, sub_id: int, sub: Submission, data: AnnexData, row: 
         if isinstance(ref, tuple):
             other = sub.annexes.get(ref[0])
             if other is not None:
-                cells.append(f"{other.sheet}!{other.layout.cell_of(ref[1], other.rows[0])}")
+                cells.append(f"{other.sheet}!{other.cell_of(ref[1], other.rows[0])}")
         else:
-            cells.append(data.layout.cell_of(ref, row))
+            cells.append(data.cell_of(ref, row))
     detail = "điều kiện chưa thỏa mãn"
     if sides is not None:
         left, right, op, left_name, right_name = sides
@@ -245,6 +245,6 @@ def unique_across_units(spec: AnnexSpec, frames: AnnexFrame, subs: dict[int, Sub
                                 if subs[s].unit and subs[s].unit.code != sub.unit.code)
                 found.append((sub.unit.code, issue(
                     "duplicate_across_units", file=sub.file.rel, sheet=data.sheet,
-                    cell=data.layout.cell_of(uq.columns[0], row), value=frames.frame.loc[(sub_id, row), uq.columns[0]],
+                    cell=data.cell_of(uq.columns[0], row), value=frames.frame.loc[(sub_id, row), uq.columns[0]],
                     message=uq.message, detail=", ".join(others), rule=uq.id)))
     return found

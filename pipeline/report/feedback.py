@@ -22,7 +22,7 @@ from pipeline.judge.compare import change_text
 from pipeline.models import Decision, Resubmission
 from pipeline.report.annotate import Mark, NewSheet, annotate, row_height
 from pipeline.template.build import write_template
-from pipeline.workbook.contract import CHANGES_SHEET, ERROR_FILL, REPORT_SHEET, WARNING_FILL, col_letter
+from pipeline.workbook.contract import CHANGES_SHEET, ERROR_FILL, REPORT_SHEET, WARNING_FILL, col_letter, parse_range
 from pipeline.workbook.xmlpatch import Unsupported
 from pipeline.workspace import Unit, Workspace
 
@@ -151,7 +151,7 @@ def _open_copy(ws: Workspace, unit: Unit, d: Decision, tmp: Path) -> openpyxl.Wo
         grid, sheet = book.sheets.get(data.sheet, []), wb[data.spec.sheet]
         for row in data.rows:
             for key in data.spec.keys:
-                r, c = data.layout.position(key, row)
+                r, c = parse_range(data.cell_of(key, row))[:2]
                 value = grid[r - 1][c - 1] if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) else ""
                 if value not in ("", None) and key != data.spec.row_key:
                     put(sheet[data.layout.cell_of(key, row)], value)
@@ -189,7 +189,7 @@ def _text_cells(d: Decision) -> dict[str, list[str]]:
     cells: dict[str, list[str]] = {}
     for data in (d.submission.annexes.values() if d.submission else ()):
         keys = [c.key for c in data.spec.columns if c.type in ("text", "category")]
-        cells.setdefault(data.sheet, []).extend(data.layout.cell_of(k, row) for row in data.rows for k in keys)
+        cells.setdefault(data.sheet, []).extend(data.cell_of(k, row) for row in data.rows for k in keys)
     return cells
 
 

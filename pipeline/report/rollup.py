@@ -22,7 +22,7 @@ from pipeline.report.aggregate import accepted_records
 from pipeline.spec.annex import AnnexSpec
 from pipeline.template.build import write_template
 from pipeline.template.fill import fill
-from pipeline.workbook.contract import META_SHEET, Layout, origin_row
+from pipeline.workbook.contract import META_SHEET, NONE_TEXT, Layout, origin_row
 from pipeline.workspace import Workspace, WorkspaceError
 
 
@@ -100,6 +100,8 @@ def rollup(ws: Workspace, parent: Workspace, unit_code: str, out_dir: Path | Non
         data[annex_id] = [{k: _cell(v) for k, v in r.items() if k in spec.by_key} for r in rows]
         if spec.layout == "form" and data[annex_id]:
             data[annex_id] = data[annex_id][0]
+        elif not data[annex_id]:  # nothing in this annex across the commune: say so, as a unit would
+            data[annex_id] = [{next(k for k in spec.keys if k != spec.row_key): NONE_TEXT}]
         origins[annex_id] = where
         written[annex_id] = len(rows)
     target = out_dir / f"{parent.round.round_id}_{unit_code}.xlsx"

@@ -33,6 +33,10 @@ FORM_COLUMNS = ("STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu", "Ghi ch
 FORM_VALUE_COL = 4  # D
 SIGNATURE_GAP = 3  # the signature block starts this many rows below the last data row
 
+# Typed in a table's first input cell, says the unit has nothing to report in that annex (an empty table is
+# refused as not filled in).
+NONE_TEXT = "Không có"
+
 # The "Kiểm tra" sheet: one row per check from FIRST_CHECK_ROW, columns A..H.
 CHECK_STATUS_CELL = "A2"  # the whole workbook's status line
 FIRST_CHECK_ROW = 5

@@ -1,0 +1,180 @@
+"""Reading one annex sheet as the unit left it: where the template put things, or where the unit moved them.
+
+Nothing typed is dropped silently and shifted data is never read as if it were in place:
+- a form's fields are found by their labels (a row inserted or deleted above one is read by label and said
+  so); a note typed beside a value is that field's note; a value in a row that is no field is reported;
+- a table's column headers are compared with the spec (an edited label or unit of measure, an inserted or
+  deleted column is refused with the edit named); preset rows are matched by their label (sorted rows are
+  read by label and said so); rows typed just below the table are read when they sit in its columns;
+  anything else outside the input cells (beside the table, below it) is reported with its cell.
+"""
+
+from __future__ import annotations
+
+from pipeline.models import Submission
+from pipeline.spec.annex import AnnexSpec
+from pipeline.vntext import fold
+from pipeline.workbook.contract import FIRST_DATA_ROW, HEADER_ROW, Layout, cell, col_letter
+
+Grid = list[list[object]]
+Raw = dict[str, object]
+SLACK = 40  # rows below a form or table that are still looked at for moved or extra content
+
+
+def _at(grid: Grid, row: int, col: int) -> object:
+    if 0 < row <= len(grid) and 0 < col <= len(grid[row - 1]):
+        return grid[row - 1][col - 1]
+    return ""
+
+
+def _blank(value: object) -> bool:
+    return value is None or value == "" or (isinstance(value, str) and not value.strip())
+
+
+def _label(value: object) -> str:
+    return fold(str(value)) if not _blank(value) else ""
+
+
+def _outside(sub: Submission, sheet: str, row: int, col: int, value: object) -> None:
+    sub.add("data_outside", sheet=sheet, cell=cell(row, col), value=value)
+
+
+def read_form(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> tuple[Raw, dict[str, int], Raw] | None:
+    """The form's values by key, the rows of fields that moved, and the notes typed beside values.
+    None when a field's label cannot be found (the annex is then refused, naming the field)."""
+    lay = Layout(spec)
+    label_col, value_col, note_col = lay.first_col - 2, lay.first_col, lay.note_col
+    last = lay.last_row + SLACK
+    where: dict[str, int] = {}
+    for row in range(FIRST_DATA_ROW, last + 1):
+        text = _label(_at(grid, row, label_col))
+        for col in spec.columns:
+            if col.key not in where and text == fold(col.label):
+                where[col.key] = row
+                break
+    missing = [c for c in spec.columns if c.key not in where]
+    if missing:
+        sub.add("form_label_missing", sheet=sheet, cell=lay.cell_of(missing[0].key), label=missing[0].label)
+        return None
+    moved = {k: r for k, r in where.items() if r != lay.row_of(k)}
+    if moved:
+        first = min(moved, key=lambda k: lay.row_of(k))
+        sub.add("form_rows_moved", sheet=sheet, cell=cell(where[first], value_col), label=spec.by_key[first].label,
+                expected=str(lay.row_of(first)), detail=str(where[first]))
+    fields = set(where.values())
+    signature = lay.signature_row + max(r - lay.row_of(k) for k, r in where.items())
+    for row in range(FIRST_DATA_ROW, last + 1):
+        if row in fields or signature <= row <= signature + 1:
+            continue
+        cells = [(c, v) for c, v in enumerate(grid[row - 1][: lay.last_col], start=1) if not _blank(v)] \
+            if row <= len(grid) else []
+        if row > signature + 1 and cells and all(isinstance(v, str) for _, v in cells):
+            sub.add("signature_text", sheet=sheet, cell=cell(row, cells[0][0]),
+                    value="; ".join(str(v) for _, v in cells))
+            continue
+        for c, v in cells:
+            _outside(sub, sheet, row, c, v)
+    values = {k: _at(grid, r, value_col) for k, r in where.items()}
+    notes = {k: str(_at(grid, r, note_col)).strip() for k, r in where.items() if not _blank(_at(grid, r, note_col))}
+    return values, moved, notes
+
+
+def check_headers(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> bool:
+    """A table's column labels where the template put them; False (refused, the edit named) otherwise."""
+    lay = Layout(spec)
+    heads = {c: _label(_at(grid, HEADER_ROW, c)) + " | " + _label(_at(grid, HEADER_ROW + 1, c))
+             for c in range(1, lay.last_col + 6)}
+    ok = True
+    for col in spec.columns:
+        c, expected = lay.col_of(col.key), fold(col.label)
+        if expected in heads[c].split(" | "):
+            continue
+        ok = False
+        shifted = [d for d in (c + 1, c - 1, c + 2, c - 2) if expected in heads.get(d, "").split(" | ")]
+        if shifted:
+            code = "column_inserted" if shifted[0] > c else "column_deleted"
+            sub.add(code, sheet=sheet, cell=f"{col_letter(c)}{HEADER_ROW}", label=col.label,
+                    detail=col_letter(shifted[0]))
+            return False
+        actual = " ".join(str(v) for v in (_at(grid, HEADER_ROW, c), _at(grid, HEADER_ROW + 1, c)) if not _blank(v))
+        sub.add("header_changed", sheet=sheet, cell=f"{col_letter(c)}{HEADER_ROW + 1}", value=actual or "(trống)",
+                expected=col.label)
+    return ok
+
+
+def table_rows(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list[tuple[int, Raw]]:
+    """(Excel row, raw values by key) of every row in use: the table's own rows (preset rows by label), then
+    rows typed just below it in its columns. Anything else beside or below the table is reported."""
+    if spec.row_key:
+        rows = _preset_rows(sub, spec, grid, sheet)
+    else:
+        rows = [(r, raw) for r in range(Layout(spec).first_row, Layout(spec).last_row + 1)
+                if not _empty(raw := _raw(spec, grid, r))]
+    return rows + _below(sub, spec, grid, sheet) + _beside(sub, spec, grid, sheet)
+
+
+def _raw(spec: AnnexSpec, grid: Grid, row: int) -> Raw:
+    lay = Layout(spec)
+    return {k: _at(grid, row, lay.col_of(k)) for k in spec.keys}
+
+
+def _empty(raw: Raw) -> bool:
+    return all(_blank(v) for v in raw.values())
+
+
+def _preset_rows(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list[tuple[int, Raw]]:
+    """Preset rows (PL3's lĩnh vực) matched by their label: in place, or sorted by the unit (said so)."""
+    lay = Layout(spec)
+    key_col = lay.col_of(spec.row_key)
+    expected = [fold(p) for p in spec.preset_rows]
+    found = {_label(_at(grid, lay.first_row + i, key_col)): lay.first_row + i for i in range(spec.n_rows)}
+    if set(expected) <= set(found) and any(found[e] != lay.first_row + i for i, e in enumerate(expected)):
+        sub.add("rows_sorted", sheet=sheet, cell=cell(lay.first_row, key_col))
+        order = [(found[e], p) for e, p in zip(expected, spec.preset_rows, strict=True)]
+    else:
+        order = [(lay.first_row + i, p) for i, p in enumerate(spec.preset_rows)]
+        for row, preset in order:
+            if _label(_at(grid, row, key_col)) != fold(preset):
+                sub.add("row_key_changed", sheet=sheet, cell=cell(row, key_col), value=_at(grid, row, key_col),
+                        expected=preset)
+    out = []
+    for row, preset in sorted(order):
+        raw = _raw(spec, grid, row)
+        raw[spec.row_key] = preset
+        out.append((row, raw))
+    return out
+
+
+def _below(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list[tuple[int, Raw]]:
+    """Rows typed under the table: read when they sit in its input columns, else reported cell by cell.
+    The totals row (preset tables) and the signature block are the template's own."""
+    lay = Layout(spec)
+    start = lay.last_row + (2 if spec.preset_rows else 1)
+    inputs = {lay.col_of(k) for k in spec.keys if k != spec.row_key}
+    out = []
+    for row in range(start, min(len(grid), lay.last_row + SLACK) + 1):
+        if lay.signature_row <= row <= lay.signature_row + 1:
+            continue
+        cells = [(c, v) for c, v in enumerate(grid[row - 1][: lay.last_col], start=1) if not _blank(v)]
+        if not cells:
+            continue
+        if row < lay.signature_row and not spec.row_key and {c for c, _ in cells} <= inputs:
+            sub.add("row_below_read", sheet=sheet, cell=cell(row, cells[0][0]), detail=str(spec.n_rows))
+            out.append((row, _raw(spec, grid, row)))
+        elif row > lay.signature_row + 1 and all(isinstance(v, str) for _, v in cells):
+            sub.add("signature_text", sheet=sheet, cell=cell(row, cells[0][0]),
+                    value="; ".join(str(v) for _, v in cells))
+        else:
+            for c, v in cells:
+                _outside(sub, sheet, row, c, v)
+    return out
+
+
+def _beside(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list[tuple[int, Raw]]:
+    """Values typed right of the table, in the gap before the hidden helper columns."""
+    lay = Layout(spec)
+    gap = lay.last_col + 1
+    for row in range(lay.first_row, lay.last_row + 1):
+        if not _blank(value := _at(grid, row, gap)):
+            _outside(sub, sheet, row, gap, value)
+    return []
