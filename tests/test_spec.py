@@ -62,19 +62,23 @@ def test_cross_annex_reference_must_name_a_form_annex(tmp_path):
         load_specs(folder)
 
 
-KINDS = {"a": ex.NUM, "b": ex.NUM, "c": ex.NUM, "t": ex.TEXT, "d": ex.NUM}
+KINDS = {"a": ex.NUM, "b": ex.NUM, "c": ex.NUM, "t": ex.TEXT, "d": ex.DATE}
+TOL = "1E-12*MAX"
 
 
 @pytest.mark.parametrize(
     ("source", "formula"),
     [
-        ("a == b + c", "A12=(B12+C12)"),
-        ("a <= b <= c", "AND(A12<=B12,B12<=C12)"),
-        ("t in ('X', 'Y \"q\"')", 'OR(T12="X",T12="Y ""q""")'),
-        ("t not in ('X',)", 'NOT(OR(T12="X"))'),
+        ("a == b + c", f"ABS(A12-(B12+C12))<={TOL}(ABS(A12),ABS((B12+C12)),1)"),
+        ("a <= b <= c", f"AND(A12-B12<={TOL}(ABS(A12),ABS(B12),1),B12-C12<={TOL}(ABS(B12),ABS(C12),1))"),
+        ("t in ('X', 'Y \"q\"')", 'OR(TRIM(T12)="X",TRIM(T12)="Y ""q""")'),
+        ("t not in ('X',)", 'NOT(OR(TRIM(T12)="X"))'),
         ("filled(t) and not blank(a)", "AND(LEN(TRIM(T12))>0,NOT(LEN(TRIM(A12))=0))"),
-        ("abs(a - b) <= 0.01 or a != c", "OR(ABS((A12-B12))<=0.01,A12<>C12)"),
-        ("d >= period_start", "D12>=DATE(2025,7,1)"),
+        ("abs(a - b) <= 0.01", f"ABS((A12-B12))-0.01<={TOL}(ABS(ABS((A12-B12))),1)"),
+        ("a != 250", f"ABS(A12-250)>{TOL}(ABS(A12),250,1)"),
+        ("max(a, b) > 0", f"MAX((A12+0),(B12+0))-0>{TOL}(ABS(MAX((A12+0),(B12+0))),1)"),
+        ("d >= period_start", "INT(D12)>=DATE(2025,7,1)"),
+        ("d + 30 <= period_start", "(INT(D12)+30)<=DATE(2025,7,1)"),
     ],
 )
 def test_expressions_compile_to_excel_formulas(source, formula):

@@ -52,8 +52,8 @@ class Column:
 
     @property
     def kind(self) -> str:
-        """The expression kind: dates compare as day serials, like Excel."""
-        return ex.NUM if self.type in ("int", "decimal", "date") else ex.TEXT
+        """The expression kind: a date is a number of days to the rules (see expr.py)."""
+        return ex.NUM if self.numeric else ex.DATE if self.type == "date" else ex.TEXT
 
 
 @dataclass(frozen=True)

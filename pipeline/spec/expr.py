@@ -6,8 +6,13 @@ It compiles to a vectorised pandas evaluation (`evaluate.py`, the validator) and
 (`excel.py`, the template's live checks); anything that one back-end cannot express is refused when the
 spec loads.
 
-Semantics shared by both back-ends, chosen to match Excel: a blank number or date is 0, a blank text is
-"", dates are day serials (1899-12-30 = 0), text comparison is exact after the reader's normalisation.
+One semantics, the same in both back-ends (README, "The spec format"; `tests/test_rule_semantics.py` checks it
+against LibreOffice case by case):
+- a blank number or date is 0, a blank text is "" (in `min`/`max` too, and for a field of another annex);
+- a date is its day: a serial of whole days (1899-12-30 = 0), any time of day dropped;
+- text compares without regard to case, after the reader's normalisation (NFC, white space folded);
+- numbers compare with a relative tolerance: a and b are equal when |a − b| ≤ REL_TOL · max(|a|, |b|, 1),
+  and a < b only when they are not equal (so 0.1 + 0.2 == 0.3 holds, as Excel shows it).
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-NUM, TEXT, BOOL = "num", "text", "bool"
+NUM, TEXT, BOOL, DATE = "num", "text", "bool", "date"  # DATE: a column of dates, a number (day serial) to the rules
+REL_TOL = 1e-12  # numbers closer than this, relative to the larger (or to 1), are equal: whole numbers
+# stay exact up to 10^12, and the rounding of decimal arithmetic (about 1e-16 an operation) is absorbed
 FUNCS = {"abs": (NUM, NUM), "filled": (None, BOOL), "blank": (None, BOOL), "min": (NUM, NUM),
          "max": (NUM, NUM)}
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -39,10 +46,14 @@ class Expr:
     tree: ast.expr
     kind: str
     refs: tuple[Ref, ...]
+    ref_kinds: tuple[str, ...] = ()  # the kind of each of `refs` (num, text or date)
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(r for r in self.refs if isinstance(r, str))
+
+    def kind_of(self, ref: Ref) -> str:
+        return dict(zip(self.refs, self.ref_kinds, strict=True)).get(ref, NUM)
 
 
 def to_serial(value: dt.date | dt.datetime) -> float:
@@ -55,7 +66,7 @@ class _Checker:
     def __init__(self, kinds: dict[str, str], constants: dict[str, object],
                  foreign: dict[str, dict[str, str]]) -> None:
         self.kinds, self.constants, self.foreign = kinds, constants, foreign
-        self.refs: list[Ref] = []
+        self.refs: dict[Ref, str] = {}  # in order of appearance, with each one's kind
 
     def kind(self, node: ast.expr) -> str:
         if isinstance(node, ast.Constant):
@@ -88,10 +99,13 @@ class _Checker:
             raise ExprError(f"hằng số {node.value!r} không hợp lệ")
         return TEXT if isinstance(node.value, str) else NUM
 
+    def _ref(self, ref: Ref, kind: str) -> str:
+        self.refs.setdefault(ref, kind)
+        return NUM if kind == DATE else kind
+
     def _name(self, name: str) -> str:
         if name in self.kinds:
-            self.refs.append(name)
-            return self.kinds[name]
+            return self._ref(name, self.kinds[name])
         if name in self.constants:
             return NUM
         raise ExprError(f"không có cột hoặc hằng số tên \"{name}\"")
@@ -101,8 +115,7 @@ class _Checker:
             raise ExprError(f"\"{annex}.{key}\": {annex} không phải phụ lục dạng một bản ghi (form)")
         if key not in self.foreign[annex]:
             raise ExprError(f"phụ lục {annex} không có cột \"{key}\"")
-        self.refs.append((annex, key))
-        return self.foreign[annex][key]
+        return self._ref((annex, key), self.foreign[annex][key])
 
     def _expect(self, node: ast.expr, kind: str) -> str:
         got = self.kind(node)
@@ -149,11 +162,10 @@ class _Checker:
 
 
 _KIND_VN = {NUM: "số", TEXT: "văn bản", BOOL: "điều kiện đúng/sai"}
-
-
 def parse(source: str, kinds: dict[str, str], constants: dict[str, object] | None = None,
           foreign: dict[str, dict[str, str]] | None = None, want: str | None = BOOL) -> Expr:
-    """Parse and check an expression. `kinds` maps column keys to num/text (dates count as num)."""
+    """Parse and check an expression. `kinds` maps column keys to num, text or date (a date is a number of
+    days to the rules; the back-ends drop its time of day)."""
     try:
         tree = ast.parse(source.strip(), mode="eval").body
     except SyntaxError as exc:
@@ -162,4 +174,4 @@ def parse(source: str, kinds: dict[str, str], constants: dict[str, object] | Non
     kind = checker.kind(tree)
     if want is not None and kind != want and not (want == NUM and kind == BOOL):
         raise ExprError(f"biểu thức \"{source}\" phải cho kết quả {_KIND_VN[want]}")
-    return Expr(source, tree, kind, tuple(dict.fromkeys(checker.refs)))
+    return Expr(source, tree, kind, tuple(checker.refs), tuple(checker.refs.values()))
