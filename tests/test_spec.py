@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def _copy(tmp_path: Path) -> Path:
         ("so_nu <= tong_hien_co", "so_nu / 2 <= tong_hien_co", "không được hỗ trợ"),
         ("so_nu <= tong_hien_co", "so_nu <= ", "sai cú pháp"),
         ("so_nu <= tong_hien_co", "so_nu + ghi_chu <= tong_hien_co", "phải là số nhưng là văn bản"),
+        ("so_nu <= tong_hien_co", "so_nu in (1, 2) <= tong_hien_co", "không viết \"in\" nối tiếp"),
         ('key = "so_hdld"', 'key = "so_can_bo"', "khóa cột \"so_can_bo\" bị trùng"),
         ('layout = "form"', 'layout = "grid"', "\"layout\" phải là"),
     ],
@@ -103,3 +105,41 @@ def test_expressions_evaluate_like_excel_with_blanks_as_zero():
     assert evaluate(ex.parse("filled(t) and t in ('X', 'Y')", KINDS), get, raw, {}).tolist() == [
         True, False, False]
     assert evaluate(ex.parse("c <= b <= a", KINDS), get, raw, {}).tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        # Python reads these as "a in (1, 2) and (1, 2) < b": refuse rather than guess
+        ("a in (1, 2) < b", "không viết \"in\" nối tiếp"),
+        ("a < b in (1, 2)", "không viết \"in\" nối tiếp"),
+        ("t not in ('X',) == t", "không viết \"in\" nối tiếp"),
+        ("a != b != c", "a != b != c không bảo đảm a khác c"),
+        ("a == b != c", "\"!=\" trong chuỗi so sánh"),
+        ("a < b > c", "phải cùng một chiều"),
+        ("a >= b <= c", "phải cùng một chiều"),
+        # & and | bind tighter than comparisons in Python: "a > 0 & b > 0" is "a > (0 & b) > 0"
+        ("a > 0 & b > 0", "dùng and, or, not thay cho &, |, ~"),
+        ("(a > 0) | (b > 0)", "dùng and, or, not thay cho &, |, ~"),
+        ("~(a > 0)", "dùng and, or, not thay cho &, |, ~"),
+        # 'A' 'B' is one text 'AB' in Python: a missing comma
+        ("t in ('A' 'B', 'C')", "thiếu dấu phẩy"),
+        ("t == 'Đã xong' 'rồi'", "thiếu dấu phẩy"),
+        # a text a cell can never hold once read (cells are NFC with white space folded)
+        ("t == 'Đã hoàn thành '", "khoảng trắng thừa"),
+        ("t == 'Xe  ô tô'", "viết 'Xe ô tô'"),
+        ("t == 'Đa\u0303'", "Unicode dựng sẵn"),
+        ("t in 'ABC'", "danh sách giá trị trong ngoặc"),
+        ("a is b", "không được hỗ trợ"),
+        ("a / b > 1", "không được hỗ trợ"),
+    ],
+)
+def test_expressions_python_would_read_otherwise_are_refused_in_vietnamese(source, problem):
+    with pytest.raises(ex.ExprError, match=re.escape(problem)):
+        ex.parse(source, KINDS)
+
+
+@pytest.mark.parametrize("source", ["a == b == c", "a <= b == c <= 10", "a >= b > c", "not a in (1, 2)",
+                                    "t in ('A', 'B') and a < b", "a < b < c or t != 'x'"])
+def test_unambiguous_chains_and_lists_are_accepted(source):
+    assert ex.parse(source, KINDS).kind == ex.BOOL

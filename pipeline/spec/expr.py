@@ -13,15 +13,22 @@ against LibreOffice case by case):
 - text compares without regard to case, after the reader's normalisation (NFC, white space folded);
 - numbers compare with a relative tolerance: a and b are equal when |a − b| ≤ REL_TOL · max(|a|, |b|, 1),
   and a < b only when they are not equal (so 0.1 + 0.2 == 0.3 holds, as Excel shows it).
+The parser refuses what Python would read otherwise than a spec author means (chains mixing `in` or `!=`,
+`&`/`|` for and/or, two quoted texts side by side).
 """
 
 from __future__ import annotations
 
 import ast
 import datetime as dt
+import io
+import itertools
+import tokenize
 from dataclasses import dataclass
 
 import pandas as pd
+
+from pipeline.vntext import clean
 
 NUM, TEXT, BOOL, DATE = "num", "text", "bool", "date"  # DATE: a column of dates, a number (day serial) to the rules
 REL_TOL = 1e-12  # numbers closer than this, relative to the larger (or to 1), are equal: whole numbers
@@ -91,12 +98,18 @@ class _Checker:
             return self._compare(node)
         if isinstance(node, ast.Call):
             return self._call(node)
+        if isinstance(node, ast.BinOp | ast.UnaryOp) and isinstance(node.op, ast.BitAnd | ast.BitOr | ast.Invert):
+            raise ExprError(f"\"{ast.unparse(node)}\": dùng and, or, not thay cho &, |, ~ (trong Python, & và | "
+                            "được tính trước phép so sánh nên biểu thức mang nghĩa khác)")
         raise ExprError(f"cú pháp \"{ast.unparse(node)}\" không được hỗ trợ (chỉ dùng + − *, so sánh, "
                         "and/or/not, in (...), abs, min, max, filled, blank)")
 
     def _constant(self, node: ast.Constant) -> str:
         if isinstance(node.value, bool) or not isinstance(node.value, int | float | str):
             raise ExprError(f"hằng số {node.value!r} không hợp lệ")
+        if isinstance(node.value, str) and clean(node.value) != node.value:
+            raise ExprError(f"văn bản {node.value!r} có khoảng trắng thừa hoặc chưa ở dạng Unicode dựng sẵn (NFC); "
+                            f"ô đã điền luôn được chuẩn hóa nên không bao giờ bằng nó: viết {clean(node.value)!r}")
         return TEXT if isinstance(node.value, str) else NUM
 
     def _ref(self, ref: Ref, kind: str) -> str:
@@ -124,6 +137,7 @@ class _Checker:
         return got
 
     def _compare(self, node: ast.Compare) -> str:
+        _check_chain(node)
         left = self.kind(node.left)
         for op, right in zip(node.ops, node.comparators, strict=True):
             if isinstance(op, ast.In | ast.NotIn):
@@ -162,6 +176,35 @@ class _Checker:
 
 
 _KIND_VN = {NUM: "số", TEXT: "văn bản", BOOL: "điều kiện đúng/sai"}
+_UP, _DOWN = (ast.Lt, ast.LtE), (ast.Gt, ast.GtE)
+
+
+def _check_chain(node: ast.Compare) -> None:
+    """A chain means "each neighbouring pair holds" (a <= b <= c); refuse chains an author may read otherwise."""
+    if len(node.ops) < 2:
+        return
+    text = ast.unparse(node)
+    if any(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
+        raise ExprError(f"\"{text}\": không viết \"in\" nối tiếp với phép so sánh khác (Python hiểu là hai "
+                        "điều kiện cùng đúng); tách thành các điều kiện nối bằng and, có ngoặc nếu cần")
+    if any(isinstance(op, ast.NotEq) for op in node.ops):
+        raise ExprError(f"\"{text}\": \"!=\" trong chuỗi so sánh chỉ so từng cặp liền nhau (a != b != c không "
+                        "bảo đảm a khác c); viết từng cặp nối bằng and")
+    if any(isinstance(op, _UP) for op in node.ops) and any(isinstance(op, _DOWN) for op in node.ops):
+        raise ExprError(f"\"{text}\": chuỗi so sánh phải cùng một chiều (a <= b <= c hoặc a >= b >= c); "
+                        "viết từng cặp nối bằng and")
+
+
+def _check_tokens(source: str) -> None:
+    """Two quoted texts side by side are one text in Python ('A' 'B' is 'AB'): a comma is missing."""
+    tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
+              if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT)]
+    for a, b in itertools.pairwise(tokens):
+        if a.type == tokenize.STRING and b.type == tokenize.STRING:
+            raise ExprError(f"hai văn bản {a.string} {b.string} viết liền nhau được Python ghép thành một; "
+                            "có lẽ thiếu dấu phẩy giữa chúng")
+
+
 def parse(source: str, kinds: dict[str, str], constants: dict[str, object] | None = None,
           foreign: dict[str, dict[str, str]] | None = None, want: str | None = BOOL) -> Expr:
     """Parse and check an expression. `kinds` maps column keys to num, text or date (a date is a number of
@@ -170,6 +213,7 @@ def parse(source: str, kinds: dict[str, str], constants: dict[str, object] | Non
         tree = ast.parse(source.strip(), mode="eval").body
     except SyntaxError as exc:
         raise ExprError(f"biểu thức \"{source}\" sai cú pháp ({exc.msg})") from None
+    _check_tokens(source.strip())
     checker = _Checker(kinds, constants or {}, foreign or {})
     kind = checker.kind(tree)
     if want is not None and kind != want and not (want == NUM and kind == BOOL):
