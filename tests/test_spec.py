@@ -39,6 +39,7 @@ def _copy(tmp_path: Path) -> Path:
         ("so_nu <= tong_hien_co", "so_nu <= ", "sai cú pháp"),
         ("so_nu <= tong_hien_co", "so_nu + ghi_chu <= tong_hien_co", "phải là số nhưng là văn bản"),
         ("so_nu <= tong_hien_co", "so_nu in (1, 2) <= tong_hien_co", "không viết \"in\" nối tiếp"),
+        ("so_nu <= tong_hien_co", "filled(so_nhdkct)", "cột \"so_nhdkct\" để trống được hiểu là 0"),
         ('key = "so_hdld"', 'key = "so_can_bo"', "khóa cột \"so_can_bo\" bị trùng"),
         ('layout = "form"', 'layout = "grid"', "\"layout\" phải là"),
     ],
@@ -61,6 +62,17 @@ def test_cross_annex_reference_must_name_a_form_annex(tmp_path):
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("PL1.tong_hien_co", "PL2.ten_tai_san", 1), encoding="utf-8")
     with pytest.raises(SpecError, match=r"PL4b.toml.*PL2 không phải phụ lục dạng một bản ghi"):
+        load_specs(folder)
+
+
+def test_filled_of_another_annexs_blank_as_zero_field_is_refused(tmp_path):
+    folder = _copy(tmp_path)
+    path = folder / "PL4b.toml"
+    text = path.read_text(encoding="utf-8")
+    rule = "tong_cbccvc == PL1.tong_hien_co - PL1.so_nhdkct"
+    assert rule in text
+    path.write_text(text.replace(rule, "filled(PL1.so_nhdkct)", 1), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"PL4b.toml.*\"PL1.so_nhdkct\" để trống được hiểu là 0"):
         load_specs(folder)
 
 

@@ -54,6 +54,7 @@ class Expr:
     kind: str
     refs: tuple[Ref, ...]
     ref_kinds: tuple[str, ...] = ()  # the kind of each of `refs` (num, text or date)
+    presence: tuple[Ref, ...] = ()  # the refs that filled(…) / blank(…) ask about
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -74,6 +75,7 @@ class _Checker:
                  foreign: dict[str, dict[str, str]]) -> None:
         self.kinds, self.constants, self.foreign = kinds, constants, foreign
         self.refs: dict[Ref, str] = {}  # in order of appearance, with each one's kind
+        self.presence: dict[Ref, None] = {}
 
     def kind(self, node: ast.expr) -> str:
         if isinstance(node, ast.Constant):
@@ -170,6 +172,7 @@ class _Checker:
                 if not isinstance(a, ast.Name | ast.Attribute):
                     raise ExprError(f"{name}(...) chỉ nhận một tên cột")
                 self.kind(a)
+                self.presence[a.id if isinstance(a, ast.Name) else (ast.unparse(a.value), a.attr)] = None
             else:
                 self._expect(a, arg_kind)
         return result
@@ -218,4 +221,4 @@ def parse(source: str, kinds: dict[str, str], constants: dict[str, object] | Non
     kind = checker.kind(tree)
     if want is not None and kind != want and not (want == NUM and kind == BOOL):
         raise ExprError(f"biểu thức \"{source}\" phải cho kết quả {_KIND_VN[want]}")
-    return Expr(source, tree, kind, tuple(checker.refs), tuple(checker.refs.values()))
+    return Expr(source, tree, kind, tuple(checker.refs), tuple(checker.refs.values()), tuple(checker.presence))
