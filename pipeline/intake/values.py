@@ -86,13 +86,13 @@ def _number(raw: object, col: Column) -> tuple[float | None, Note | None]:
 
 
 def _date(raw: object, col: Column) -> tuple[dt.date | None, Note | None]:
-    if isinstance(raw, dt.datetime):
+    if isinstance(raw, dt.datetime):  # a date is its day: the rules drop the time of day too (INT in Excel)
         return raw.date(), None
     if isinstance(raw, dt.date):
         return raw, None
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        if 1 <= raw < 150000 and float(raw).is_integer():  # a day serial left as a number
-            return EXCEL_EPOCH + dt.timedelta(days=int(raw)), None
+        if 1 <= raw < 150000:  # a day serial left as a number (with a time of day: its day, as INT gives)
+            return EXCEL_EPOCH + dt.timedelta(days=math.floor(raw)), None
         return None, Note("not_date", {"label": col.label})
     text = clean(str(raw))
     m = _DATE.match(text)

@@ -72,15 +72,28 @@ class Context:
 
     def raw(self, ref: ex.Ref) -> pd.Series:
         if isinstance(ref, tuple):
-            annex, key = ref
-            other = self.others.get(annex)
-            index = self.af.frame.index
-            if other is None or other.frame.empty:
-                return pd.Series([None] * len(index), index=index, dtype=object)
-            by_sub = other.frame[key].droplevel(ROW)
-            by_sub = by_sub[~by_sub.index.duplicated()]
-            return pd.Series(index.get_level_values(SUB).map(by_sub), index=index)
+            return self._foreign(ref, lambda other: other.frame[ref[1]], None)
         return self.af.frame[ref]
+
+    def _foreign(self, ref: tuple[str, str], column, missing) -> pd.Series:
+        """A form annex's field (or a Series derived from it) for each record, by submission; `missing`
+        where the submission has no record of that annex."""
+        other = self.others.get(ref[0])
+        index = self.af.frame.index
+        if other is None or other.frame.empty:
+            return pd.Series([missing] * len(index), index=index, dtype=object)
+        by_sub = column(other).droplevel(ROW)
+        by_sub = by_sub[~by_sub.index.duplicated()]
+        subs = index.get_level_values(SUB)
+        values = subs.map(by_sub)
+        return pd.Series(values.where(subs.isin(by_sub.index), missing), index=index)
+
+    def unusable(self, ref: ex.Ref) -> pd.Series:
+        """True where a rule cannot be judged for this reference: its cell could not be read, or (another
+        annex's field) the submission does not have that annex (the template leaves such a rule out)."""
+        if isinstance(ref, tuple):
+            return self._foreign(ref, lambda other: other.bad[ref[1]], True).astype(bool)
+        return self.af.bad[ref]
 
     def get(self, ref: ex.Ref) -> pd.Series:
         annex, key = ref if isinstance(ref, tuple) else (self.af.spec.id, ref)
@@ -94,10 +107,7 @@ class Context:
             ok = ok | ~evaluate(rule.when, self.get, self.raw, self.constants)
         skip = pd.Series(False, index=self.af.frame.index)
         for ref in rule.refs:
-            if isinstance(ref, tuple):
-                skip |= self.raw(ref).isna()
-            else:
-                skip |= self.af.bad[ref]
+            skip |= self.unusable(ref)
         return (ok | skip).astype(bool)
 
 

@@ -52,8 +52,8 @@ class Column:
 
     @property
     def kind(self) -> str:
-        """The expression kind: dates compare as day serials, like Excel."""
-        return ex.NUM if self.type in ("int", "decimal", "date") else ex.TEXT
+        """The expression kind: a date is a number of days to the rules (see expr.py)."""
+        return ex.NUM if self.numeric else ex.DATE if self.type == "date" else ex.TEXT
 
 
 @dataclass(frozen=True)
@@ -193,11 +193,14 @@ def load_specs(folder: Path) -> SpecSet:
         raw[annex_id] = (path, data)
     # Form annexes are visible to cross-annex rules of every other annex ("PL1.tong_hien_co").
     foreign: dict[str, dict[str, str]] = {}
+    zero: set[tuple[str, str]] = set()  # (annex, key) of every column whose blank is read as 0
     for annex_id, (path, data) in raw.items():
+        cols = [_column(path.name, c, bool(data.get("required_by_default")), bool(data.get("blank_as_zero")))
+                for c in _list(path.name, data, "columns")]
+        zero |= {(annex_id, c.key) for c in cols if c.blank_as_zero}
         if data.get("layout") == "form":
-            cols = [_column(path.name, c) for c in _list(path.name, data, "columns")]
             foreign[annex_id] = {c.key: c.kind for c in cols}
-    specs = {aid: replace(_annex(path, data, foreign), digest=hashlib.sha256(path.read_bytes()).hexdigest()[:16])
+    specs = {aid: replace(_annex(path, data, foreign, zero), digest=hashlib.sha256(path.read_bytes()).hexdigest()[:16])
              for aid, (path, data) in raw.items()}
     codes = [a.code.casefold() for a in specs.values()]
     dup = {c for c in codes if codes.count(c) > 1}
@@ -254,7 +257,8 @@ def _column(name: str, data: dict[str, Any], required_default: bool = False,
     )
 
 
-def _annex(path: Path, data: dict[str, Any], foreign: dict[str, dict[str, str]]) -> AnnexSpec:
+def _annex(path: Path, data: dict[str, Any], foreign: dict[str, dict[str, str]],
+           zero: set[tuple[str, str]]) -> AnnexSpec:
     name = path.name
     layout = data.get("layout")
     if layout not in LAYOUTS:
@@ -296,7 +300,21 @@ def _annex(path: Path, data: dict[str, Any], foreign: dict[str, dict[str, str]])
     if layout == "table" and spec.n_rows < 1:
         raise SpecError(f"{name}: bảng phải có max_rows ≥ 1.")
     _check_sentences(spec)
+    _check_presence(spec, zero)
     return spec
+
+
+def _check_presence(spec: AnnexSpec, zero: set[tuple[str, str]]) -> None:
+    """filled(x) / blank(x) cannot tell a blank from 0 where the reader reads a blank as 0 (blank_as_zero)."""
+    exprs = [d.expr for d in spec.derived] + [e for r in spec.rules for e in (r.expr, r.when) if e is not None]
+    exprs += [e for r in spec.rates for e in (r.numerator, r.denominator)] + [x.when for x in spec.lists]
+    for e in exprs:
+        for ref in e.presence:
+            if (ref if isinstance(ref, tuple) else (spec.id, ref)) in zero:
+                name = ".".join(ref) if isinstance(ref, tuple) else ref
+                raise SpecError(f"{spec.source}: biểu thức \"{e.source}\": cột \"{name}\" để trống được hiểu là 0 "
+                                "(blank_as_zero) nên filled/blank không phân biệt được ô trống với số 0; hãy so sánh "
+                                "với 0.")
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
