@@ -80,8 +80,8 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     ),
     "unit_mismatch": (
         E,
-        "Biểu mẫu này được lập cho {unit} nhưng phần đầu trang {sheet} ghi tên {detail}. Nếu tệp là của {detail}, "
-        "hãy điền vào biểu mẫu đã gửi riêng cho đơn vị mình; nếu đúng là của {unit}, hãy sửa lại tên ở đầu biểu "
+        "Biểu mẫu này được lập cho {unit} nhưng ô {cell} ở đầu biểu ghi tên {detail}. Nếu tệp là của {detail}, hãy "
+        "điền vào biểu mẫu đã gửi riêng cho đơn vị mình; nếu đúng là của {unit}, hãy sửa lại tên ở đầu biểu "
         "rồi gửi lại.",
     ),
     "macro": (INF, "Tệp có chứa macro; macro không bao giờ được chạy, chỉ đọc số liệu."),
@@ -95,6 +95,8 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "Phụ lục {annex} dùng mẫu phiên bản cũ {detail} có các cột khác mẫu hiện hành; hãy chuyển số "
         "liệu sang biểu mẫu mới.",
     ),
+    "sheet_renamed": (INF, "Trang {sheet} là Phụ lục {annex} bị đổi tên (biểu mẫu: {expected}); đã đọc theo nội "
+                           "dung. Lần sau, đề nghị không đổi tên trang."),
     "missing_sheet": (E, "Thiếu trang {sheet} (Phụ lục {annex}) mà đơn vị phải nộp; hãy điền và gửi lại."),
     "annex_empty": (
         E,
@@ -125,6 +127,12 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         INF,
         "Trang {sheet} có dòng được chèn hoặc xóa (chỉ tiêu \"{label}\" ở dòng {detail} thay vì dòng {expected}); "
         "số liệu đã được đọc theo tên từng chỉ tiêu. Lần sau, đề nghị không chèn, xóa dòng trong biểu.",
+    ),
+    "form_row_added": (
+        W,
+        "Trang {sheet}: dòng của ô {cell} được chèn thêm (\"{value}\": {detail}); chỉ tiêu này không có trong biểu "
+        "mẫu nên không được tổng hợp. Nếu cần báo cáo thêm, hãy ghi vào cột Ghi chú của chỉ tiêu gần nhất và xóa "
+        "dòng đã chèn.",
     ),
     "form_label_missing": (
         E,
@@ -173,6 +181,13 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "xuống: {expected}.",
     ),
     "number_text": (INF, "Ô {cell}: số viết dạng chữ \"{value}\" đã được đọc thành {expected}."),
+    "number_with_unit": (INF, "Ô {cell}: \"{value}\" được đọc là {expected} (chữ \"{detail}\" là đơn vị tính của ô, "
+                              "không cần gõ)."),
+    "number_like_date": (
+        W,
+        "Ô {cell} ({label}) là {value}, đúng bằng con số Excel dùng để lưu ngày {expected}: có thể đã gõ ngày vào "
+        "ô số. Hãy kiểm tra lại và nhập đúng số liệu.",
+    ),
     "blank_zero": (INF, "Ô {cell}: \"{value}\" được hiểu là 0."),
     "date_text": (INF, "Ô {cell}: ngày viết dạng chữ \"{value}\" đã được đọc thành {expected} (ngày/tháng/năm)."),
     "text_normalized": (

@@ -11,10 +11,19 @@ Nothing typed is dropped silently and shifted data is never read as if it were i
 
 from __future__ import annotations
 
-from pipeline.models import Submission
+from pipeline.models import RawBook, Submission
 from pipeline.spec.annex import AnnexSpec
-from pipeline.vntext import fold
-from pipeline.workbook.contract import FIRST_DATA_ROW, HEADER_ROW, Layout, cell, col_letter
+from pipeline.vntext import fmt_number, fold
+from pipeline.workbook.contract import (
+    FIRST_DATA_ROW,
+    HEADER_BLOCK_ROWS,
+    HEADER_ROW,
+    SIGNATURE_HINTS,
+    SIGNATURE_TITLES,
+    Layout,
+    cell,
+    col_letter,
+)
 
 Grid = list[list[object]]
 Raw = dict[str, object]
@@ -35,8 +44,41 @@ def _label(value: object) -> str:
     return fold(str(value)) if not _blank(value) else ""
 
 
+def _show(value: object) -> str:
+    return fmt_number(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+
+
 def _outside(sub: Submission, sheet: str, row: int, col: int, value: object) -> None:
     sub.add("data_outside", sheet=sheet, cell=cell(row, col), value=value)
+
+
+_OURS = frozenset(fold(t) for t in (*SIGNATURE_TITLES, *SIGNATURE_HINTS))
+
+
+def _cells(grid: Grid, row: int, first: int, last: int) -> list[tuple[int, object]]:
+    """(column, value) of the non-blank cells of a row between two columns, the template's own labels left out."""
+    if row > len(grid):
+        return []
+    return [(c, v) for c, v in enumerate(grid[row - 1][first - 1: last], start=first)
+            if not _blank(v) and _label(v) not in _OURS]
+
+
+def _signature_row(grid: Grid, start: int, stop: int) -> int | None:
+    """Where the signature block begins (it moves with rows inserted or deleted above it)."""
+    titles = {fold(t) for t in SIGNATURE_TITLES}
+    for row in range(start, min(stop, len(grid)) + 1):
+        if any(_label(v) in titles for v in grid[row - 1]):
+            return row
+    return None
+
+
+def _after_signature(sub: Submission, sheet: str, row: int, cells: list[tuple[int, object]]) -> None:
+    """Under the signature titles: names and dates are the signature, numbers are reported."""
+    if all(isinstance(v, str) for _, v in cells):
+        sub.add("signature_text", sheet=sheet, cell=cell(row, cells[0][0]), value="; ".join(str(v) for _, v in cells))
+    else:
+        for c, v in cells:
+            _outside(sub, sheet, row, c, v)
 
 
 def read_form(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> tuple[Raw, dict[str, int], Raw] | None:
@@ -62,18 +104,20 @@ def read_form(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> tuple
         sub.add("form_rows_moved", sheet=sheet, cell=cell(where[first], value_col), label=spec.by_key[first].label,
                 expected=str(lay.row_of(first)), detail=str(where[first]))
     fields = set(where.values())
-    signature = lay.signature_row + max(r - lay.row_of(k) for k, r in where.items())
+    signature = _signature_row(grid, max(fields) + 1, last) or last + 1
     for row in range(FIRST_DATA_ROW, last + 1):
-        if row in fields or signature <= row <= signature + 1:
+        cells = _cells(grid, row, 2, lay.last_col)
+        if row in fields or not cells:
             continue
-        cells = [(c, v) for c, v in enumerate(grid[row - 1][: lay.last_col], start=1) if not _blank(v)] \
-            if row <= len(grid) else []
-        if row > signature + 1 and cells and all(isinstance(v, str) for _, v in cells):
-            sub.add("signature_text", sheet=sheet, cell=cell(row, cells[0][0]),
-                    value="; ".join(str(v) for _, v in cells))
-            continue
-        for c, v in cells:
-            _outside(sub, sheet, row, c, v)
+        if row > signature:
+            _after_signature(sub, sheet, row, cells)
+        elif row < signature and not _blank(_at(grid, row, label_col)):  # a row the unit added to the form
+            sub.add("form_row_added", sheet=sheet, cell=cell(row, label_col), value=_at(grid, row, label_col),
+                    detail="; ".join(_show(v) for c, v in cells if c != label_col) or "(trống)",
+                    cells=", ".join(cell(row, c) for c, _ in cells))
+        else:
+            for c, v in cells:
+                _outside(sub, sheet, row, c, v)
     values = {k: _at(grid, r, value_col) for k, r in where.items()}
     notes = {k: str(_at(grid, r, note_col)).strip() for k, r in where.items() if not _blank(_at(grid, r, note_col))}
     return values, moved, notes
@@ -96,8 +140,9 @@ def check_headers(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> b
             sub.add(code, sheet=sheet, cell=f"{col_letter(c)}{HEADER_ROW}", label=col.label,
                     detail=col_letter(shifted[0]))
             return False
-        actual = " ".join(str(v) for v in (_at(grid, HEADER_ROW, c), _at(grid, HEADER_ROW + 1, c)) if not _blank(v))
-        sub.add("header_changed", sheet=sheet, cell=f"{col_letter(c)}{HEADER_ROW + 1}", value=actual or "(trống)",
+        row = HEADER_ROW + 1 if col.group else HEADER_ROW  # a grouped column's label sits under its group
+        actual = _at(grid, row, c)
+        sub.add("header_changed", sheet=sheet, cell=cell(row, c), value="(trống)" if _blank(actual) else actual,
                 expected=col.label)
     return ok
 
@@ -146,24 +191,24 @@ def _preset_rows(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> li
 
 
 def _below(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list[tuple[int, Raw]]:
-    """Rows typed under the table: read when they sit in its input columns, else reported cell by cell.
-    The totals row (preset tables) and the signature block are the template's own."""
+    """Rows typed under the table: read when they sit in its input columns before the signature block, else
+    reported cell by cell. The totals row (preset tables), the row numbers pushed down by an inserted row and
+    the signature block are the template's own."""
     lay = Layout(spec)
     start = lay.last_row + (2 if spec.preset_rows else 1)
+    stop = lay.last_row + SLACK
+    signature = _signature_row(grid, start, stop) or stop + 1
     inputs = {lay.col_of(k) for k in spec.keys if k != spec.row_key}
     out = []
-    for row in range(start, min(len(grid), lay.last_row + SLACK) + 1):
-        if lay.signature_row <= row <= lay.signature_row + 1:
+    for row in range(start, min(len(grid), stop) + 1):
+        cells = _cells(grid, row, 2, lay.last_col)  # column A holds row numbers, pushed down by insertions
+        if not cells or row == signature:
             continue
-        cells = [(c, v) for c, v in enumerate(grid[row - 1][: lay.last_col], start=1) if not _blank(v)]
-        if not cells:
-            continue
-        if row < lay.signature_row and not spec.row_key and {c for c, _ in cells} <= inputs:
+        if row > signature:
+            _after_signature(sub, sheet, row, cells)
+        elif not spec.row_key and {c for c, _ in cells} <= inputs:
             sub.add("row_below_read", sheet=sheet, cell=cell(row, cells[0][0]), detail=str(spec.n_rows))
             out.append((row, _raw(spec, grid, row)))
-        elif row > lay.signature_row + 1 and all(isinstance(v, str) for _, v in cells):
-            sub.add("signature_text", sheet=sheet, cell=cell(row, cells[0][0]),
-                    value="; ".join(str(v) for _, v in cells))
         else:
             for c, v in cells:
                 _outside(sub, sheet, row, c, v)
@@ -178,3 +223,11 @@ def _beside(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list[tu
         if not _blank(value := _at(grid, row, gap)):
             _outside(sub, sheet, row, gap, value)
     return []
+
+
+def renamed_sheet(spec: AnnexSpec, book: RawBook, claimed: set[str]) -> str | None:
+    """The one sheet of another name whose header block carries this annex's heading and title."""
+    want = (fold(spec.heading), fold(spec.title))
+    found = [name for name, grid in book.sheets.items() if name.strip().casefold() not in claimed
+             and all(any(_label(v) == w for row in grid[:HEADER_BLOCK_ROWS] for v in row) for w in want)]
+    return found[0] if len(found) == 1 else None

@@ -13,7 +13,7 @@ from pipeline.intake.parts import meta_of_refused, sheet_parts
 from pipeline.intake.precheck import Refusal
 from pipeline.models import RawBook, Submission
 from pipeline.vntext import fold
-from pipeline.workbook.contract import HEADER_BLOCK_ROWS, META_SHEET, UNIT_ROW, TemplateMeta
+from pipeline.workbook.contract import HEADER_BLOCK_ROWS, META_SHEET, UNIT_ROW, TemplateMeta, col_letter
 from pipeline.workspace import Unit, Workspace
 
 
@@ -68,7 +68,9 @@ def header_mismatch(sub: Submission, book: RawBook, ws: Workspace) -> None:
         named = _named(_header_text([grid[UNIT_ROW - 1:UNIT_ROW]]), ws, codes=False)
         others = [u for u in named if u is not sub.unit]
         if others and sub.unit not in named:
-            sub.add("unit_mismatch", sheet=sheet, unit=f"{sub.unit.name} ({sub.unit.code})",
+            row = grid[UNIT_ROW - 1] if len(grid) >= UNIT_ROW else []
+            where = next((f"{col_letter(c)}{UNIT_ROW}" for c, v in enumerate(row, start=1) if v not in ("", None)), "")
+            sub.add("unit_mismatch", sheet=sheet, cell=where, unit=f"{sub.unit.name} ({sub.unit.code})",
                     detail=", ".join(f"{u.name} ({u.code})" for u in others))
 
 

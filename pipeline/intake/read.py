@@ -10,22 +10,24 @@ from pathlib import Path
 
 from python_calamine import CalamineError, PasswordError, ZipError, load_workbook
 
-from pipeline.intake.read_ods import read_ods
+from pipeline.intake.read_ods import SheetFilter, read_ods
 from pipeline.models import RawBook
 from pipeline.workbook.contract import META_SHEET
 
 
 def read_book(path: Path, wanted: frozenset[str], max_rows: int = 5000) -> RawBook:
-    """Read `_meta` and the sheets named in `wanted` (casefolded names) from A1, at most `max_rows` rows."""
+    """Read `_meta` and the annex sheets (named in `wanted`, casefolded, or renamed) from A1, at most
+    `max_rows` rows each."""
     book = RawBook()
     try:
         wb = load_workbook(str(path))
         book.sheet_names = list(wb.sheet_names)
+        wants = SheetFilter(wanted)
         for name in wb.sheet_names:
             if name == META_SHEET:
                 rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=2000)
                 book.meta = {_text(r[0]): _text(r[1]) for r in rows if len(r) >= 2 and _text(r[0])}
-            elif name.strip().casefold() in wanted:
+            elif wants(name):
                 sheet = wb.get_sheet_by_name(name)
                 book.sheets[name] = [list(r) for r in sheet.to_python(skip_empty_area=False, nrows=max_rows)]
     except PasswordError:

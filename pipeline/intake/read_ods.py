@@ -15,7 +15,7 @@ from odf.table import Table, TableRow
 from odf.text import P
 
 from pipeline.models import RawBook
-from pipeline.workbook.contract import META_SHEET
+from pipeline.workbook.contract import META_SHEET, NOT_ANNEX_SHEETS
 
 MAX_COLS = 256
 
@@ -58,15 +58,33 @@ def _rows(table, max_rows: int) -> list[list[object]]:
     return rows
 
 
+class SheetFilter:
+    """Which sheets a reader reads: the annex sheets by name (casefolded `wanted`), and up to `extra` sheets of
+    other names that are not the template's own (a renamed annex sheet is then found by its content)."""
+
+    def __init__(self, wanted: frozenset[str], extra: int = 8) -> None:
+        self.wanted, self.extra = wanted, extra
+
+    def __call__(self, name: str) -> bool:
+        folded = name.strip().casefold()
+        if folded in self.wanted:
+            return True
+        if folded in NOT_ANNEX_SHEETS or self.extra <= 0:
+            return False
+        self.extra -= 1
+        return True
+
+
 def read_ods(path: Path, wanted: frozenset[str], max_rows: int) -> RawBook:
     book = RawBook()
     doc = load(str(path))
+    wants = SheetFilter(wanted)
     for table in doc.getElementsByType(Table):
         name = table.getAttrNS(TABLENS, "name")
         book.sheet_names.append(name)
         if name == META_SHEET:
             book.meta = {str(r[0]).strip(): str(r[1]).strip() for r in _rows(table, 2000)
                          if len(r) >= 2 and str(r[0]).strip()}
-        elif name.strip().casefold() in wanted:
+        elif wants(name):
             book.sheets[name] = _rows(table, max_rows)
     return book

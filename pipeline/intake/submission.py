@@ -6,7 +6,7 @@ Every value read in another form than typed is reported with its cell (values.co
 
 from __future__ import annotations
 
-from pipeline.intake.annex_sheet import check_headers, read_form, table_rows
+from pipeline.intake.annex_sheet import check_headers, read_form, renamed_sheet, table_rows
 from pipeline.intake.identify import header_mismatch, identify
 from pipeline.intake.values import coerce
 from pipeline.models import AnnexData, RawBook, Submission
@@ -23,6 +23,7 @@ def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:
     meta = TemplateMeta.parse(book.meta)
     sub.meta = dict(meta.values)
     sheets = {name.strip().casefold(): name for name in book.sheets}
+    claimed = {n.strip().casefold() for n in book.sheets} & {s.sheet.casefold() for s in ws.specs.annexes.values()}
     sub.unit = identify(sub, book, meta, ws)
     if sub.unit is not None and meta.get("unit_code"):
         header_mismatch(sub, book, ws)
@@ -34,6 +35,8 @@ def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:
         am = meta.annexes.get(annex_id)
         name = am.sheet if am else spec.sheet
         actual = sheets.get(name.strip().casefold()) or sheets.get(spec.sheet.casefold())
+        if actual is None and (actual := renamed_sheet(spec, book, claimed)):
+            sub.add("sheet_renamed", sheet=actual, annex=spec.code, expected=spec.sheet)
         if actual is None:
             sub.add("missing_sheet", sheet=spec.sheet, annex=spec.code)
             continue
@@ -130,7 +133,7 @@ def _add_record(sub: Submission, data: AnnexData, row: int, raw: dict[str, objec
             data.bad.add((row, key))
             record[key] = None
             continue
-        typed, note = coerce(value, col)
+        typed, note = coerce(value, col, spec.unit)
         if typed is None and col.blank_as_zero and note is None:
             typed = 0.0
         record[key] = typed

@@ -24,6 +24,10 @@ _EN_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,234 (ambiguo
 _DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Day numbers of 2020-01-01 … 2030-12-31: a count above its bound in this range is most likely a date typed
+# into a number cell (LibreOffice keeps the cell's number format, so 1/7/2025 arrives as 45839).
+DATE_LIKE = (43831, 47848)
+_NUMBER_WORDS = re.compile(r"^([+-]?[\d.,  ]*\d)\s*([^\d\s].*)$")
 
 
 @dataclass(frozen=True)
@@ -48,19 +52,21 @@ def parse_number_text(text: str) -> tuple[float | None, bool]:
     return None, False
 
 
-def coerce(raw: object, col: Column) -> tuple[object | None, Note | None]:
+def coerce(raw: object, col: Column, unit: str = "") -> tuple[object | None, Note | None]:
+    """A raw cell value typed for its column, and the note to report when it was read in another form than
+    typed. `unit` is the unit of measure of the column (a number typed with it, "3 người", is that number)."""
     if raw is None or raw == "":
         return None, None
     if isinstance(raw, float) and math.isnan(raw):
         return None, None
     if col.numeric:
-        return _number(raw, col)
+        return _number(raw, col, col.unit or unit)
     if col.type == "date":
         return _date(raw, col)
     return _text(raw, col)
 
 
-def _number(raw: object, col: Column) -> tuple[float | None, Note | None]:
+def _number(raw: object, col: Column, unit: str = "") -> tuple[float | None, Note | None]:
     note = None
     if isinstance(raw, (bool, dt.date | dt.datetime | dt.time | dt.timedelta)):
         return None, Note("not_number", {"label": col.label})
@@ -73,16 +79,32 @@ def _number(raw: object, col: Column) -> tuple[float | None, Note | None]:
                 return 0.0, Note("blank_zero", {})
             return None, Note("not_number", {"label": col.label})
         parsed, ambiguous = parse_number_text(text)
+        if parsed is None and (split := _with_unit(text, unit)):
+            parsed, ambiguous = parse_number_text(split[0])
+            if parsed is not None:
+                note = Note("number_with_unit", {"expected": fmt_number(parsed), "detail": split[1]})
         if parsed is None:
             extra = " (không rõ dấu phẩy là phân cách hàng nghìn hay thập phân)" if ambiguous else ""
             return None, Note("not_number", {"label": col.label + extra})
         value = parsed
-        note = Note("number_text", {"expected": fmt_number(value)})
+        note = note or Note("number_text", {"expected": fmt_number(value)})
     if not math.isfinite(value):
         return None, Note("not_number", {"label": col.label})
     if col.type == "int" and not value.is_integer():
         return None, Note("not_integer", {"label": col.label})
+    if col.type == "int" and note is None and col.max is not None and value > col.max \
+            and DATE_LIKE[0] <= value <= DATE_LIKE[1]:  # above its bound, and a day number: say what it likely is
+        day = EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return value, Note("number_like_date", {"label": col.label, "expected": day.strftime("%d/%m/%Y")})
     return value, note
+
+
+def _with_unit(text: str, unit: str) -> tuple[str, str] | None:
+    """("3", "người") from "3 người" when the words after the number are the column's unit of measure."""
+    m = _NUMBER_WORDS.match(text)
+    if m and unit and fold(m[2]) == fold(unit):
+        return m[1], m[2]
+    return None
 
 
 def _date(raw: object, col: Column) -> tuple[dt.date | None, Note | None]:

@@ -15,6 +15,8 @@ from pipeline.workbook.contract import (
     FORM_VALUE_COL,
     HEADER_ROW,
     NUMBER_ROW,
+    SIGNATURE_HINTS,
+    SIGNATURE_TITLES,
     STATUS_ROW,
     UNIT_ROW,
     Layout,
@@ -207,10 +209,10 @@ def _totals_row(sheet, st: Styles, spec: AnnexSpec, lay: Layout) -> None:
 def _signature(sheet, st: Styles, ws: Workspace, lay: Layout) -> None:
     row = lay.signature_row
     split = max(2, lay.last_col // 2)
-    _merge(sheet, row, 1, split, "NGƯỜI LẬP BIỂU", st["center_bold"])
-    _merge(sheet, row, split + 1, lay.last_col, "THỦ TRƯỞNG ĐƠN VỊ", st["center_bold"])
-    _merge(sheet, row + 1, 1, split, "(Ký, ghi rõ họ tên)", st["center_italic"])
-    _merge(sheet, row + 1, split + 1, lay.last_col, "(Ký, ghi rõ họ tên, đóng dấu)", st["center_italic"])
+    for i, (title, hint) in enumerate(zip(SIGNATURE_TITLES, SIGNATURE_HINTS, strict=True)):
+        c1, c2 = (1, split) if i == 0 else (split + 1, lay.last_col)
+        _merge(sheet, row, c1, c2, title, st["center_bold"])
+        _merge(sheet, row + 1, c1, c2, hint, st["center_italic"])
 
 
 def _page_setup(sheet, lay: Layout) -> None:

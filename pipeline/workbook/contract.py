@@ -21,6 +21,8 @@ GUIDE_SHEET = "Hướng dẫn"
 CHECK_SHEET = "Kiểm tra"
 REPORT_SHEET = "Lỗi cần sửa"
 CHANGES_SHEET = "Thay đổi"
+NOT_ANNEX_SHEETS = frozenset(s.casefold() for s in (META_SHEET, LISTS_SHEET, GUIDE_SHEET, CHECK_SHEET, REPORT_SHEET,
+                                                     CHANGES_SHEET))
 
 # Rows of an annex sheet.
 HEADER_BLOCK_ROWS = 8  # rows 1–8: header block, status line (row 3), titles, unit, period, unit of measure
@@ -32,6 +34,10 @@ FIRST_DATA_ROW = 12
 FORM_COLUMNS = ("STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu", "Ghi chú")
 FORM_VALUE_COL = 4  # D
 SIGNATURE_GAP = 3  # the signature block starts this many rows below the last data row
+
+# The signature block under every annex: left and right titles, then what to write under them.
+SIGNATURE_TITLES = ("NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ")
+SIGNATURE_HINTS = ("(Ký, ghi rõ họ tên)", "(Ký, ghi rõ họ tên, đóng dấu)")
 
 # Typed in a table's first input cell, says the unit has nothing to report in that annex (an empty table is
 # refused as not filled in).
