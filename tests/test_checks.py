@@ -17,7 +17,7 @@ from .test_validate import BREAKS, _apply
 
 # the functions Excel 2010+, LibreOffice and WPS share (template/checks.py's docstring)
 SHARED_FUNCTIONS = {"IF", "AND", "OR", "NOT", "LEN", "TRIM", "ISNUMBER", "INT", "ISNA", "MATCH", "IFERROR", "COUNTA",
-                    "SUM", "SUMPRODUCT", "COUNTIF", "ABS", "MIN", "MAX", "DATE"}
+                    "SUM", "SUMPRODUCT", "COUNTIF", "ABS", "MIN", "MAX", "DATE", "VALUE", "SUBSTITUTE"}
 FUNCTION_CALL = re.compile(r"([A-Z][A-Z0-9.]*)\(")
 TYPE_CODES = {"not_number", "not_integer", "not_date", "below_min", "above_max", "not_in_list"}
 
@@ -127,3 +127,21 @@ def test_wrong_types_are_counted_like_the_validator(ws, tmp_path, stock):
     (out,) = libreoffice_recalculate([path], tmp_path / "out", tmp_path / "profile")
     excel = check_results(out)
     assert excel["PL2.types"] == 3 and excel["PL1.types"] == 1
+
+
+@needs("soffice")
+def test_numbers_and_dates_typed_as_text_are_a_note_in_the_template_and_read_by_collect(ws, tmp_path, stock):
+    """Both directions agree: what collect reads ("1.234", "30/9/2026") is no error in the template, which says
+    it cannot judge the rules on those cells until they are typed as numbers; what neither can read is an error."""
+    stock(ws, ["VPUB"])
+    data = changed(payload(ws, "VPUB"), "PL2", {"nguyen_gia": "99.999,5", "thoi_han_hoan_thanh": "30/9/2026"})
+    text_only = drop(ws, "text.xlsx", "VPUB", data)
+    decision = collect(ws, write_outputs=False).files[0]
+    assert decision.status in ("accepted", "accepted_with_warnings")
+    assert {"number_text", "date_text"} <= {i.code for i in decision.issues}
+    bad = drop(ws, "../bad.xlsx", "VPUB", changed(payload(ws, "VPUB"), "PL2", {"nguyen_gia": "một nghìn"}))
+    text_out, bad_out = libreoffice_recalculate([text_only, bad], tmp_path / "out", tmp_path / "profile")
+    excel = check_results(text_out)
+    assert excel["PL2.types"] == 0 and excel["PL2.text_values"] == 2
+    assert status_line(openpyxl.load_workbook(text_out, data_only=True), "PL2").startswith("✓ Sẵn sàng gửi (có")
+    assert check_results(bad_out)["PL2.types"] == 1

@@ -4,7 +4,9 @@ For each annex: one check for required cells, one for types and bounds, one per 
 hidden helper column per check (1 where a row fails), a form is checked in one formula. The "Kiểm tra"
 sheet counts failures per check; conditional formatting colours the offending cells as the unit types.
 Only functions that Excel 2010, LibreOffice and WPS share are used: IF, AND, OR, NOT, LEN, TRIM, ISNUMBER,
-INT, ISNA, MATCH, IFERROR, COUNTA, COUNTIF, SUM, SUMPRODUCT, ABS, MIN, MAX, DATE.
+INT, ISNA, MATCH, IFERROR, COUNTA, COUNTIF, SUM, SUMPRODUCT, ABS, MIN, MAX, DATE, VALUE, SUBSTITUTE.
+A number or a date typed as text that collect reads ("1.234", "30/9/2026") is no type error here: a
+warning check says the template cannot judge the rules on it until it is typed as a number.
 """
 
 from __future__ import annotations
@@ -60,11 +62,35 @@ def _blank(ref: str) -> str:
     return f"LEN(TRIM({ref}))=0"
 
 
+TEXT_NUMBERS = ("Số hoặc ngày gõ dạng chữ: máy vẫn đọc được khi nhận biểu, nhưng biểu chưa tự kiểm tra được các "
+                "quy tắc có ô đó; hãy gõ lại dạng số (hoặc ngày) để kiểm tra ngay")
+
+
+def _as_text_value(col: Column, ref: str) -> str:
+    """TRUE where a cell holds text that collect reads as a number or a date ("1.234", "12,5", "30/9/2026", a
+    dash for zero): digits once its separators are removed, tested with VALUE, which every locale reads."""
+    seps = ("/", "-", ".") if col.type == "date" else (".", ",", " ")
+    inner = f"TRIM({ref})"
+    for sep in seps:
+        inner = f'SUBSTITUTE({inner},"{sep}","")'
+    looks = f"ISNUMBER(VALUE({inner}))"
+    if col.numeric and col.blank_as_zero:
+        looks = f'OR({looks},TRIM({ref})="-")' if ":" not in ref else f'(({looks})+(TRIM({ref})="-")>0)'
+    return looks
+
+
+def _text_value_terms(col: Column, ref: str) -> list[str]:
+    """Warning conditions: a number or date typed as text (read by collect, not yet judged by the template)."""
+    if not (col.numeric or col.type == "date"):
+        return []
+    return [f"AND(NOT(ISNUMBER({ref})),{_as_text_value(col, ref)})"]
+
+
 def _type_terms(col: Column, ref: str, list_name: str | None) -> list[str]:
     """Failure conditions of one cell's type and bounds (each TRUE where the cell is wrong)."""
     filled = f"LEN(TRIM({ref}))>0"
     if col.numeric:
-        terms = [f"AND({filled},NOT(ISNUMBER({ref})))"]
+        terms = [f"AND({filled},NOT(ISNUMBER({ref})),NOT({_as_text_value(col, ref)}))"]
         if col.type == "int":
             terms.append(f"AND(ISNUMBER({ref}),{ref}<>INT({ref}))")
         if col.min is not None:
@@ -73,7 +99,7 @@ def _type_terms(col: Column, ref: str, list_name: str | None) -> list[str]:
             terms.append(f"AND(ISNUMBER({ref}),{ref}>{col.max!r})")
         return terms
     if col.type == "date":
-        return [f"AND({filled},NOT(ISNUMBER({ref})))"]
+        return [f"AND({filled},NOT(ISNUMBER({ref})),NOT({_as_text_value(col, ref)}))"]
     if col.type == "category" and list_name:
         return [f"AND({filled},ISNA(MATCH({ref},{list_name},0)))"]
     return []
@@ -84,7 +110,7 @@ def _range_counts(col: Column, rng: str, list_name: str | None) -> list[str]:
     LibreOffice and WPS all evaluate inside SUMPRODUCT, without array entry)."""
     filled = f"(LEN(TRIM({rng}))>0)"
     if col.numeric or col.type == "date":
-        out = [f"SUMPRODUCT({filled}*NOT(ISNUMBER({rng})))"]
+        out = [f"SUMPRODUCT({filled}*NOT(ISNUMBER({rng}))*NOT({_as_text_value(col, rng)}))"]
         if col.type == "int":
             out.append(f"SUMPRODUCT(ISNUMBER({rng})*IFERROR({rng}<>INT({rng}),FALSE))")
         if col.numeric and col.min is not None:
@@ -95,6 +121,19 @@ def _range_counts(col: Column, rng: str, list_name: str | None) -> list[str]:
     if col.type == "category" and list_name:
         return [f"SUMPRODUCT({filled}*ISNA(MATCH({rng},{list_name},0)))"]
     return []
+
+
+def _unless_text(spec: AnnexSpec, rule: Rule, ref, judged: str) -> str:
+    """A rule's failure count, or 0 while one of its own cells holds a number typed as text: the text-values
+    check already says the rule waits for that cell to be typed as a number (collect reads it and judges)."""
+    terms = [t for k in rule.refs if not isinstance(k, tuple) for t in _text_value_terms(spec.by_key[k], ref(k))]
+    return f"IF(OR({','.join(terms)}),0,{judged})" if terms else judged
+
+
+def _text_value_count(col: Column, rng: str) -> list[str]:
+    if not (col.numeric or col.type == "date"):
+        return []
+    return [f"SUMPRODUCT(NOT(ISNUMBER({rng}))*{_as_text_value(col, rng)})"]
 
 
 def _rule_ok(rule: Rule, ref, constants: dict) -> str:
@@ -156,14 +195,21 @@ def _plan_form(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, for
                                  len(required)))
         for c in required:
             plan.formats.append((local(c.key), lay.row_of(c.key), lay.col_of(c.key), _blank(local(c.key)), "error"))
-    terms = []
+    terms, text_terms = [], []
     for c in spec.input_columns:
         col_terms = _type_terms(c, ref(c.key), lists.get((spec.id, c.key), "").lstrip("=") or None)
         terms += col_terms
+        text_terms += _text_value_terms(c, ref(c.key))
         local_terms = _type_terms(c, local(c.key), lists.get((spec.id, c.key), "").lstrip("=") or None)
         if local_terms:
             plan.formats.append((local(c.key), lay.row_of(c.key), lay.col_of(c.key),
                                  f"IFERROR(OR({','.join(local_terms)}),TRUE)", "error"))
+        for term in _text_value_terms(c, local(c.key)):
+            plan.formats.append((local(c.key), lay.row_of(c.key), lay.col_of(c.key), term, "warning"))
+    if text_terms:
+        count = "+".join(f"IFERROR(IF({t},1,0),0)" for t in text_terms)
+        plan.checks.append(LiveCheck(spec.id, "text_values", TEXT_NUMBERS, "warning", count,
+                                     _when_failing(count, f"các ô tô vàng trên trang {spec.sheet}"), 0))
     if terms:
         count = "+".join(f"IFERROR(IF({t},1,0),1)" for t in terms)
         plan.checks.append(LiveCheck(spec.id, "types", "Số liệu đúng kiểu (số, số nguyên, ngày, danh sách) và trong "
@@ -172,7 +218,7 @@ def _plan_form(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, for
     for rule in rules:
         ok = _rule_ok(rule, ref, constants)
         cells = [ref(k) if isinstance(k, tuple) else local(k) for k in rule.refs]
-        count = f"IFERROR(IF({ok},0,1),1)"
+        count = _unless_text(spec, rule, ref, f"IFERROR(IF({ok},0,1),1)")
         plan.checks.append(LiveCheck(spec.id, rule.id, rule.message, rule.severity, count,
                                  _when_failing(count, _where(spec.sheet, cells)), _cached(spec, rule, constants)))
         local_ok = _rule_ok(rule, lambda k: ref(k) if isinstance(k, tuple) else local(k), constants)
@@ -213,7 +259,7 @@ def _plan_table(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, fo
             col = lay.col_of(c.key)
             plan.formats.append((f"{cell(first, col)}:{cell(last, col)}", first, col,
                                  f"AND({present.format(r=first)},{_blank(rel(c.key, first))})", "error"))
-    counts = []
+    counts, text_counts = [], []
     for c in inputs:
         name = lists.get((spec.id, c.key), "").lstrip("=") or None
         col = lay.col_of(c.key)
@@ -221,18 +267,27 @@ def _plan_table(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, fo
         if first_terms:
             plan.formats.append((f"{cell(first, col)}:{cell(last, col)}", first, col,
                                  f"IFERROR(OR({','.join(first_terms)}),TRUE)", "error"))
-        counts += _range_counts(c, f"'{spec.sheet}'!{cell(first, col, True)}:{cell(last, col, True)}", name)
+        rng = f"'{spec.sheet}'!{cell(first, col, True)}:{cell(last, col, True)}"
+        counts += _range_counts(c, rng, name)
+        text_counts += _text_value_count(c, rng)
+        for term in _text_value_terms(c, rel(c.key, first)):
+            plan.formats.append((f"{cell(first, col)}:{cell(last, col)}", first, col, term, "warning"))
     if counts:  # whole-column counts on the "Kiểm tra" sheet: no per-row helper, so templates stay small
         count = "+".join(counts)
         plan.checks.append(LiveCheck(spec.id, "types", "Số liệu đúng kiểu (số, số nguyên, ngày, danh sách) và trong "
                                  "giới hạn", "error", count,
                                  _when_failing(count, f"các ô tô đỏ trên trang {spec.sheet}"), 0))
+    if text_counts:
+        count = "+".join(text_counts)
+        plan.checks.append(LiveCheck(spec.id, "text_values", TEXT_NUMBERS, "warning", count,
+                                     _when_failing(count, f"các ô tô vàng trên trang {spec.sheet}"), 0))
     for rule in rules:
         ok = _rule_ok(rule, rel, constants)
         cols = ", ".join(col_letter(lay.col_of(k)) for k in rule.refs if not isinstance(k, tuple))
         cached = _cached(spec, rule, constants) * len(spec.preset_rows) if spec.preset_rows else 0
-        add(rule.id, rule.message, rule.severity, f"IF({present},IFERROR(IF({ok},0,1),1),0)", cached,
-            f"cột {cols}")
+        judged = f"IFERROR(IF({ok},0,1),1)"
+        add(rule.id, rule.message, rule.severity, f"IF({present},{_unless_text(spec, rule, rel, judged)},0)",
+            cached, f"cột {cols}")
         first_ok = _rule_ok(rule, lambda k: rel(k, first), constants)
         for k in rule.refs:
             if not isinstance(k, tuple):
