@@ -153,18 +153,22 @@ def table_rows(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list
     if spec.row_key:
         rows = _preset_rows(sub, spec, grid, sheet)
     else:
-        rows = [(r, raw) for r in range(Layout(spec).first_row, Layout(spec).last_row + 1)
-                if not _empty(raw := _raw(spec, grid, r))]
+        lay, width = Layout(spec), len(spec.keys)
+        c0 = lay.first_col - 1
+        rows = []
+        for r in range(lay.first_row, min(lay.last_row, len(grid)) + 1):
+            line = grid[r - 1][c0: c0 + width]  # one slice per row: most rows of a table are empty
+            if line.count("") + line.count(None) < len(line) and not all(_blank(v) for v in line):
+                rows.append((r, _raw(spec, grid, r)))
     return rows + _below(sub, spec, grid, sheet) + _beside(sub, spec, grid, sheet)
 
 
 def _raw(spec: AnnexSpec, grid: Grid, row: int) -> Raw:
-    lay = Layout(spec)
-    return {k: _at(grid, row, lay.col_of(k)) for k in spec.keys}
-
-
-def _empty(raw: Raw) -> bool:
-    return all(_blank(v) for v in raw.values())
+    """The row's input cells by key (a table's inputs sit side by side from its first column, in key order)."""
+    keys = spec.keys
+    c0 = Layout(spec).first_col - 1
+    line = grid[row - 1][c0: c0 + len(keys)] if row <= len(grid) else []
+    return dict(zip(keys, [*line, *[""] * (len(keys) - len(line))], strict=True))
 
 
 def _preset_rows(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list[tuple[int, Raw]]:

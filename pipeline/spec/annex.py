@@ -5,6 +5,7 @@ Template, reader, validator and summary all read these objects; no column is nam
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -140,7 +141,7 @@ class AnnexSpec:
     digest: str = ""  # the whole spec file: anything cached from it is stale when this changes
     by_key: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @functools.cached_property
     def keys(self) -> tuple[str, ...]:
         return tuple(c.key for c in self.columns)
 
