@@ -81,14 +81,16 @@ def _program_fault(sub: Submission) -> bool:
 
 def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile],
              progress: Progress) -> tuple[list[Submission], list[Decision]]:
-    """Hash and sniff every file; the ones that can be read become submissions, the rest decisions."""
+    """Hash and sniff every file; the ones that can be read become submissions, the rest decisions.
+    Received: the date of a dated folder (the clerk's record), else when the ledger first saw these bytes (their
+    modification time then), else the file's modification time now."""
     subs: list[Submission] = []
     pre: list[Decision] = []
     for n, f in enumerate(found, start=1):
         progress("prepare", n, len(found))
         sha = ledger.known_hash(f.rel, f.size, f.mtime) or inbox.sha256(f.path)
         seen = ledger.first_seen(sha)
-        received = seen.received_at if seen else received_from_mtime(f.mtime)
+        received = inbox.dated(f.rel) or (seen.received_at if seen else received_from_mtime(f.mtime))
         sniffed = inbox.sniff(f.path)
         ext = f.path.suffix.lower()
         if sniffed.kind in READABLE:
