@@ -97,9 +97,9 @@ TEXTS: dict[str, str] = {
                     "(*.xlsx) với tên units.xlsx (ghi đè), rồi chuyển {name} ra khỏi thư mục làm việc.",
     "units_unreadable": "không mở được tệp như một bảng tính Excel ({detail}); hãy mở bằng Excel và lưu lại dạng "
                         "Excel Workbook (*.xlsx).",
-    "units_no_sheet": "không thấy trang \"{sheet}\" (tệp có các trang: {sheets}); hãy đổi tên trang danh sách đơn vị "
-                      "thành \"{sheet}\".",
-    "units_header": "dòng 1 phải là tiêu đề các cột theo đúng thứ tự: {headers}; ô {cell} đang là \"{value}\", hãy "
+    "units_no_sheet": "không thấy trang \"{wanted}\" (tệp có các trang: {sheets}); hãy đổi tên trang danh sách đơn vị "
+                      "thành \"{wanted}\".",
+    "units_header": "dòng 1 phải là tiêu đề các cột theo đúng thứ tự: {headers}; ô {at} đang là \"{value}\", hãy "
                     "sửa lại dòng tiêu đề.",
     "units_empty": "danh sách đơn vị đang trống; hãy nhập mỗi đơn vị một dòng, bắt đầu từ dòng 2.",
     "code_missing": "thiếu Mã đơn vị; hãy nhập mã (" + CODE_RULE.removeprefix("chỉ được gồm ") + "), ví dụ VPDU.",
@@ -119,7 +119,7 @@ TEXTS: dict[str, str] = {
     "annex_number": "Excel đã đổi nội dung ô thành số {value} (máy dùng dấu phẩy thập phân kiểu Việt Nam); đã hiểu là "
                     "phụ lục {annexes}. Để Excel không đổi nữa, hãy ghi các phụ lục cách nhau bằng dấu chấm phẩy "
                     "(ví dụ 1; 2) hoặc định dạng cột Phụ lục phải nộp là Text (Văn bản).",
-    "annex_number_bad": "Excel đã đổi nội dung ô thành số {value} nên không còn biết là những phụ lục nào (các phụ lục "
+    "annex_number_bad": "Excel đã đổi nội dung ô thành {value} nên không còn biết là những phụ lục nào (các phụ lục "
                         "có: {known}); hãy định dạng cột Phụ lục phải nộp là Text (Văn bản) rồi gõ lại, ví dụ 1, 2, 4a "
                         "(hoặc dùng dấu chấm phẩy: 1; 2).",
     "khoi_missing": "chưa ghi Khối của đơn vị {code}; biểu mẫu của đơn vị này sẽ dùng tiêu đề dùng chung. Nếu đơn "

@@ -96,10 +96,10 @@ def _grid(path: Path) -> list[list[object]]:
         if grid and _header_problem(grid[0]) is None:
             return grid
     if not wanted:
-        raise WorkspaceError(say("units_no_sheet", NAME, sheet=SHEET, sheets=", ".join(sheets)))
+        raise WorkspaceError(say("units_no_sheet", NAME, wanted=SHEET, sheets=", ".join(sheets)))
     header = grids[0][0] if grids and grids[0] else []
     cell, value = _header_problem(header) or ("A1", "")
-    raise WorkspaceError(say("units_header", NAME, sheet=SHEET, headers=", ".join(HEADERS[:4]), cell=cell,
+    raise WorkspaceError(say("units_header", NAME, sheet=SHEET, headers=", ".join(HEADERS[:4]), at=cell,
                              value=value))
 
 
