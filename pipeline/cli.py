@@ -12,16 +12,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeline import clickvn, console, guard, workspace
+from pipeline import clickvn, console, guard
 from pipeline.launcher import write_launcher
-from pipeline.messages import WARNING, WorkspaceError, say, sentence
+from pipeline.messages import WARNING, WorkspaceError, quoted, say, sentence
 from pipeline.report import screen
-from pipeline.settings import state
-from pipeline.settings.state import quoted
+
+if TYPE_CHECKING:  # the stages are imported by the commands that use them: `annex --help` stays quick
+    from pipeline.workspace import Workspace
 
 clickvn.install()  # before any click object below is built: some of click's texts are read when built
 
@@ -52,8 +53,11 @@ workspace_option = click.option("--workspace", "-w", "root", metavar="THƯ_MỤC
                                 type=click.Path(file_okay=False, path_type=Path), help=WORKSPACE_HELP)
 
 
-def _open(root: Path | None, command: str, receiving: bool = False, quiet: bool = False) -> workspace.Workspace:
+def _open(root: Path | None, command: str, receiving: bool = False) -> Workspace:
     """The workspace of a command: the one named, or the current folder when it is a round in progress."""
+    from pipeline import workspace
+    from pipeline.settings import state
+
     if root is None:
         root = Path.cwd()
         state.check_default(root, command, receiving)
@@ -66,7 +70,7 @@ def _open(root: Path | None, command: str, receiving: bool = False, quiet: bool 
     return ws
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+@click.group("annex", cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
              subcommand_metavar="LỆNH [THAM_SỐ]...", options_metavar="[TÙY_CHỌN]")
 @click.version_option(package_name="annex-pipeline", message="%(prog)s, phiên bản %(version)s",
                       help="In phiên bản của chương trình rồi thoát.")
@@ -82,8 +86,10 @@ def main() -> None:
 @click.argument("directory", metavar="THƯ_MỤC", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Tạo thư mục làm việc mới THƯ_MỤC với mặc định của xã Phúc Thọ, kèm tệp bấm đúp để tổng hợp."""
+    from pipeline.workspace import init_workspace
+
     guard.remember_root(directory)
-    workspace.init_workspace(directory, launcher=False)
+    init_workspace(directory, launcher=False)
     launcher = write_launcher(directory)
     _echo(f"Đã tạo thư mục làm việc {quoted(directory)}.")
     _echo("Sửa round.toml (bằng Notepad) và units.xlsx (bằng Excel) cho đợt của mình, rồi chạy:")
@@ -97,6 +103,7 @@ def init(directory: Path) -> None:
 @click.option("--unit", "units", multiple=True, metavar="MÃ", help="Chỉ tạo biểu cho mã đơn vị này (lặp lại được).")
 def templates(root: Path | None, units: tuple[str, ...]) -> None:
     """Tạo biểu mẫu Excel cho từng đơn vị vào templates_xlsx/."""
+    from pipeline.settings import state
     from pipeline.template import build
 
     ws = _open(root, "templates")
@@ -118,9 +125,9 @@ def templates(root: Path | None, units: tuple[str, ...]) -> None:
 
 
 @main.command(short_help="Chạy thử trọn một đợt trên số liệu mẫu.")
-@click.argument("directory", metavar="THƯ_MỤC", type=click.Path(file_okay=False, path_type=Path), default="demo")
-@click.option("--seed", type=int, default=2026, metavar="SỐ", help="Hạt giống số ngẫu nhiên (cùng hạt, cùng số liệu; "
-              "mặc định 2026).")
+@click.argument("directory", metavar="[THƯ_MỤC]", type=click.Path(file_okay=False, path_type=Path), default="demo")
+@click.option("--seed", type=clickvn.INT, default=2026, metavar="SỐ",
+              help="Hạt giống số ngẫu nhiên (cùng hạt, cùng số liệu; mặc định 2026).")
 def demo(directory: Path, seed: int) -> None:
     """Chạy thử trọn một đợt trên số liệu mẫu của xã Phúc Thọ (mặc định vào thư mục ./demo)."""
     from pipeline.demo.run import run_demo
@@ -143,7 +150,7 @@ def demo(directory: Path, seed: int) -> None:
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON (UTF-8).")
 @click.option("--strict", is_flag=True, help="Trả mã 1 khi có tệp bị trả lại hoặc phụ lục còn thiếu.")
-@click.option("--workers", type=click.IntRange(1, 64), default=None, metavar="SỐ",
+@click.option("--workers", type=clickvn.IntegerRange(1, 64), default=None, metavar="SỐ",
               help="Số tiến trình đọc tệp (mặc định: số nhân CPU).")
 @click.option("--open", "open_summary", is_flag=True, help="Mở bảng tổng hợp (bằng Excel) khi xong.")
 def collect(root: Path | None, as_json: bool, strict: bool, workers: int | None, open_summary: bool) -> None:
@@ -196,7 +203,7 @@ def rollup(root: Path | None, parent_root: Path, unit_code: str) -> None:
     from pipeline.report.rollup import rollup as run
 
     ws = _open(root, "rollup", receiving=True)
-    parent = workspace.open_workspace(parent_root, command="rollup")
+    parent = _open(parent_root, "rollup")
     steps = screen.Steps()
     try:
         result = run(ws, parent, unit_code, progress=steps)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import gettext
 import importlib
 
+import click
+
 CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "termui", "utils",
                  "_termui_impl", "shell_completion", "_winconsole")
 
@@ -110,6 +112,19 @@ FOR_PROGRAMMERS = (
     "Could not determine name for option", "No options defined but a name was passed",
     "Arguments take exactly one parameter declaration",
 )
+
+
+class Integer(click.types.IntParamType):
+    """click.INT, named in Vietnamese ("'abc' không phải là số nguyên hợp lệ")."""
+
+    name = "số nguyên"
+
+
+class IntegerRange(click.IntRange):
+    name = "số nguyên"
+
+
+INT = Integer()
 
 
 def translate(message: str) -> str:

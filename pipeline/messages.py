@@ -178,6 +178,11 @@ class Problem:
         return place(self.file, self.line, self.cell)
 
 
+def quoted(path: object) -> str:
+    """A path as it is typed in a command, in PowerShell, cmd or a POSIX shell: always in double quotes."""
+    return f"\"{path}\""
+
+
 def place(file: str = "", line: int = 0, cell: str = "", sheet: str = "") -> str:
     """'round.toml, dòng 4' / 'units.xlsx, trang "Đơn vị", ô A16' / 'units.xlsx' / ''."""
     parts = [file] if file else []

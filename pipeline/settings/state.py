@@ -15,17 +15,12 @@ from pathlib import Path
 
 from python_calamine import CalamineError, load_workbook
 
-from pipeline.messages import TEXTS, Problem, WorkspaceError, say
+from pipeline.messages import TEXTS, Problem, WorkspaceError, quoted, say
 from pipeline.settings.model import VN_TZ
 from pipeline.workbook.contract import META_SHEET
 
 ISSUED_NAME = ".annex-issued.json"
 TEMPLATES, INBOX = "templates_xlsx", "inbox"
-
-
-def quoted(path: Path | str) -> str:
-    """A path as it is typed in a command, in PowerShell, cmd or a POSIX shell: always in double quotes."""
-    return f"\"{path}\""
 
 
 def record_issued(root: Path, round_id: str, codes: list[str]) -> None:
