@@ -69,7 +69,7 @@ def io_problem(exc: BaseException, default_path: str = "") -> tuple[str, str] | 
     XlsxWriter's FileCreateError, or SQLite's full or read-only database); None for anything else."""
     for item in _chain(exc):
         if isinstance(item, OSError):
-            path = str(item.filename or default_path)
+            path = _shown(str(item.filename or default_path))
             if item.errno in _FULL:
                 return DISK_FULL, path
             if isinstance(item, PermissionError) or item.errno in _DENIED:
@@ -82,6 +82,12 @@ def io_problem(exc: BaseException, default_path: str = "") -> tuple[str, str] | 
             if "readonly" in text or "read-only" in text or "unable to open" in text:
                 return DENIED, default_path
     return None
+
+
+def _shown(path: str) -> str:
+    """A temporary file of ours is named by its folder: the clerk never saw it and has nothing to do with it."""
+    name = Path(path).name
+    return str(Path(path).parent) if name.startswith(".") and ".tmp" in name else path
 
 
 def os_detail(exc: BaseException) -> str:
