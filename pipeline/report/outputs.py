@@ -72,6 +72,8 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
     tasks = [(SUMMARY,), *(("feedback", i) for i in range(len(jobs)))]
     written: object = None
     notes: list[str] = []
+    if progress:
+        progress("outputs", 0, len(tasks))
     for done, (index, out) in enumerate(run_isolated(_task, tasks, workers=workers, timeout=OUTPUT_TIMEOUT,
                                                      memory_mb=OUTPUT_MEMORY_MB, setup=_start,
                                                      setup_args=(ws, result, jobs)), start=1):
