@@ -140,6 +140,10 @@ TEXTS: dict[str, str] = {
                    "thư mục khác, ví dụ: annex init \"DotBaoCao2026_2\".",
     "demo_not_demo": "thư mục này đã có dữ liệu và không phải thư mục do lệnh annex demo tạo; hãy chọn thư mục khác, "
                      "ví dụ: annex demo \"ThuNghiem\".",
+    "rollup_unknown_unit": "không có mã \"{code}\" trong danh sách đơn vị của cấp trên {parent} (các mã có: {known}); "
+                           "hãy kiểm tra lại --unit: đó là mã của xã mình trong units.xlsx của cấp trên.",
+    "rollup_too_many_rows": "phụ lục {annex} có {rows} dòng, nhiều hơn {limit} dòng của biểu cấp trên; hãy đề nghị cấp "
+                            "trên tăng max_rows của phụ lục này trong schemas rồi chạy lại.",
     "busy": "một lượt annex collect khác đang chạy trên thư mục làm việc này; hãy chờ lượt đó xong rồi chạy lại.",
     "template_refused": "không tạo được biểu mẫu cho đơn vị {code}: Excel không nhận một phần của đặc tả phụ lục "
                         "(thường là danh sách chọn hoặc lời nhắc quá dài). Chi tiết kỹ thuật đã ghi vào {log}; hãy rút "

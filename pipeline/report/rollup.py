@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline.collect import collect
 from pipeline.files import place
-from pipeline.messages import sentence
+from pipeline.messages import quoted, say, sentence
 from pipeline.models import Submission
 from pipeline.report.aggregate import accepted_records
 from pipeline.spec.annex import AnnexSpec
@@ -78,7 +78,7 @@ def rows_for(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -> 
             origins.append("; ".join(o for o, r in group if _filled(r, spec)))
         return rows, origins
     if len(items) > spec.n_rows:
-        raise WorkspaceError(f"{spec.id}: {len(items)} dòng vượt quá {spec.n_rows} dòng của biểu cấp trên.")
+        raise WorkspaceError(say("rollup_too_many_rows", annex=spec.id, rows=len(items), limit=spec.n_rows))
     return [r for _, r in items], [o for o, _ in items]
 
 
@@ -91,8 +91,8 @@ def rollup(ws: Workspace, parent: Workspace, unit_code: str, out_dir: Path | Non
     """Write this workspace's accepted, aggregated figures as `unit_code`'s filled template of `parent`."""
     unit = parent.unit_by_code.get(unit_code)
     if unit is None:
-        raise WorkspaceError(f"Mã \"{unit_code}\" không có trong danh sách đơn vị của cấp trên ({parent.root}); "
-                             f"hãy kiểm tra lại --unit (các mã có: {', '.join(parent.unit_by_code)}).")
+        raise WorkspaceError(say("rollup_unknown_unit", code=unit_code, parent=quoted(parent.root),
+                                 known=", ".join(parent.unit_by_code)))
     result = collect(ws, write_outputs=False, progress=progress)
     if progress:
         progress("rollup", 0, 1)
