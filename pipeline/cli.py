@@ -1,61 +1,79 @@
-"""The `annex` command: a thin click layer over the stage functions.
+"""The `annex` command: a thin click layer over the stage functions, in Vietnamese throughout.
 
-Exit codes: 0 done; 1 `--strict` and files were returned or annexes are missing; 2 the command or the
-workspace's settings need correcting (the message says where); 3 this program failed (on a file, an output,
-or the whole command): the message says so, the traceback is in the workspace's log file.
+Exit codes: 0 done; 1 `collect --strict` and files were returned or annexes are missing; 2 the command, the
+workspace's settings or the machine need correcting (a mistake in round.toml or units.xlsx, a folder that cannot be
+written, a full disk: the message says where and what to do); 3 this program failed (on a file, an output, or the
+whole command): the message says so, the traceback is in the workspace's log file; 130 stopped with Ctrl+C (nothing
+is left half-written). Every failure is one Vietnamese sentence per problem; no traceback reaches the console.
 """
 
 from __future__ import annotations
 
+import json
 import sys
-import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeline import workspace
-from pipeline.issues import STATE_VN, STATUS_VN
-from pipeline.runlog import record
-from pipeline.spec.annex import SpecError
-from pipeline.template import build as template
+from pipeline import clickvn, console, guard
+from pipeline.launcher import write_launcher
+from pipeline.messages import WARNING, WorkspaceError, quoted, say, sentence
+from pipeline.report import screen
 
-EXIT_PROGRAM_FAILED = 3
+if TYPE_CHECKING:  # the stages are imported by the commands that use them: `annex --help` stays quick
+    from pipeline.workspace import Workspace
 
-workspace_option = click.option(
-    "--workspace", "-w", "root", type=click.Path(file_okay=False, path_type=Path), default=".",
-    show_default=True, help="Thư mục làm việc (có round.toml, units.xlsx, schemas/).")
+clickvn.install()  # before any click object below is built: some of click's texts are read when built
+
+EXIT_STRICT, EXIT_SETTINGS, EXIT_PROGRAM_FAILED = 1, 2, 3
+WORKSPACE_HELP = ("Thư mục làm việc của đợt báo cáo (có round.toml, units.xlsx). Bỏ trống: thư mục hiện tại, nếu đó "
+                  "là một đợt đang làm.")
 
 
-def _open(root: Path) -> workspace.Workspace:
+class _Command(click.Command):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[TÙY_CHỌN]")
+        super().__init__(*args, **kwargs)
+
+
+class _Group(guard.Guarded):
+    command_class = _Command
+
+
+def _echo(text: str = "") -> None:
+    click.echo(text)
+
+
+def _note(text: str) -> None:
+    click.echo(text, err=True)
+
+
+workspace_option = click.option("--workspace", "-w", "root", metavar="THƯ_MỤC", default=None,
+                                type=click.Path(file_okay=False, path_type=Path), help=WORKSPACE_HELP)
+
+
+def _open(root: Path | None, command: str, receiving: bool = False) -> Workspace:
+    """The workspace of a command: the one named, or the current folder when it is a round in progress."""
+    from pipeline import workspace
+    from pipeline.settings import state
+
+    if root is None:
+        root = Path.cwd()
+        state.check_default(root, command, receiving)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
-        ctx.find_root().meta["annex.root"] = root  # where a failure of ours is logged
-    try:
-        return workspace.open_workspace(root)
-    except (workspace.WorkspaceError, SpecError) as exc:
-        raise click.UsageError(str(exc)) from None
+        ctx.find_root().meta[guard.ROOT_KEY] = root  # where a failure of ours is logged
+    ws = workspace.open_workspace(root, receiving=receiving, command=command)
+    for problem in ws.warnings:
+        _note(f"Lưu ý — {problem.text}")
+    return ws
 
 
-class _Guarded(click.Group):
-    """Any exception of ours becomes one Vietnamese sentence and exit code 3; the traceback goes to the log."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
-            raise
-        except Exception:  # noqa: BLE001 - the boundary between our bugs and the person running the command
-            root = Path(ctx.meta.get("annex.root", "."))
-            log = record(root, f"lệnh annex {ctx.invoked_subcommand or ''}", traceback.format_exc())
-            click.echo(f"Chương trình gặp lỗi ngoài dự kiến khi chạy lệnh annex {ctx.invoked_subcommand or ''}. "
-                       "Đây là lỗi của chương trình, không phải lỗi của các tệp hay của thiết lập. Chi tiết kỹ "
-                       f"thuật đã ghi vào {log}; hãy gửi tệp đó cho người phụ trách kỹ thuật.", err=True)
-            ctx.exit(EXIT_PROGRAM_FAILED)
-
-
-@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="annex-pipeline")
+@click.group("annex", cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+             subcommand_metavar="LỆNH [THAM_SỐ]...", options_metavar="[TÙY_CHỌN]")
+@click.version_option(package_name="annex-pipeline", message="%(prog)s, phiên bản %(version)s",
+                      help="In phiên bản của chương trình rồi thoát.")
 def main() -> None:
     """Thu thập, kiểm tra và tổng hợp biểu phụ lục Excel từ các đơn vị.
 
@@ -65,151 +83,137 @@ def main() -> None:
 
 
 @main.command(short_help="Tạo thư mục làm việc mới.")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", metavar="THƯ_MỤC", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
-    """Tạo thư mục làm việc mới DIRECTORY với mặc định của xã Phúc Thọ."""
-    try:
-        workspace.init_workspace(directory)
-    except workspace.WorkspaceError as exc:
-        raise click.UsageError(str(exc)) from None
-    click.echo(f"Đã tạo thư mục làm việc {directory}. Sửa round.toml và units.xlsx cho đợt của mình, "
-               f"rồi chạy: annex templates --workspace {directory}")
+    """Tạo thư mục làm việc mới THƯ_MỤC với mặc định của xã Phúc Thọ, kèm tệp bấm đúp để tổng hợp."""
+    from pipeline.workspace import init_workspace
+
+    guard.remember_root(directory)
+    init_workspace(directory, launcher=False)
+    launcher = write_launcher(directory)
+    _echo(f"Đã tạo thư mục làm việc {quoted(directory)}.")
+    _echo("Sửa round.toml (bằng Notepad) và units.xlsx (bằng Excel) cho đợt của mình, rồi chạy:")
+    _echo(f"  annex templates --workspace {quoted(directory)}")
+    _echo(f"Khi đã chép tệp các đơn vị gửi về vào inbox, bấm đúp tệp {launcher.name} trong thư mục đó (hoặc chạy "
+          f"annex collect --workspace {quoted(directory)}) để kiểm tra và lập bảng tổng hợp.")
 
 
 @main.command(short_help="Tạo biểu mẫu Excel cho từng đơn vị.")
 @workspace_option
-@click.option("--unit", "units", multiple=True, help="Chỉ tạo biểu cho mã đơn vị này (lặp lại được).")
-def templates(root: Path, units: tuple[str, ...]) -> None:
+@click.option("--unit", "units", multiple=True, metavar="MÃ", help="Chỉ tạo biểu cho mã đơn vị này (lặp lại được).")
+def templates(root: Path | None, units: tuple[str, ...]) -> None:
     """Tạo biểu mẫu Excel cho từng đơn vị vào templates_xlsx/."""
-    ws = _open(root)
+    from pipeline.settings import state
+    from pipeline.template import build
+
+    ws = _open(root, "templates")
     unknown = [u for u in units if u not in ws.unit_by_code]
     if unknown:
-        raise click.UsageError(f"Không có mã đơn vị: {', '.join(unknown)}")
+        raise WorkspaceError(say("unknown_unit_codes", codes=", ".join(unknown),
+                                 known=", ".join(ws.unit_by_code)))
+    steps = screen.Steps()
     try:
-        results = template.write_templates(ws, list(units) or None)
-    except template.TemplateError as exc:
-        raise click.ClickException(str(exc)) from None
+        results = build.write_templates(ws, list(units) or None, progress=steps)
+    finally:
+        steps.finish()
+    state.record_issued(ws.root, ws.round.round_id, [r.unit for r in results])
     for r in results:
-        click.echo(f"{r.unit:<10} {', '.join(r.annexes):<28} {r.path}")
-    click.echo(f"Đã tạo {len(results)} biểu mẫu trong {ws.templates}.")
-
+        _echo(f"{r.unit:<10} {', '.join(r.annexes):<28} {r.path}")
+        if r.path.name != f"{r.unit}.xlsx":
+            _note(sentence("file_open", name=f"{r.unit}.xlsx", new=r.path.name))
+    _echo(f"Đã tạo {len(results)} biểu mẫu trong {ws.templates}.")
 
 
 @main.command(short_help="Chạy thử trọn một đợt trên số liệu mẫu.")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default="demo")
-@click.option("--seed", type=int, default=2026, show_default=True,
-              help="Hạt giống số ngẫu nhiên (cùng hạt, cùng số liệu).")
+@click.argument("directory", metavar="[THƯ_MỤC]", type=click.Path(file_okay=False, path_type=Path), default="demo")
+@click.option("--seed", type=clickvn.INT, default=2026, metavar="SỐ",
+              help="Hạt giống số ngẫu nhiên (cùng hạt, cùng số liệu; mặc định 2026).")
 def demo(directory: Path, seed: int) -> None:
     """Chạy thử trọn một đợt trên số liệu mẫu của xã Phúc Thọ (mặc định vào thư mục ./demo)."""
     from pipeline.demo.run import run_demo
 
+    guard.remember_root(directory)
+    steps = screen.Steps()
     try:
-        outcome = run_demo(directory, seed)
-    except workspace.WorkspaceError as exc:
-        raise click.UsageError(str(exc)) from None
+        outcome = run_demo(directory, seed, progress=steps)
+    finally:
+        steps.finish()
     ws, result = outcome.workspace, outcome.result
-    click.echo(f"Đã tạo thư mục làm việc mẫu: {ws.root}")
-    click.echo(f"Biểu mẫu của {len(ws.units)} đơn vị: {ws.templates}")
-    click.echo(f"Tệp các đơn vị gửi về: {ws.inbox}\n")
-    _print_console(result)
-    click.echo(f"\nMở bảng tổng hợp bằng Excel: {result.outputs.get('summary')}")
+    _echo(f"Đã tạo thư mục làm việc mẫu: {ws.root}")
+    _echo(f"Biểu mẫu của {len(ws.units)} đơn vị: {ws.templates}")
+    _echo(f"Tệp các đơn vị gửi về: {ws.inbox}\n")
+    screen.show_result(result, _echo)
+    _echo(f"\nMở bảng tổng hợp bằng Excel: {result.outputs.get('summary')}")
 
 
 @main.command(short_help="Kiểm tra tệp trong inbox/, phản hồi và tổng hợp.")
 @workspace_option
-@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON (UTF-8).")
 @click.option("--strict", is_flag=True, help="Trả mã 1 khi có tệp bị trả lại hoặc phụ lục còn thiếu.")
-@click.option("--workers", type=int, default=None, help="Số tiến trình đọc tệp (mặc định: số nhân CPU).")
-def collect(root: Path, as_json: bool, strict: bool, workers: int | None) -> None:
+@click.option("--workers", type=clickvn.IntegerRange(1, 64), default=None, metavar="SỐ",
+              help="Số tiến trình đọc tệp (mặc định: số nhân CPU).")
+@click.option("--open", "open_summary", is_flag=True, help="Mở bảng tổng hợp (bằng Excel) khi xong.")
+def collect(root: Path | None, as_json: bool, strict: bool, workers: int | None, open_summary: bool) -> None:
     """Đọc inbox/, kiểm tra từng tệp, gửi phản hồi và tổng hợp vào outbox/.
 
     Không bao giờ sửa, chuyển hay xóa tệp trong inbox/. Chạy lại bao nhiêu lần cũng được: tệp đã đọc
     được ghi nhớ trong ledger.sqlite, chỉ tệp mới được đọc.
     """
-    import json
-
     from pipeline.collect import collect as run
 
-    ws = _open(root)
-    bar = None
-    if not as_json:
-        bar = click.progressbar(length=1, label="Đang đọc tệp", file=sys.stderr)
-
-    def progress(done: int, total: int) -> None:
-        if bar is not None and total >= 20:
-            bar.length = total
-            bar.update(done - bar.pos)
-
-    from pipeline.runlock import Busy
-
+    ws = _open(root, "collect", receiving=True)
+    steps = screen.Steps(enabled=not as_json)
     try:
-        result = run(ws, workers=workers, progress=progress)
-    except Busy as exc:
-        raise click.UsageError(str(exc)) from None
-    if bar is not None and bar.pos:
-        bar.render_finish()
+        result = run(ws, workers=workers, progress=steps)
+    finally:
+        steps.finish()
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+        data = result.to_json()
+        data["settings_warnings"] = [p.text for p in ws.warnings if p.severity == WARNING]
+        console.write_json(json.dumps(data, ensure_ascii=False, indent=1))
     else:
-        _print_console(result)
-    if result.failures or any(f.status == "failed" for f in result.files):
-        raise SystemExit(EXIT_PROGRAM_FAILED)
+        screen.show_result(result, _echo)
+    if open_summary and result.outputs.get("summary") and not console.open_file(Path(str(result.outputs["summary"]))):
+        _note(f"Mở bảng tổng hợp bằng Excel: {result.outputs['summary']}")
+    sys.exit(_collect_code(result, strict))
+
+
+def _collect_code(result: Any, strict: bool) -> int:
+    from pipeline.issues import ENVIRONMENT
+
+    if any(f.status == "failed" for f in result.files) or any(i.code not in ENVIRONMENT for i in result.failures):
+        return EXIT_PROGRAM_FAILED
+    if result.failures:
+        return EXIT_SETTINGS
     if strict and (any(f.status == "rejected" for f in result.files)
                    or any(c["state"] in ("missing", "rejected") for c in result.completeness)):
-        raise SystemExit(1)
-
-
-def _print_console(result) -> None:
-    for d in result.files:
-        if d.status == "ignored":
-            click.echo(f"{d.file.rel:<40} {'-':<9} {STATUS_VN[d.status].lower()}: {d.issues[0].message}")
-            continue
-        late = ", nộp muộn" if d.late else ""
-        click.echo(f"{d.file.rel:<40} {d.unit or '-':<9} {STATUS_VN[d.status].lower()}{late}"
-                   f" ({d.errors} lỗi, {d.warnings} cảnh báo)")
-        for i in d.issues:
-            if i.severity.value in ("error", "warning"):
-                click.echo(f"    - {i.where or ''} {i.message}")
-    missing: dict[str, list[str]] = {}
-    for c in result.completeness:
-        if c["state"] in ("missing", "rejected"):
-            state = STATE_VN[c["state"]].lower()
-            missing.setdefault(f"{c['unit']} ({c['unit_name']})", []).append(f"{c['annex']}: {state}")
-    if missing:
-        click.echo("\nĐơn vị còn thiếu:")
-        for unit, annexes in missing.items():
-            click.echo(f"  {unit}: {', '.join(annexes)}")
-    else:
-        click.echo("\nĐã đủ tất cả phụ lục của tất cả đơn vị.")
-    out = result.outputs
-    if out.get("summary"):
-        click.echo(f"\nBảng tổng hợp: {out['summary']}")
-    if out.get("feedback_files"):
-        units = {p.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in out["feedback_files"]}
-        click.echo(f"Phản hồi cho đơn vị ({len(units)} đơn vị): {out['feedback_dir']}")
-    if out.get("note"):
-        click.echo(str(out["note"]))
-    failed = [d for d in result.files if d.status == "failed"]
-    if failed or result.failures:
-        click.echo("\nLỗi của chương trình (không phải lỗi của đơn vị; đơn vị không cần gửi lại):")
-        for item in [*(i for d in failed for i in d.issues if i.code == "internal_error"), *result.failures]:
-            click.echo(f"  - {item.file}: {item.message}")
+        return EXIT_STRICT
+    return 0
 
 
 @main.command(short_help="Lập biểu gửi cấp trên từ số liệu đã tiếp nhận.")
 @workspace_option
-@click.option("--parent", "parent_root", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--parent", "parent_root", required=True, metavar="THƯ_MỤC",
+              type=click.Path(file_okay=False, path_type=Path),
               help="Thư mục làm việc của cấp trên (có round.toml, units.xlsx, schemas/ của đợt cấp trên).")
-@click.option("--unit", "unit_code", required=True, help="Mã của đơn vị mình trong danh sách đơn vị của cấp trên.")
-def rollup(root: Path, parent_root: Path, unit_code: str) -> None:
+@click.option("--unit", "unit_code", required=True, metavar="MÃ",
+              help="Mã của đơn vị mình trong danh sách đơn vị của cấp trên.")
+def rollup(root: Path | None, parent_root: Path, unit_code: str) -> None:
     """Lập biểu gửi cấp trên: số liệu đã tiếp nhận, tổng hợp, điền vào biểu mẫu của cấp trên."""
     from pipeline.report.rollup import rollup as run
 
-    ws, parent = _open(root), _open(parent_root)
+    ws = _open(root, "rollup", receiving=True)
+    parent = _open(parent_root, "rollup")
+    steps = screen.Steps()
     try:
-        result = run(ws, parent, unit_code)
-    except workspace.WorkspaceError as exc:
-        raise click.UsageError(str(exc)) from None
-    click.echo(f"Đã lập biểu gửi cấp trên từ {result.units} đơn vị: {result.path}")
-    for annex_id, rows in result.annexes.items():
-        click.echo(f"  {annex_id}: {rows} dòng")
+        result = run(ws, parent, unit_code, progress=steps)
+    finally:
+        steps.finish()
+    for line in screen.rollup_lines(result):
+        _echo(line)
+
+
+def run() -> None:
+    """The entry point (`annex`, `python -m pipeline`): streams made safe for Vietnamese before anything else."""
+    console.setup()
+    guard.run_main(main)

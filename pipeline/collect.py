@@ -5,8 +5,10 @@ Never modifies the inbox; one bad file never stops the run; every file ends with
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
+from pipeline.files import IO_REASONS
 from pipeline.intake import inbox
 from pipeline.intake.identify import unit_of_name, unit_of_text
 from pipeline.intake.isolate import Failed, run_isolated
@@ -23,32 +25,44 @@ from pipeline.workspace import Workspace
 
 READABLE = {"xlsx", "xlsm", "xls", "ods"}
 LEDGER_NAME = "ledger.sqlite"
-Progress = Callable[[int, int], None]
+Progress = Callable[[str, int, int], None]  # (step, done, total): prepare, read, validate, outputs
+
+
+def _quiet(step: str, done: int, total: int) -> None:
+    pass
 
 
 def collect(ws: Workspace, workers: int | None = None, progress: Progress | None = None,
             write_outputs: bool = True) -> CollectResult:
-    """One run over the inbox; refuses (runlock.Busy) while another run holds the workspace."""
+    """One run over the inbox; refuses (runlock.Busy) while another run holds the workspace. Interrupted (Ctrl+C),
+    it leaves no temporary output behind: the ledger's transaction is rolled back and outputs are whole or absent."""
     with RunLock(ws.root):
         _remove_stale_temporaries(ws)
-        return _collect(ws, workers, progress, write_outputs)
+        try:
+            return _collect(ws, workers, progress or _quiet, write_outputs)
+        except BaseException:
+            _remove_stale_temporaries(ws)
+            raise
 
 
 def _remove_stale_temporaries(ws: Workspace) -> None:
     """Half-written outputs of a run that was killed (ours, in the outbox only: never the inbox)."""
-    for folder in (ws.outbox, ws.outbox / "feedback"):
+    for folder in (ws.outbox, ws.outbox / "feedback", ws.outbox / "rollup"):
         if folder.is_dir():
-            for tmp in folder.glob(".*.tmp*"):
-                tmp.unlink(missing_ok=True)
+            for tmp in [*folder.glob(".*.tmp*"), *folder.glob(".*.template.xlsx")]:
+                with contextlib.suppress(OSError):
+                    tmp.unlink(missing_ok=True)
 
 
-def _collect(ws: Workspace, workers: int | None, progress: Progress | None, write_outputs: bool) -> CollectResult:
+def _collect(ws: Workspace, workers: int | None, progress: Progress, write_outputs: bool) -> CollectResult:
     ledger = Ledger(ws.root / LEDGER_NAME)
     try:
         found = inbox.scan(ws.inbox)
-        subs, pre = _prepare(ws, ledger, found)
+        subs, pre = _prepare(ws, ledger, found, progress)
         fresh = _read_all(ws, subs, ledger, workers, progress)
+        progress("validate", 0, 1)
         _validate_all(ws, fresh)
+        progress("validate", 1, 1)
         ledger.store(cache_key(ws), [s for s in fresh if not _program_fault(s)])
         decisions, counted = decide(ws, subs, pre)
         result = CollectResult(decisions, completeness(ws, decisions, counted), counted)
@@ -57,7 +71,7 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress | None, writ
     finally:
         ledger.close()
     if write_outputs:
-        result.outputs = write(ws, result, workers)
+        result.outputs = write(ws, result, workers, progress)
     return result
 
 
@@ -65,14 +79,18 @@ def _program_fault(sub: Submission) -> bool:
     return any(i.code in PROGRAM_FAULTS for i in sub.issues)
 
 
-def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile]) -> tuple[list[Submission], list[Decision]]:
-    """Hash and sniff every file; the ones that can be read become submissions, the rest decisions."""
+def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile],
+             progress: Progress) -> tuple[list[Submission], list[Decision]]:
+    """Hash and sniff every file; the ones that can be read become submissions, the rest decisions.
+    Received: the date of a dated folder (the clerk's record), else when the ledger first saw these bytes (their
+    modification time then), else the file's modification time now."""
     subs: list[Submission] = []
     pre: list[Decision] = []
-    for f in found:
+    for n, f in enumerate(found, start=1):
+        progress("prepare", n, len(found))
         sha = ledger.known_hash(f.rel, f.size, f.mtime) or inbox.sha256(f.path)
         seen = ledger.first_seen(sha)
-        received = seen.received_at if seen else received_from_mtime(f.mtime)
+        received = inbox.dated(f.rel) or (seen.received_at if seen else received_from_mtime(f.mtime))
         sniffed = inbox.sniff(f.path)
         ext = f.path.suffix.lower()
         if sniffed.kind in READABLE:
@@ -111,7 +129,7 @@ def _refusal(rel: str, kind: str, detail: str, ext: str) -> Issue:
 
 
 def _read_all(ws: Workspace, subs: list[Submission], ledger: Ledger, workers: int | None,
-              progress: Progress | None) -> list[Submission]:
+              progress: Progress) -> list[Submission]:
     """Fill every submission: from the ledger's cache when its bytes were read before by this code under the
     same specs, units and round, else in a reader process. Returns the ones that still need validating."""
     key = cache_key(ws)
@@ -124,6 +142,7 @@ def _read_all(ws: Workspace, subs: list[Submission], ledger: Ledger, workers: in
         else:
             subs[i] = restored
     tasks = [(subs[i],) for i in fresh]
+    progress("read", 0, len(tasks))
     for done, (n, result) in enumerate(run_isolated(process, tasks, workers=workers, setup=open_for_worker,
                                                     setup_args=(str(ws.root),)), start=1):
         i = fresh[n]
@@ -131,15 +150,14 @@ def _read_all(ws: Workspace, subs: list[Submission], ledger: Ledger, workers: in
             _failed(ws, subs[i], result)
         else:
             subs[i] = submission_from_plain(result, subs[i], ws)
-        if progress:
-            progress(done, len(tasks))
+        progress("read", done, len(tasks))
     return [subs[i] for i in fresh]
 
 
 def _failed(ws: Workspace, sub: Submission, failed: Failed) -> None:
     """A reader that did not return: the file's fault when it crashed, hung or exhausted the parser; ours
     (logged, and said to be ours) when our own code raised."""
-    if failed.reason == "internal":
+    if failed.reason == "internal" or failed.reason in IO_REASONS:
         record(ws.root, f"đọc tệp {sub.file.rel}", failed.detail)
         sub.add("internal_error", detail="khi đọc và kiểm tra tệp", log=LOG_NAME)
         return

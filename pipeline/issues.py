@@ -235,6 +235,23 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         E,
         "Không lập được bảng tổng hợp ({detail}). Đây là lỗi của chương trình; chi tiết đã ghi vào {log}.",
     ),
+    # the machine's state, not the unit's fault nor the program's: the clerk can fix it and run again
+    "output_denied": (
+        E,
+        "Không ghi được {what} vào {path}: không có quyền ghi (thư mục chỉ đọc, hoặc tệp đang bị chương trình khác "
+        "khóa). Hãy đóng tệp đang mở hoặc cấp quyền ghi cho thư mục, rồi chạy lại annex collect; bản cũ (nếu có) vẫn "
+        "nguyên vẹn.",
+    ),
+    "output_disk_full": (
+        E,
+        "Không ghi được {what} vào {path} vì ổ đĩa đã đầy. Hãy giải phóng dung lượng (xóa bớt tệp, dọn Thùng rác) rồi "
+        "chạy lại annex collect; bản cũ (nếu có) vẫn nguyên vẹn.",
+    ),
+    "output_os": (
+        E,
+        "Không ghi được {what} vào {path} ({detail}). Hãy kiểm tra ổ đĩa và thư mục (ổ USB, ổ mạng còn kết nối "
+        "không) rồi chạy lại annex collect.",
+    ),
 }
 
 # Codes that say a file was refused before (or while) reading it: its content was never read, so it is
@@ -245,6 +262,8 @@ NOT_READ = frozenset({"not_workbook", "empty_file", "encrypted", "unreadable", "
 
 # Codes that report a failure of this program, not of the file or the unit: no feedback goes to the unit.
 PROGRAM_FAULTS = frozenset({"internal_error", "feedback_failed", "summary_failed"})
+# Outputs the machine would not let us write: the clerk's to fix (exit code 2), never the unit's.
+ENVIRONMENT = frozenset({"output_denied", "output_disk_full", "output_os"})
 
 # How each severity is named wherever a person reads it: the template's "Kiểm tra" sheet, feedback,
 # the summary, the console.

@@ -119,6 +119,7 @@ class Decision:
     def to_json(self) -> dict:
         return {"file": self.file.rel, "sha256": self.sha256, "unit": self.unit or None, "status": self.status,
                 "late": self.late, "received_at": self.received_at.isoformat(),
+                "counts": {"errors": self.errors, "warnings": self.warnings},
                 "issues": [{"code": i.code, "severity": i.severity.value, "sheet": i.sheet, "cell": i.cell,
                             "value": i.value, "message": i.message} for i in self.issues]}
 
@@ -158,7 +159,10 @@ class CollectResult:
                           "cells": [{"sheet": c.sheet, "cell": c.cell, "old": _plain(c.old), "new": _plain(c.new)}
                                     for c in r.cells]}
                    for unit, r in self.changes.items()}
-        return {"files": [d.to_json() for d in self.files], "completeness": self.completeness,
+        counts = {"errors": sum(d.errors for d in self.files), "warnings": sum(d.warnings for d in self.files),
+                  "files_rejected": sum(d.status in ("rejected", "unidentified") for d in self.files),
+                  "files_with_warnings": sum(bool(d.warnings) for d in self.files)}
+        return {"counts": counts, "files": [d.to_json() for d in self.files], "completeness": self.completeness,
                 "totals": self.totals, "changes": changed, "outputs": self.outputs,
                 "failures": [{"code": i.code, "file": i.file, "message": i.message} for i in self.failures]}
 

@@ -1,74 +1,27 @@
-"""The workspace an office edits without code: round.toml, units.xlsx, schemas/, and the working folders."""
+"""The workspace an office edits without code: round.toml, units.xlsx, schemas/, and the working folders.
+
+Reading and checking the settings is `pipeline.settings`' job; this module puts a workspace together."""
 
 from __future__ import annotations
 
-import datetime as dt
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from python_calamine import CalamineError, load_workbook
 
-from pipeline.spec.annex import SpecSet, load_specs
-from pipeline.vntext import fold
+from pipeline.launcher import write_launcher
+from pipeline.messages import Problem, WorkspaceError, say
+from pipeline.settings import roundfile, state, unitsfile
+from pipeline.settings.model import VN_TZ, Header, Round, Unit
+from pipeline.spec.annex import SpecError, SpecSet, load_specs
 
-UNITS_SHEET = "Đơn vị"
-UNITS_HEADERS = ("Mã đơn vị", "Tên đơn vị", "Khối", "Phụ lục phải nộp", "Liên hệ")
-VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")  # Vietnam has no daylight saving time
+__all__ = ["VN_TZ", "Header", "Round", "Unit", "Workspace", "WorkspaceError", "init_workspace", "open_workspace"]
+
+UNITS_SHEET = unitsfile.SHEET
+UNITS_HEADERS = unitsfile.HEADERS
 FOLDERS = ("schemas", "templates_xlsx", "inbox", "outbox")
-
-
-class WorkspaceError(ValueError):
-    """A workspace that cannot be used; the message is Vietnamese and names the file and row."""
-
-
-@dataclass(frozen=True)
-class Header:
-    khoi: tuple[str, ...]
-    left: tuple[str, ...]
-    right: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Round:
-    round_id: str
-    title: str
-    commune: str
-    place: str
-    period_start: dt.date
-    period_end: dt.date
-    deadline: dt.date
-    parent: str = ""
-    contact: str = ""
-    headers: tuple[Header, ...] = ()
-
-    @property
-    def deadline_end(self) -> dt.datetime:
-        """Files received up to the end of the deadline day (Vietnam time) are on time."""
-        return dt.datetime.combine(self.deadline, dt.time(23, 59, 59), VN_TZ)
-
-    @property
-    def constants(self) -> dict[str, object]:
-        return {"period_start": self.period_start, "period_end": self.period_end, "deadline": self.deadline}
-
-    def header_for(self, khoi: str) -> Header:
-        for h in self.headers:
-            if fold(khoi) in {fold(k) for k in h.khoi}:
-                return h
-        return next((h for h in self.headers if not h.khoi), Header((), ("",), ("",)))
-
-
-@dataclass(frozen=True)
-class Unit:
-    code: str
-    name: str
-    khoi: str
-    annexes: tuple[str, ...]  # annex ids, e.g. ("PL1", "PL2")
-    contact: str = ""
-    row: int = 0  # Excel row in units.xlsx
 
 
 @dataclass
@@ -78,6 +31,7 @@ class Workspace:
     units: list[Unit]
     specs: SpecSet
     unit_by_code: dict[str, Unit] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)  # settings the clerk should look at (not refused)
 
     def __post_init__(self) -> None:
         self.unit_by_code = {u.code: u for u in self.units}
@@ -99,11 +53,11 @@ def _defaults() -> Any:
     return resources.files("pipeline") / "defaults"
 
 
-def init_workspace(target: Path) -> Path:
-    """Create a workspace with the Phúc Thọ defaults; refuse to overwrite an existing one."""
+def init_workspace(target: Path, launcher: bool = True) -> Path:
+    """Create a workspace with the Phúc Thọ defaults and its double-click launcher; refuse to overwrite one."""
     target.mkdir(parents=True, exist_ok=True)
     if (target / "round.toml").exists() or (target / "units.xlsx").exists():
-        raise WorkspaceError(f"Thư mục {target} đã có round.toml hoặc units.xlsx; không ghi đè.")
+        raise WorkspaceError(say("init_exists", str(target)))
     for folder in FOLDERS:
         (target / folder).mkdir(exist_ok=True)
     defaults = _defaults()
@@ -112,6 +66,8 @@ def init_workspace(target: Path) -> Path:
         if item.name.endswith(".toml"):
             (target / "schemas" / item.name).write_bytes(item.read_bytes())
     write_units_xlsx(target / "units.xlsx", default_unit_rows())
+    if launcher:
+        write_launcher(target)
     return target
 
 
@@ -136,92 +92,48 @@ def write_units_xlsx(path: Path, rows: list[list[str]]) -> None:
     wb.close()
 
 
-def open_workspace(root: Path) -> Workspace:
-    """Load and check a workspace; raise WorkspaceError/SpecError with a Vietnamese message."""
+def open_workspace(root: Path, receiving: bool = False, command: str = "collect") -> Workspace:
+    """Load and check a workspace; raise WorkspaceError naming each mistake's file and line or cell.
+    `receiving`: the command reads what units sent, so a round_id changed since the templates went out is refused."""
     root = root.resolve()
-    if not (root / "round.toml").is_file():
-        raise WorkspaceError(f"Không thấy {root / 'round.toml'}: đây chưa phải thư mục làm việc "
-                             "(tạo mới bằng lệnh: annex init THƯ_MỤC).")
-    rnd = load_round(root / "round.toml")
-    specs = load_specs(root / "schemas")
-    units = load_units(root / "units.xlsx", specs)
+    rf = roundfile.read_round(_round_path(root, command))
+    try:
+        specs = load_specs(root / "schemas")
+    except SpecError as exc:
+        raise WorkspaceError(str(exc)) from None
+    path, warnings = unitsfile.find_units(root)
+    units, unit_warnings = unitsfile.read_units(path, specs)
+    errors, khoi_warnings = roundfile.check_khoi(rf, units)
+    if receiving:
+        renamed = state.renamed_round(root, rf.round.round_id, rf.line("round_id"))
+        errors += [renamed] if renamed else []
+    if errors:
+        raise WorkspaceError(errors)
     for folder in FOLDERS[1:]:
         (root / folder).mkdir(exist_ok=True)
-    return Workspace(root, rnd, units, specs)
+    return Workspace(root, rf.round, units, specs, warnings=[*rf.warnings, *round_txt_warnings(root), *warnings,
+                                                                 *unit_warnings, *khoi_warnings])
 
 
-def load_round(path: Path) -> Round:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise WorkspaceError(f"{path.name}: không đọc được ({exc}).") from None
-    missing = [k for k in ("round_id", "title", "commune", "period_start", "period_end", "deadline")
-               if k not in data]
-    if missing:
-        raise WorkspaceError(f"{path.name}: thiếu khóa {', '.join(missing)}.")
-    for k in ("period_start", "period_end", "deadline"):
-        if not isinstance(data[k], dt.date) or isinstance(data[k], dt.datetime):
-            raise WorkspaceError(f"{path.name}: \"{k}\" phải là ngày dạng 2026-05-15.")
-    if data["period_start"] > data["period_end"]:
-        raise WorkspaceError(f"{path.name}: period_start phải trước period_end.")
-    headers = tuple(Header(tuple(h.get("khoi", ())), tuple(h.get("left", ())), tuple(h.get("right", ())))
-                    for h in data.get("headers", []))
-    return Round(str(data["round_id"]), data["title"], data["commune"], data.get("place", data["commune"]),
-                 data["period_start"], data["period_end"], data["deadline"], data.get("parent", ""),
-                 data.get("contact", ""), headers)
+def _round_path(root: Path, command: str) -> Path:
+    """round.toml; a copy Notepad saved as round.toml.txt is named when round.toml is missing or older."""
+    path = root / roundfile.NAME
+    saved = [p for p in (root / "round.toml.txt", root / "round.txt") if p.is_file()]
+    if not path.is_file():
+        if saved:
+            raise WorkspaceError(say("saved_as_txt", saved[0].name, name=saved[0].name))
+        raise state.not_workspace(root, command)
+    return path
+
+
+def round_txt_warnings(root: Path) -> list[Problem]:
+    """A round.toml.txt newer than round.toml: the clerk's edit probably went there."""
+    path = root / roundfile.NAME
+    return [say("txt_beside", p.name, name=p.name, severity="warning")
+            for p in (root / "round.toml.txt", root / "round.txt")
+            if p.is_file() and path.is_file() and p.stat().st_mtime > path.stat().st_mtime]
 
 
 def load_units(path: Path, specs: SpecSet) -> list[Unit]:
-    if not path.is_file():
-        raise WorkspaceError(f"Không thấy danh sách đơn vị {path}.")
-    try:
-        wb = load_workbook(str(path))
-        rows = wb.get_sheet_by_name(UNITS_SHEET).to_python(skip_empty_area=False)
-    except (CalamineError, OSError, ValueError, KeyError) as exc:
-        raise WorkspaceError(f"{path.name}: không đọc được trang \"{UNITS_SHEET}\" ({exc}).") from None
-    if not rows or [fold(str(v)) for v in rows[0][:4]] != [fold(h) for h in UNITS_HEADERS[:4]]:
-        raise WorkspaceError(f"{path.name}: dòng 1 trang \"{UNITS_SHEET}\" phải là các cột: "
-                             f"{', '.join(UNITS_HEADERS)}.")
-    units: list[Unit] = []
-    seen: dict[str, int] = {}
-    for excel_row, row in enumerate(rows[1:], start=2):
-        cells = [_cell_text(v) for v in list(row) + [""] * 5][:5]
-        if not any(cells):
-            continue
-        units.append(_unit(path.name, excel_row, cells, specs, seen))
-    if not units:
-        raise WorkspaceError(f"{path.name}: danh sách đơn vị đang trống.")
-    return units
-
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
-
-
-def _unit(name: str, row: int, cells: list[str], specs: SpecSet, seen: dict[str, int]) -> Unit:
-    code, unit_name, khoi, annex_text, contact = cells
-    where = f"{name}, trang \"{UNITS_SHEET}\", dòng {row}"
-    if not code:
-        raise WorkspaceError(f"{where}: thiếu Mã đơn vị.")
-    if not code.replace("_", "").replace("-", "").isalnum() or not code.isascii():
-        raise WorkspaceError(f"{where}: Mã đơn vị \"{code}\" chỉ được gồm chữ không dấu, số, - và _.")
-    if code in seen:
-        raise WorkspaceError(f"{where}: Mã đơn vị \"{code}\" trùng với dòng {seen[code]}.")
-    seen[code] = row
-    if not unit_name:
-        raise WorkspaceError(f"{where}: thiếu Tên đơn vị.")
-    annexes: list[str] = []
-    for part in annex_text.replace(";", ",").split(","):
-        token = part.strip()
-        if not token:
-            continue
-        spec = specs.by_code(token.removeprefix("PL").removeprefix("pl"))
-        if spec is None:
-            known = ", ".join(a.code for a in specs.annexes.values())
-            raise WorkspaceError(f"{where}: phụ lục \"{token}\" không có trong đặc tả (có: {known}).")
-        annexes.append(spec.id)
-    if not annexes:
-        raise WorkspaceError(f"{where}: chưa ghi Phụ lục phải nộp.")
-    return Unit(code, unit_name, khoi, tuple(dict.fromkeys(annexes)), contact, row)
+    """The units of a units.xlsx (raises WorkspaceError naming each wrong cell)."""
+    return unitsfile.read_units(path, specs)[0]

@@ -256,7 +256,7 @@ def test_older_template_versions_are_read_when_columns_match_and_refused_when_no
 def test_every_command_has_vietnamese_help():
     runner = CliRunner()
     top = runner.invoke(main, ["--help"])
-    commands = top.output.split("Commands:")[1].splitlines()
+    commands = top.output.split("Các lệnh:")[1].splitlines()
     assert top.exit_code == 0 and not any(line.rstrip().endswith("...") for line in commands)
     for name, command in main.commands.items():
         out = runner.invoke(main, [name, "--help"])

@@ -43,13 +43,13 @@ def test_init_refuses_to_overwrite(ws_root):
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (["VPDU", "Trùng mã", "Đảng", "1", ""], "dòng 16: Mã đơn vị \"VPDU\" trùng với dòng 2"),
-        (["XYZ", "Đơn vị lạ", "Đảng", "1, 9", ""], "dòng 16: phụ lục \"9\" không có trong đặc tả"),
-        (["XYZ", "", "Đảng", "1", ""], "dòng 16: thiếu Tên đơn vị"),
-        (["XYZ", "Không nộp gì", "Đảng", "", ""], "dòng 16: chưa ghi Phụ lục phải nộp"),
+        (["VPDU", "Trùng mã", "Đảng", "1", ""], "ô A16: Mã đơn vị \"VPDU\" trùng với ô A2"),
+        (["XYZ", "Đơn vị lạ", "Đảng", "1, 9", ""], "ô D16: phụ lục \"9\" không có"),
+        (["XYZ", "", "Đảng", "1", ""], "ô B16: thiếu Tên đơn vị"),
+        (["XYZ", "Không nộp gì", "Đảng", "", ""], "ô D16: chưa ghi Phụ lục phải nộp"),
     ],
 )
-def test_bad_units_list_is_refused_with_the_row_named(ws, ws_root, row, message):
+def test_bad_units_list_is_refused_with_the_cell_named(ws, ws_root, row, message):
     rows = [*default_unit_rows(), row]
     write_units_xlsx(ws_root / "units.xlsx", rows)
     with pytest.raises(WorkspaceError, match=message):

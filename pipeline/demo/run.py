@@ -11,11 +11,13 @@ import datetime as dt
 import os
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.collect import CollectResult, collect
 from pipeline.demo.data import unit_payload
+from pipeline.messages import say
 from pipeline.template.build import write_templates
 from pipeline.template.fill import fill
 from pipeline.workspace import VN_TZ, Workspace, WorkspaceError, init_workspace, open_workspace
@@ -48,19 +50,22 @@ def prepare(folder: Path) -> Path:
     """A fresh demo folder: one made by an earlier demo is replaced, anything else is left alone."""
     if folder.exists() and any(folder.iterdir()):
         if not (folder / MARKER).exists():
-            raise WorkspaceError(f"Thư mục {folder} đã có dữ liệu và không phải thư mục demo; chọn thư mục khác.")
+            raise WorkspaceError(say("demo_not_demo", str(folder)))
         shutil.rmtree(folder)
     init_workspace(folder)
     (folder / MARKER).write_text("Thư mục do lệnh annex demo tạo; có thể xóa.\n", encoding="utf-8")
     return folder
 
 
-def run_demo(folder: Path, seed: int = 2026, workers: int | None = None) -> DemoResult:
+def run_demo(folder: Path, seed: int = 2026, workers: int | None = None,
+             progress: Callable[[str, int, int], None] | None = None) -> DemoResult:
     ws = open_workspace(prepare(folder))
-    write_templates(ws)
+    write_templates(ws, progress=progress)
     rng = random.Random(seed)
     deadline = ws.round.deadline
-    for unit in ws.units:
+    for n, unit in enumerate(ws.units, start=1):
+        if progress:
+            progress("fill", n, len(ws.units))
         if unit.code in MISSING:
             continue
         data = unit_payload(rng, unit.code, unit.name, unit.annexes, ws.round.period_end,
@@ -74,7 +79,7 @@ def run_demo(folder: Path, seed: int = 2026, workers: int | None = None) -> Demo
             continue
         _drop(ws, unit.code, f"{unit.code}_BaoCao.xlsx", data, when)
     (ws.inbox / "~$VPDU_BaoCao.xlsx").write_bytes(b"lock file left by Excel")
-    return DemoResult(ws, collect(ws, workers=workers))
+    return DemoResult(ws, collect(ws, workers=workers, progress=progress))
 
 
 def _with_errors(data: dict) -> dict:

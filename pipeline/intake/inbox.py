@@ -2,16 +2,26 @@
 
 Each file is identified by content: its leading bytes say xlsx/xlsm (zip), xls (OLE), ods (zip with an
 OpenDocument mimetype) or none of these; lock files and hidden files are skipped silently.
+
+When a file arrived is the clerk's to record: a folder named with a date (`inbox/2026-05-12/…`, `12-05-2026`,
+`12.05.2026`), optionally with a time (`2026-05-12 14h30`), gives the received time of every file under it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.models import InboxFile
+from pipeline.settings.model import VN_TZ
+
+_TIME = r"(?:[ _T-]+(?P<hh>\d{1,2})[hHgG:.-](?P<mm>\d{2}))?"
+_DATED = (re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)" + _TIME),
+          re.compile(r"(?<!\d)(?P<d>\d{1,2})[-._](?P<m>\d{1,2})[-._](?P<y>\d{4})(?!\d)" + _TIME))
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -110,3 +120,19 @@ def _describe(head: bytes) -> str:
     if head.lstrip().startswith((b"<", b"\xef\xbb\xbf<")):
         return "tệp HTML/XML"
     return "không rõ định dạng"
+
+
+def dated(rel: str) -> dt.datetime | None:
+    """The received time the clerk wrote into a folder name of `rel` (the innermost dated folder), or None."""
+    for folder in reversed(rel.split("/")[:-1]):
+        for pattern in _DATED:
+            found = pattern.search(folder)
+            if found is None:
+                continue
+            try:
+                day = dt.date(int(found["y"]), int(found["m"]), int(found["d"]))
+                moment = dt.time(int(found["hh"]), int(found["mm"])) if found["hh"] else dt.time(0, 0)
+            except ValueError:
+                continue
+            return dt.datetime.combine(day, moment, VN_TZ)
+    return None

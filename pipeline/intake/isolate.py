@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 import traceback
@@ -22,6 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
+
+from pipeline.files import io_problem
 
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_MEMORY_MB = 768
@@ -31,10 +34,20 @@ START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"  # macOS 
 @dataclass(frozen=True)
 class Failed:
     """A task that did not return: its worker died ("crash"), overran its time ("timeout") or its memory
-    ("memory"), or our own code raised ("internal", with the traceback in `detail`)."""
+    ("memory"), our own code raised ("internal", with the traceback in `detail`), or the machine refused a write
+    (files.DENIED, DISK_FULL, OS_FAILED, with the path concerned in `path`)."""
 
     reason: str
     detail: str = ""
+    path: str = ""
+
+
+def _raised(exc: BaseException) -> Failed:
+    """What an exception of a task becomes: the machine's refusal when it is one, else ours."""
+    problem = io_problem(exc)
+    if problem is not None:
+        return Failed(problem[0], traceback.format_exc(), problem[1])
+    return Failed("internal", traceback.format_exc())
 
 
 def _virtual_size() -> int:
@@ -62,14 +75,16 @@ def _limit_memory(mb: int) -> None:
 
 def _worker(conn: Connection, fn: Callable[..., Any], memory_mb: int, setup: Callable[..., Any] | None,
             setup_args: tuple) -> None:
+    with contextlib.suppress(ValueError, OSError):  # Ctrl+C is the parent's to handle: it stops its workers
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_memory(memory_mb)
     context: Any = None
     failed: Failed | None = None
     if setup is not None:
         try:
             context = setup(*setup_args)
-        except Exception:  # noqa: BLE001 - reported for every task: the program failed, not a file
-            failed = Failed("internal", traceback.format_exc())
+        except Exception as exc:  # noqa: BLE001 - reported for every task: the program failed, not a file
+            failed = _raised(exc)
     while True:
         try:
             args = conn.recv()
@@ -81,8 +96,8 @@ def _worker(conn: Connection, fn: Callable[..., Any], memory_mb: int, setup: Cal
             result: Any = failed or (fn(context, *args) if setup is not None else fn(*args))
         except MemoryError:
             result = Failed("memory")
-        except Exception:  # noqa: BLE001 - our own code failed on this task; the caller reports it as ours
-            result = Failed("internal", traceback.format_exc())
+        except Exception as exc:  # noqa: BLE001 - our own code failed on this task; the caller reports it as ours
+            result = _raised(exc)
         try:
             conn.send(result)
         except MemoryError:
@@ -152,7 +167,12 @@ def run_isolated(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int | 
                 if pending:
                     i = pending.pop()
                     slot.submit(i, tasks[i])
-    finally:
+    except BaseException:  # Ctrl+C or an error of the caller: stop every worker now, half-done work is dropped
+        for slot in slots:
+            with contextlib.suppress(OSError, ValueError):
+                slot.kill()
+        raise
+    else:
         for slot in slots:
             slot.stop()
 

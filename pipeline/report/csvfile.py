@@ -4,12 +4,13 @@ Columns are formatted whole (pandas), not value by value: a city roll-up writes 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from pipeline.files import place
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,15 +42,19 @@ def field(value: object) -> str:
 
 
 def write_csv(path: Path, frame: pd.DataFrame, heads: Sequence[str], chunk: int = 100_000,
-              formatted: bool = False) -> None:
+              formatted: bool = False) -> Path:
     """Write `frame`'s columns under `heads`, atomically, a chunk of rows at a time (fields joined in C:
     no per-value Python call, and memory bounded by the chunk). `formatted`: the columns already hold
     fields from column_fields."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("wb") as out:
-        out.write(("\ufeff" + ",".join(field(h) for h in heads) + "\r\n").encode("utf-8"))
-        for start in range(0, len(frame), chunk):
-            part = frame.iloc[start: start + chunk]
-            fields = [(part[c] if formatted else column_fields(part[c])).to_numpy() for c in part.columns]
-            out.write(("\r\n".join(map(",".join, zip(*fields, strict=True))) + "\r\n").encode("utf-8"))
-    os.replace(tmp, path)
+    try:
+        with tmp.open("wb") as out:
+            out.write(("\ufeff" + ",".join(field(h) for h in heads) + "\r\n").encode("utf-8"))
+            for start in range(0, len(frame), chunk):
+                part = frame.iloc[start: start + chunk]
+                fields = [(part[c] if formatted else column_fields(part[c])).to_numpy() for c in part.columns]
+                out.write(("\r\n".join(map(",".join, zip(*fields, strict=True))) + "\r\n").encode("utf-8"))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return place(tmp, path)

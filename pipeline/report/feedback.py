@@ -16,6 +16,7 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from pipeline.files import place
 from pipeline.intake.read import read_book
 from pipeline.issues import NOT_READ, SEVERITY_ACTION_VN, Issue, Severity
 from pipeline.judge.compare import change_text
@@ -88,20 +89,21 @@ def plan_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
     return written, jobs
 
 
-def finish_feedback(job: FeedbackJob, ok: bool, written: list[Path]) -> None:
-    """Record a workbook written by `write_one`; after a failure, remove what is left of it (an older
-    workbook would tell the unit about a file it no longer sent). The caller reports the failure."""
-    if ok:
-        job.stamp.write_text(job.key)
-        written.append(job.xlsx)
+def finish_feedback(job: FeedbackJob, out: object, written: list[Path]) -> None:
+    """Record a workbook written by `write_one` (its path: beside the old one when that is open in Excel, and then
+    not stamped, so the next run puts it in place); after a failure, remove what is left of it (an older workbook
+    would tell the unit about a file it no longer sent). The caller reports the failure."""
+    if isinstance(out, Path):
+        if out == job.xlsx:
+            job.stamp.write_text(job.key)
+        written.append(out)
     else:
         job.xlsx.unlink(missing_ok=True)
         job.xlsx.with_name(f".{job.xlsx.name}.tmp").unlink(missing_ok=True)
 
 
-def write_one(ws: Workspace, job: FeedbackJob) -> bool:
-    _workbook(ws, ws.unit_by_code[job.unit], job.target, job.issues, job.xlsx, job.diff)
-    return True
+def write_one(ws: Workspace, job: FeedbackJob) -> Path:
+    return _workbook(ws, ws.unit_by_code[job.unit], job.target, job.issues, job.xlsx, job.diff)
 
 
 def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], diff: Resubmission | None = None,
@@ -110,16 +112,21 @@ def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], di
     warnings = [i for i in issues if i.severity == Severity.WARNING]
     head = (f"Kính gửi {unit.name},\n\n{ws.round.commune} đã nhận tệp \"{d.file.rel}\" "
             f"(lúc {d.received_at:%H:%M ngày %d/%m/%Y}) cho đợt {ws.round.title}.\n")
+    also = f" và {len(warnings)} cảnh báo" if warnings else ""
     if errors and not marked:
-        head += (f"Tệp có {len(errors)} lỗi nên CHƯA được tiếp nhận và chưa được đọc. Đề nghị đơn vị xử lý "
+        head += (f"Tệp có {len(errors)} lỗi{also} nên CHƯA được tiếp nhận và chưa được đọc. Đề nghị đơn vị xử lý "
                  f"theo hướng dẫn dưới đây và gửi lại trước hạn {ws.round.deadline:%d/%m/%Y}.\n")
     elif errors:
-        head += (f"Tệp có {len(errors)} lỗi nên CHƯA được tiếp nhận. Đề nghị đơn vị sửa các ô dưới đây "
+        head += (f"Tệp có {len(errors)} lỗi{also} nên CHƯA được tiếp nhận. Đề nghị đơn vị sửa các lỗi dưới đây "
                  f"(đã tô đỏ trong tệp phản hồi {unit.code}.xlsx) và gửi lại trước hạn "
                  f"{ws.round.deadline:%d/%m/%Y}.\n")
     else:
         head += "Tệp đã được tiếp nhận; đề nghị kiểm tra lại các điểm lưu ý dưới đây (tô vàng trong tệp phản hồi).\n"
-    lines = [f"- {i.where or i.file}: {i.message}" for i in errors + warnings]
+    lines: list[str] = []
+    for title, found in ((f"{SEVERITY_ACTION_VN[Severity.ERROR]}: {len(errors)}", errors),
+                         (f"{SEVERITY_ACTION_VN[Severity.WARNING]}: {len(warnings)}", warnings)):
+        if found:  # errors and warnings counted and listed apart: a unit sees at once what must be fixed
+            lines += [("\n" if lines else "") + title, *(f"- {i.where or i.file}: {i.message}" for i in found)]
     if diff:
         old, cells = diff.old, diff.cells
         lines.append(f"\nSo với tệp gửi trước (\"{old.file.rel}\"), đơn vị đã sửa {len(cells)} ô:")
@@ -232,7 +239,7 @@ def _marks(issues: list[Issue]) -> dict[tuple[str, str], Mark]:
 
 
 def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path: Path,
-              diff: Resubmission | None = None) -> None:
+              diff: Resubmission | None = None) -> Path:
     sheets = [_report(issues)] + ([_changes(diff)] if diff else [])
     marks = _marks(issues)
     tmp_out = path.with_name(f".{path.name}.tmp")
@@ -242,8 +249,7 @@ def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path:
         except Unsupported:  # the patcher's own signal; any other exception is our bug and is reported
             tmp_out.unlink(missing_ok=True)
         else:
-            tmp_out.replace(path)
-            return
+            return place(tmp_out, path)
     tmp = path.with_name(f".{path.stem}.template.xlsx")
     wb = _open_copy(ws, unit, d, tmp)
     tmp.unlink(missing_ok=True)
@@ -259,7 +265,7 @@ def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path:
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = sheet.title == REPORT_SHEET
     wb.save(tmp_out)
-    tmp_out.replace(path)
+    return place(tmp_out, path)
 
 
 def _add_sheet(wb: openpyxl.Workbook, spec: NewSheet, index: int) -> None:

@@ -9,10 +9,14 @@ and a feedback workbook is never removed without saying why.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.files import DENIED, DISK_FULL, IO_REASONS
 from pipeline.intake.isolate import Failed, run_isolated
 from pipeline.issues import Issue, issue
+from pipeline.messages import sentence
 from pipeline.models import CollectResult
 from pipeline.report.aggregate import summarize, totals_json
 from pipeline.report.feedback import FeedbackJob, finish_feedback, plan_feedback, write_one
@@ -47,38 +51,54 @@ def _task(run: _Run, kind: str, index: int = 0) -> object:
 
 
 def _failure(ws: Workspace, code: str, what: str, failed: Failed, **fields: object) -> Issue:
-    """Log a failed output task and say what happened in Vietnamese."""
+    """Log a failed output task and say what happened in Vietnamese: the machine's refusal (no right to write, a
+    full disk) as such, anything else as the program's failure."""
+    if failed.reason in IO_REASONS:
+        record(ws.root, what, failed.detail)
+        machine = {DENIED: "output_denied", DISK_FULL: "output_disk_full"}.get(failed.reason, "output_os")
+        return issue(machine, what=what, path=failed.path or str(ws.outbox), detail=failed.reason,
+                     file=str(fields.get("file", "")))
     detail = {"timeout": "quá thời gian", "memory": "hết bộ nhớ", "crash": "tiến trình bị dừng đột ngột",
               "internal": "lỗi trong chương trình"}.get(failed.reason, failed.reason)
     record(ws.root, what, failed.detail or failed.reason)
     return issue(code, detail=detail, log=LOG_NAME, **fields)
 
 
-def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = None) -> dict[str, object]:
+def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = None,
+                  progress: Callable[[str, int, int], None] | None = None) -> dict[str, object]:
     ws.outbox.mkdir(parents=True, exist_ok=True)
     folder = ws.outbox / "feedback"
     feedback, jobs = plan_feedback(ws, result.files, folder, result.changes)
     tasks = [(SUMMARY,), *(("feedback", i) for i in range(len(jobs)))]
     written: object = None
-    for index, out in run_isolated(_task, tasks, workers=workers, timeout=OUTPUT_TIMEOUT,
-                                   memory_mb=OUTPUT_MEMORY_MB, setup=_start, setup_args=(ws, result, jobs)):
+    notes: list[str] = []
+    if progress:
+        progress("outputs", 0, len(tasks))
+    for done, (index, out) in enumerate(run_isolated(_task, tasks, workers=workers, timeout=OUTPUT_TIMEOUT,
+                                                     memory_mb=OUTPUT_MEMORY_MB, setup=_start,
+                                                     setup_args=(ws, result, jobs)), start=1):
+        if progress:
+            progress("outputs", done, len(tasks))
         if index == 0:
             written = out
             continue
         job = jobs[index - 1]
-        finish_feedback(job, out is True, feedback)
+        finish_feedback(job, out, feedback)
+        if isinstance(out, Path) and out != job.xlsx:
+            notes.append(sentence("file_open", name=job.xlsx.name, new=out.name))
         if isinstance(out, Failed):
-            result.failures.append(_failure(ws, "feedback_failed", f"phản hồi {job.unit} ({job.target.file.rel})",
-                                            out, unit=job.unit, file=job.target.file.rel))
+            what = f"phản hồi cho {job.unit}"
+            result.failures.append(_failure(ws, "feedback_failed", what, out, unit=job.unit,
+                                            file=job.target.file.rel))
+    outputs: dict[str, object] = {}
     if isinstance(written, Failed):
         result.failures.append(_failure(ws, "summary_failed", "bảng tổng hợp", written))
-        outputs: dict[str, object] = {}
     else:
         if result.failures:  # the summary was written beside the feedback: write it again with the failures
-            written = _summary(ws, result)
+            with contextlib.suppress(OSError):  # the machine refused: the summary as written stays, failures are said
+                written = _summary(ws, result)
         path, note, result.totals = written  # type: ignore[misc]
-        outputs = {"summary": str(path)}
-        if note:
-            outputs["note"] = note
-    outputs.update({"feedback_dir": str(folder), "feedback_files": [str(p) for p in feedback]})
+        outputs["summary"] = str(path)
+        notes += [note] if note else []
+    outputs.update({"feedback_dir": str(folder), "feedback_files": [str(p) for p in feedback], "notes": notes})
     return outputs

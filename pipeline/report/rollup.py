@@ -10,6 +10,7 @@ tables carried row by row. Every carried row keeps its origin (unit, file, sheet
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import openpyxl
 import pandas as pd
 
 from pipeline.collect import collect
+from pipeline.files import place
+from pipeline.messages import quoted, say, sentence
 from pipeline.models import Submission
 from pipeline.report.aggregate import accepted_records
 from pipeline.spec.annex import AnnexSpec
@@ -30,7 +33,10 @@ from pipeline.workspace import Workspace, WorkspaceError
 class RollupResult:
     path: Path
     annexes: dict[str, int]  # annex id -> rows written
-    units: int
+    units: int  # units whose accepted figures are in it
+    expected: int = 0  # units in the commune's list
+    missing: tuple[tuple[str, str], ...] = ()  # (code, name) of units with no accepted file: figures provisional
+    note: str = ""  # the file was written beside one open in Excel
 
 
 def _records(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -> list[tuple[str, dict]]:
@@ -72,7 +78,7 @@ def rows_for(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -> 
             origins.append("; ".join(o for o, r in group if _filled(r, spec)))
         return rows, origins
     if len(items) > spec.n_rows:
-        raise WorkspaceError(f"{spec.id}: {len(items)} dòng vượt quá {spec.n_rows} dòng của biểu cấp trên.")
+        raise WorkspaceError(say("rollup_too_many_rows", annex=spec.id, rows=len(items), limit=spec.n_rows))
     return [r for _, r in items], [o for o, _ in items]
 
 
@@ -80,12 +86,16 @@ def _filled(record: dict, spec: AnnexSpec) -> bool:
     return any(record.get(c.key) not in (None, 0, 0.0) for c in spec.input_columns)
 
 
-def rollup(ws: Workspace, parent: Workspace, unit_code: str, out_dir: Path | None = None) -> RollupResult:
+def rollup(ws: Workspace, parent: Workspace, unit_code: str, out_dir: Path | None = None,
+           progress: Callable[[str, int, int], None] | None = None) -> RollupResult:
     """Write this workspace's accepted, aggregated figures as `unit_code`'s filled template of `parent`."""
     unit = parent.unit_by_code.get(unit_code)
     if unit is None:
-        raise WorkspaceError(f"Mã \"{unit_code}\" không có trong danh sách đơn vị của cấp trên ({parent.root}).")
-    result = collect(ws, write_outputs=False)
+        raise WorkspaceError(say("rollup_unknown_unit", code=unit_code, parent=quoted(parent.root),
+                                 known=", ".join(parent.unit_by_code)))
+    result = collect(ws, write_outputs=False, progress=progress)
+    if progress:
+        progress("rollup", 0, 1)
     out_dir = out_dir or ws.outbox / "rollup"
     out_dir.mkdir(parents=True, exist_ok=True)
     template = out_dir / f".{unit_code}.template.xlsx"
@@ -105,10 +115,16 @@ def rollup(ws: Workspace, parent: Workspace, unit_code: str, out_dir: Path | Non
         origins[annex_id] = where
         written[annex_id] = len(rows)
     target = out_dir / f"{parent.round.round_id}_{unit_code}.xlsx"
-    fill(template, target, data)
-    template.unlink(missing_ok=True)
-    _write_origins(target, parent, origins)
-    return RollupResult(target, written, len(result.counted))
+    tmp = out_dir / f".{target.stem}.tmp.xlsx"
+    try:
+        fill(template, tmp, data)
+        _write_origins(tmp, parent, origins)
+    finally:
+        template.unlink(missing_ok=True)
+    placed = place(tmp, target)
+    missing = tuple((u.code, u.name) for u in ws.units if u.code not in result.counted)
+    note = sentence("file_open", name=target.name, new=placed.name) if placed != target else ""
+    return RollupResult(placed, written, len(result.counted), len(ws.units), missing, note)
 
 
 def _cell(value: object) -> object:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
 
+from pipeline.files import place
 from pipeline.issues import SEVERITY_VN, STATE_VN, STATUS_VN, Severity
 from pipeline.judge.compare import change_text
+from pipeline.messages import sentence
 from pipeline.report import summary_annex
 from pipeline.report.aggregate import Summary
 from pipeline.report.csvfile import column_fields, field, write_csv
@@ -32,19 +33,17 @@ def summary_name(ws: Workspace) -> str:
 
 
 def write_summary(ws: Workspace, summary: Summary) -> tuple[Path, str]:
-    """Write to a temporary file, then move it into place. Returns (path, note for the clerk)."""
+    """Write to a temporary file, then move it into place (beside the old one when that is open in Excel).
+    Returns (path, note for the clerk). A failed write leaves no temporary file behind."""
     target = ws.outbox / summary_name(ws)
     tmp = ws.outbox / f".{target.stem}.tmp.xlsx"
-    build_workbook(ws, summary, tmp)
     try:
-        os.replace(tmp, target)
-        return target, ""
-    except PermissionError:  # open in Excel on Windows: keep the old one, write beside it
-        stamp = summary.generated_at.strftime("%Y%m%d_%H%M%S")
-        beside = target.with_name(f"{target.stem}_{stamp}.xlsx")
-        os.replace(tmp, beside)
-        return beside, (f"Tệp {target.name} đang được mở nên không ghi đè được; bảng tổng hợp mới được lưu "
-                        f"thành {beside.name}.")
+        build_workbook(ws, summary, tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    written = place(tmp, target)
+    return written, (sentence("file_open", name=target.name, new=written.name) if written != target else "")
 
 
 def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:

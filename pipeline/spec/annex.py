@@ -14,6 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.messages import say
+from pipeline.settings.textfile import Undecodable, decode
+from pipeline.settings.tomlcheck import diagnose
 from pipeline.spec import expr as ex
 
 TYPES = ("int", "decimal", "text", "date", "category")
@@ -183,9 +186,12 @@ def load_specs(folder: Path) -> SpecSet:
     raw: dict[str, tuple[Path, dict[str, Any]]] = {}
     for path in files:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SpecError(f"{path.name}: không đọc được tệp TOML ({exc}).") from None
+            text = decode(path.read_bytes())[0]
+            data = tomllib.loads(text)
+        except Undecodable:
+            raise SpecError(say("encoding_unknown", f"schemas/{path.name}").text) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SpecError(diagnose(exc, text, f"schemas/{path.name}").text) from None
         annex_id = data.get("id")
         if not isinstance(annex_id, str) or not annex_id:
             raise SpecError(f"{path.name}: thiếu khóa \"id\" (mã phụ lục, ví dụ \"PL1\").")

@@ -7,12 +7,16 @@ defined names `<ID>_data`, so any reader can find the input cells without knowin
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
 
+from pipeline.files import place
 from pipeline.issues import SEVERITY_VN, Severity
+from pipeline.messages import Refused, say
+from pipeline.runlog import LOG_NAME
 from pipeline.spec.annex import AnnexSpec
 from pipeline.template import checks
 from pipeline.template import sheet as sheet_writer
@@ -34,7 +38,7 @@ from pipeline.workbook.styles import SAFE_OPTIONS, Styles
 from pipeline.workspace import Unit, Workspace
 
 
-class TemplateError(RuntimeError):
+class TemplateError(Refused):
     """XlsxWriter refused something (it would otherwise only warn and drop it)."""
 
 
@@ -54,14 +58,24 @@ def template_meta(ws: Workspace, unit: Unit) -> TemplateMeta:
     return TemplateMeta(values, {a: AnnexMeta.of(ws.specs.annexes[a]) for a in unit.annexes})
 
 
-def write_templates(ws: Workspace, codes: list[str] | None = None) -> list[TemplateResult]:
+def write_templates(ws: Workspace, codes: list[str] | None = None,
+                    progress: Callable[[str, int, int], None] | None = None) -> list[TemplateResult]:
     """Write `templates_xlsx/<code>.xlsx` for every unit (or the given codes)."""
     ws.templates.mkdir(parents=True, exist_ok=True)
     units = [u for u in ws.units if not codes or u.code in codes]
-    return [write_template(ws, u, ws.templates / f"{u.code}.xlsx") for u in units]
+    results = []
+    for n, u in enumerate(units):
+        if progress:
+            progress("templates", n, len(units))
+        results.append(write_template(ws, u, ws.templates / f"{u.code}.xlsx"))
+    if progress:
+        progress("templates", len(units), len(units))
+    return results
 
 
 def write_template(ws: Workspace, unit: Unit, path: Path) -> TemplateResult:
+    """Write one template whole, then move it into place (beside the old one when that is open in Excel: the
+    result's path says where). Nothing half-written stays behind, even when interrupted."""
     tmp = path.with_name(f".{path.name}.tmp")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # XlsxWriter only warns when it drops a validation or a string
@@ -69,9 +83,12 @@ def write_template(ws: Workspace, unit: Unit, path: Path) -> TemplateResult:
             _build(ws, unit, tmp)
         except (Warning, ValueError) as exc:
             tmp.unlink(missing_ok=True)
-            raise TemplateError(f"Không tạo được biểu mẫu cho {unit.code}: {exc}") from exc
-    tmp.replace(path)
-    return TemplateResult(unit.code, path, unit.annexes)
+            problem = say("template_refused", code=unit.code, log=LOG_NAME)
+            raise TemplateError(problem, f"biểu mẫu {unit.code}: {exc!r}") from exc
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return TemplateResult(unit.code, place(tmp, path), unit.annexes)
 
 
 def _build(ws: Workspace, unit: Unit, path: Path) -> None:

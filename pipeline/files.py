@@ -1,0 +1,96 @@
+"""Outputs put in place, and failures of the machine told apart from failures of the program.
+
+An output is written to a temporary file first and then moved over the old one. On Windows a file open in Excel
+cannot be replaced: the new one is then written beside it under a new name, and the caller says so. A folder that
+cannot be written, a full disk or a vanished drive is the machine's state, not a bug: `io_problem` names it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+DENIED, DISK_FULL, OS_FAILED = "denied", "disk_full", "os_failed"
+IO_REASONS = (DENIED, DISK_FULL, OS_FAILED)
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), getattr(errno, "EFBIG", errno.ENOSPC)}
+_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+_move = os.replace  # one name for the move, so tests can make it fail as a file open in Excel makes it fail
+
+
+def place(tmp: Path, target: Path) -> Path:
+    """Move a finished temporary file onto `target`; when `target` is held open (PermissionError on Windows),
+    write it beside under a new name. Returns the path written. The temporary file never stays behind."""
+    try:
+        _move(tmp, target)
+        return target
+    except PermissionError:
+        if not target.exists():
+            tmp.unlink(missing_ok=True)
+            raise
+    beside = free_name(target)
+    try:
+        _move(tmp, beside)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return beside
+
+
+def free_name(target: Path, now: dt.datetime | None = None) -> Path:
+    """`TongHop_x_20260512_093000.xlsx`: a name beside `target` that no file has yet."""
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d_%H%M%S")
+    candidate = target.with_name(f"{target.stem}_{stamp}{target.suffix}")
+    n = 2
+    while candidate.exists():
+        candidate = target.with_name(f"{target.stem}_{stamp}_{n}{target.suffix}")
+        n += 1
+    return candidate
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        item = todo.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        todo += [item.__cause__, item.__context__, *(a for a in item.args if isinstance(a, BaseException))]
+
+
+def io_problem(exc: BaseException, default_path: str = "") -> tuple[str, str] | None:
+    """(DENIED | DISK_FULL | OS_FAILED, the path concerned) when `exc` is the machine's (an OSError, also wrapped as
+    XlsxWriter's FileCreateError, or SQLite's full or read-only database); None for anything else."""
+    for item in _chain(exc):
+        if isinstance(item, OSError):
+            path = _shown(str(item.filename or default_path))
+            if item.errno in _FULL:
+                return DISK_FULL, path
+            if isinstance(item, PermissionError) or item.errno in _DENIED:
+                return DENIED, path
+            return OS_FAILED, path
+        if isinstance(item, sqlite3.OperationalError):
+            text = str(item).lower()
+            if "full" in text:
+                return DISK_FULL, default_path
+            if "readonly" in text or "read-only" in text or "unable to open" in text:
+                return DENIED, default_path
+    return None
+
+
+def _shown(path: str) -> str:
+    """A temporary file of ours is named by its folder: the clerk never saw it and has nothing to do with it."""
+    name = Path(path).name
+    return str(Path(path).parent) if name.startswith(".") and ".tmp" in name else path
+
+
+def os_detail(exc: BaseException) -> str:
+    """The OS's own words for an OSError (e.g. '[Errno 5] Input/output error'), for the log and the message."""
+    found = next((i for i in _chain(exc) if isinstance(i, OSError)), None)
+    return f"mã lỗi {found.errno}" if found is not None and found.errno else "lỗi hệ điều hành"

@@ -1,0 +1,234 @@
+"""Every sentence the command line says that is not an Issue of a file: settings mistakes (round.toml,
+units.xlsx), the choice of workspace, outputs that cannot be written, interruptions.
+
+Each code maps to a `str.format` template in Vietnamese, addressed to the clerk: what happened, and what to
+do. The place (file and line, or cell) is put in front by `say`; callers pass fields, never their own wording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ERROR, WARNING = "error", "warning"
+
+RESERVED_HINT = "CON, PRN, AUX, NUL, COM1–COM9, LPT1–LPT9"
+CODE_RULE = "chỉ được gồm chữ không dấu, số, dấu - và _"
+
+TEXTS: dict[str, str] = {
+    # round.toml: the file itself
+    "toml_unterminated": "giá trị thiếu dấu ngoặc kép \" ở cuối; hãy thêm dấu \" vào cuối giá trị, ví dụ: {example}.",
+    "toml_curly": "giá trị được bao bằng dấu ngoặc kép cong “ ” hoặc ‘ ’ (do Word hoặc bộ gõ tự đổi); hãy gõ lại "
+                  "bằng dấu ngoặc kép thẳng \" (phím Shift và phím '), ví dụ: {example}.",
+    "toml_unquoted": "giá trị của {key} là chữ nên phải đặt trong ngoặc kép; hãy sửa thành: {example}.",
+    "toml_trailing": "sau giá trị của {key} còn phần thừa ({rest}); nếu trong chữ có dấu ngoặc kép thì hãy đổi các "
+                     "dấu ngoặc kép bên trong thành “ ”, còn nếu là ghi chú thì hãy đặt dấu # trước ghi chú.",
+    "toml_date": "ngày của {key} phải viết dạng năm-tháng-ngày, đủ hai chữ số, không đặt trong ngoặc kép; hãy sửa "
+                 "thành: {example}.",
+    "toml_no_such_date": "ngày {value} không có thật; hãy sửa lại {key} thành một ngày có thật dạng "
+                         "năm-tháng-ngày, ví dụ: {key} = 2026-05-15.",
+    "toml_datetime": "{key} chỉ ghi ngày, không ghi giờ; hãy sửa thành: {example}.",
+    "toml_duplicate": "{key} được ghi hai lần (lần đầu ở dòng {first}); hãy xóa một trong hai dòng.",
+    "toml_table_twice": "dòng [{key}] xuất hiện hai lần; mỗi nhóm tiêu đề theo khối phải bắt đầu bằng dòng "
+                        "[[headers]] (hai dấu ngoặc vuông mỗi bên).",
+    "toml_no_equals": "dòng này không có dạng tên = giá trị; nếu là ghi chú, hãy thêm dấu # ở đầu dòng, nếu "
+                      "không thì hãy xóa dòng này.",
+    "toml_key_name": "tên \"{key}\" không hợp lệ (không được có dấu cách hay dấu tiếng Việt); hãy dùng đúng tên như "
+                     "tệp mẫu, ví dụ round_id, title, deadline.",
+    "toml_backslash": "dấu \\ trong chữ phải viết thành hai dấu \\\\ (ví dụ C:\\\\BaoCao), hoặc bao cả giá trị "
+                      "bằng dấu nháy đơn '…'.",
+    "toml_unclosed_list": "danh sách thiếu dấu ] ở cuối; hãy viết trọn danh sách trên một dòng, ví dụ: "
+                          "khoi = [\"Đảng\"].",
+    "toml_generic": "dòng này viết chưa đúng quy tắc của tệp (tên = giá trị; chữ trong ngoặc kép \"…\"; ngày dạng "
+                    "2026-05-15; danh sách trong ngoặc vuông [\"…\"]); hãy so với các dòng mẫu và sửa lại.",
+    "encoding_legacy": "tệp được lưu bằng bảng mã Windows cũ (ANSI) nên đã được đọc theo bảng mã tiếng Việt "
+                       "Windows-1258; để chắc chắn đọc đúng, hãy mở tệp bằng Notepad, chọn File > Save As (Lưu thành), "
+                       "ở ô Encoding (Mã hóa) chọn UTF-8, rồi lưu.",
+    "encoding_unknown": "không đọc được chữ trong tệp (không phải UTF-8, UTF-16 hay bảng mã Windows); hãy mở tệp "
+                        "bằng Notepad, chọn File > Save As (Lưu thành), ở ô Encoding (Mã hóa) chọn UTF-8, rồi lưu.",
+    "saved_as_txt": "không thấy round.toml nhưng có tệp {name}: Notepad đã thêm đuôi .txt khi lưu. Hãy đổi tên tệp "
+                    "thành round.toml (trong Notepad: File > Save As, ô Save as type chọn All Files (*.*), gõ tên "
+                    "round.toml).",
+    "txt_beside": "bên cạnh round.toml có tệp {name} mới hơn: có thể bản sửa đã bị Notepad lưu thành {name}. "
+                  "Chương trình chỉ đọc round.toml; nếu đã sửa trong {name}, hãy đổi tên nó thành round.toml (ghi đè).",
+    # round.toml: the values
+    "missing_key": "thiếu dòng {key} ({meaning}); hãy thêm dòng {example} vào trước dòng [[headers]] đầu tiên.",
+    "not_text": "{key} phải là chữ đặt trong ngoặc kép, ví dụ: {example}.",
+    "empty_text": "{key} đang để trống; hãy ghi {meaning}.",
+    "not_date": "{key} phải là ngày dạng năm-tháng-ngày, không đặt trong ngoặc kép, ví dụ: {key} = 2026-05-15.",
+    "round_id_chars": "round_id \"{value}\" " + CODE_RULE + " (round_id nằm trong tên tệp, ví dụ "
+                      "TongHop_{example}.xlsx, nên không được có dấu cách, dấu tiếng Việt hay các ký tự "
+                      "/ \\ : * ? \" < > |); hãy sửa, ví dụ: round_id = \"{example}\".",
+    "round_id_reserved": "round_id \"{value}\" là tên thiết bị Windows dành riêng (" + RESERVED_HINT + "); hãy đặt "
+                         "tên khác, ví dụ: round_id = \"{example}\".",
+    "round_id_long": "round_id dài {length} ký tự; hãy rút gọn còn không quá {limit} ký tự.",
+    "period_order": "ngày bắt đầu kỳ báo cáo period_start ({start}) phải trước ngày kết thúc period_end ({end}, dòng "
+                    "{other}); hãy sửa lại một trong hai ngày.",
+    "deadline_before": "hạn nộp deadline ({deadline}) đứng trước ngày bắt đầu kỳ báo cáo period_start ({start}); hạn "
+                       "nộp phải nằm trong hoặc sau kỳ báo cáo, hãy sửa lại deadline.",
+    "unknown_key": "không có mục \"{key}\" trong round.toml{hint}, nên dòng này sẽ không được dùng; hãy sửa lại tên "
+                   "cho đúng hoặc xóa dòng.",
+    "key_after_table": "dòng {key} = … nằm sau dòng [[headers]] nên bị hiểu là một phần của tiêu đề theo khối, không "
+                       "phải của đợt báo cáo; hãy chuyển dòng này lên trên dòng [[headers]] đầu tiên.",
+    "headers_not_tables": "mỗi nhóm tiêu đề theo khối phải bắt đầu bằng dòng [[headers]] (hai dấu ngoặc vuông mỗi "
+                          "bên), không phải [headers]; hãy sửa lại dòng này.",
+    "khoi_not_list": "khoi phải là danh sách trong ngoặc vuông, ví dụ: khoi = [\"{value}\"] (hoặc khoi = [] cho "
+                     "tiêu đề dùng chung cho các khối còn lại).",
+    "lines_not_list": "{key} phải là danh sách các dòng chữ trong ngoặc vuông, ví dụ: "
+                      "{key} = [\"XÃ PHÚC THỌ\", \"{{UNIT}}\"].",
+    "khoi_typo": "khối \"{value}\" không có trong cột Khối của units.xlsx; có phải \"{suggestion}\"? Hãy sửa cho giống "
+                 "hệt cột Khối (các khối đang có: {known}).",
+    "khoi_unused": "không đơn vị nào trong units.xlsx thuộc khối \"{value}\" (các khối đang có: {known}) nên tiêu đề "
+                   "này không được dùng; nếu là gõ nhầm, hãy sửa cho giống hệt cột Khối.",
+    "khoi_no_header": "các đơn vị khối \"{khoi}\" ({units}) không có tiêu đề góc biểu: không có nhóm [[headers]] nào "
+                      "cho khối này và cũng không có nhóm dùng chung (khoi = []), nên biểu của các đơn vị này sẽ để "
+                      "trống tiêu đề; hãy thêm một nhóm [[headers]] cho khối này.",
+    "round_renamed": "round_id đang là \"{current}\" nhưng biểu mẫu đã gửi cho các đơn vị (tạo bằng lệnh annex "
+                     "templates lúc {when}) mang round_id \"{issued}\", nên mọi tệp đơn vị gửi về sẽ bị coi là biểu "
+                     "của đợt khác. Nếu lỡ sửa, hãy đặt lại round_id = \"{issued}\"; nếu thật sự mở đợt mới, hãy chạy "
+                     "{command} rồi gửi biểu mẫu mới cho các đơn vị.",
+    # units.xlsx
+    "units_missing": "không thấy danh sách đơn vị units.xlsx trong thư mục làm việc; hãy chép tệp units.xlsx vào đây "
+                     "(lệnh annex init tạo sẵn một tệp mẫu).",
+    "units_other_format": "không thấy units.xlsx nhưng có tệp {name}; chương trình chỉ đọc units.xlsx. Hãy mở {name} "
+                          "bằng Excel, chọn File > Save As (Lưu thành), kiểu Excel Workbook (*.xlsx), tên units.",
+    "units_beside": "bên cạnh units.xlsx có tệp {name}{newer}; chương trình chỉ đọc units.xlsx, mọi sửa đổi trong "
+                    "{name} không có tác dụng. Nếu đã sửa danh sách trong {name}, hãy lưu nó dạng Excel Workbook "
+                    "(*.xlsx) với tên units.xlsx (ghi đè), rồi chuyển {name} ra khỏi thư mục làm việc.",
+    "units_unreadable": "không mở được tệp như một bảng tính Excel ({detail}); hãy mở bằng Excel và lưu lại dạng "
+                        "Excel Workbook (*.xlsx).",
+    "units_no_sheet": "không thấy trang \"{wanted}\" (tệp có các trang: {sheets}); hãy đổi tên trang danh sách đơn vị "
+                      "thành \"{wanted}\".",
+    "units_header": "dòng 1 phải là tiêu đề các cột theo đúng thứ tự: {headers}; ô {at} đang là \"{value}\", hãy "
+                    "sửa lại dòng tiêu đề.",
+    "units_empty": "danh sách đơn vị đang trống; hãy nhập mỗi đơn vị một dòng, bắt đầu từ dòng 2.",
+    "code_missing": "thiếu Mã đơn vị; hãy nhập mã (" + CODE_RULE.removeprefix("chỉ được gồm ") + "), ví dụ VPDU.",
+    "code_chars": "Mã đơn vị \"{value}\" " + CODE_RULE + " (mã là tên tệp biểu mẫu của đơn vị, nên không được có dấu "
+                  "cách, dấu tiếng Việt hay các ký tự / \\ : * ? \" < > |); hãy sửa, ví dụ \"{example}\".",
+    "code_reserved": "Mã đơn vị \"{value}\" là tên thiết bị Windows dành riêng (" + RESERVED_HINT + ") nên Windows "
+                     "không tạo được tệp {value}.xlsx; hãy đổi mã khác, ví dụ \"{example}\".",
+    "code_long": "Mã đơn vị \"{value}\" dài {length} ký tự; hãy rút gọn còn không quá {limit} ký tự.",
+    "code_duplicate": "Mã đơn vị \"{value}\" trùng với ô {other}; mỗi đơn vị phải có một mã riêng.",
+    "code_case": "Mã đơn vị \"{value}\" chỉ khác mã \"{other_value}\" (ô {other}) ở chữ hoa, chữ thường; trên Windows "
+                 "hai tệp {value}.xlsx và {other_value}.xlsx là một, tệp sau sẽ ghi đè tệp trước. Hãy đặt hai mã khác "
+                 "hẳn nhau.",
+    "name_missing": "thiếu Tên đơn vị của mã {code}; hãy nhập tên đầy đủ của đơn vị.",
+    "annex_unknown": "phụ lục \"{value}\" không có (các phụ lục có: {known}); hãy ghi các phụ lục cách nhau bằng dấu "
+                     "phẩy, ví dụ 1, 2, 4a.",
+    "annex_missing": "chưa ghi Phụ lục phải nộp của {code}; hãy ghi, ví dụ 1, 2, 4a.",
+    "annex_number": "Excel đã đổi nội dung ô thành số {value} (máy dùng dấu phẩy thập phân kiểu Việt Nam); đã hiểu là "
+                    "phụ lục {annexes}. Để Excel không đổi nữa, hãy ghi các phụ lục cách nhau bằng dấu chấm phẩy "
+                    "(ví dụ 1; 2) hoặc định dạng cột Phụ lục phải nộp là Text (Văn bản).",
+    "annex_number_bad": "Excel đã đổi nội dung ô thành {value} nên không còn biết là những phụ lục nào (các phụ lục "
+                        "có: {known}); hãy định dạng cột Phụ lục phải nộp là Text (Văn bản) rồi gõ lại, ví dụ 1, 2, 4a "
+                        "(hoặc dùng dấu chấm phẩy: 1; 2).",
+    "khoi_missing": "chưa ghi Khối của đơn vị {code}; biểu mẫu của đơn vị này sẽ dùng tiêu đề dùng chung. Nếu đơn "
+                    "vị thuộc một khối, hãy ghi vào ô này.",
+    "khoi_near": "Khối \"{value}\" gần giống khối \"{suggestion}\" của các đơn vị khác; nếu là gõ nhầm, hãy sửa cho "
+                 "giống hệt (tiêu đề góc biểu và các số cộng theo khối dựa vào cột này).",
+    # the workspace a command works on
+    "not_workspace": "thư mục này chưa phải thư mục làm việc của một đợt báo cáo (không có round.toml){found}. Hãy "
+                     "chỉ rõ thư mục làm việc, ví dụ: {example} (tạo đợt mới bằng: annex init \"DotBaoCao2026\").",
+    "idle_default": "chưa chỉ rõ thư mục làm việc (--workspace) và thư mục hiện tại chưa có đợt báo cáo nào đang làm "
+                    "(chưa tạo biểu mẫu, inbox trống){found}. Hãy chạy lại kèm thư mục của đợt, ví dụ: {example}; "
+                    "nếu đúng là đợt này thì hãy tạo biểu mẫu trước: annex templates --workspace \".\".",
+    "program_folder": "đây là thư mục cài chương trình annex, không phải thư mục làm việc của một đợt báo cáo. Hãy "
+                      "tạo đợt mới bằng annex init \"DotBaoCao2026\" rồi chạy: {example}.",
+    "found_here": "; ở đây có các thư mục làm việc: {names}",
+    "unknown_unit_codes": "không có mã đơn vị {codes} trong units.xlsx (các mã có: {known}); hãy kiểm tra lại --unit.",
+    "init_exists": "thư mục này đã có round.toml hoặc units.xlsx của một đợt báo cáo nên không ghi đè; hãy chọn tên "
+                   "thư mục khác, ví dụ: annex init \"DotBaoCao2026_2\".",
+    "demo_not_demo": "thư mục này đã có dữ liệu và không phải thư mục do lệnh annex demo tạo; hãy chọn thư mục khác, "
+                     "ví dụ: annex demo \"ThuNghiem\".",
+    "rollup_unknown_unit": "không có mã \"{code}\" trong danh sách đơn vị của cấp trên {parent} (các mã có: {known}); "
+                           "hãy kiểm tra lại --unit: đó là mã của xã mình trong units.xlsx của cấp trên.",
+    "rollup_too_many_rows": "phụ lục {annex} có {rows} dòng, nhiều hơn {limit} dòng của biểu cấp trên; hãy đề nghị cấp "
+                            "trên tăng max_rows của phụ lục này trong schemas rồi chạy lại.",
+    "busy": "một lượt annex collect khác đang chạy trên thư mục làm việc này; hãy chờ lượt đó xong rồi chạy lại.",
+    "template_refused": "không tạo được biểu mẫu cho đơn vị {code}: Excel không nhận một phần của đặc tả phụ lục "
+                        "(thường là danh sách chọn hoặc lời nhắc quá dài). Chi tiết kỹ thuật đã ghi vào {log}; hãy rút "
+                        "gọn phần đó trong thư mục schemas rồi chạy lại.",
+    # the machine: outputs that cannot be written, interruptions
+    "file_open": "tệp {name} đang được mở (có thể trong Excel) nên không ghi đè được; bản mới đã được lưu thành {new} "
+                 "trong cùng thư mục. Hãy đóng tệp cũ và dùng bản mới.",
+    "denied": "không ghi được vào đây: không có quyền ghi (thư mục chỉ đọc, hoặc tệp đang bị chương trình khác "
+              "khóa). Hãy đóng tệp đang mở, hoặc chọn thư mục làm việc ở nơi được phép ghi (ví dụ trong Documents), "
+              "rồi chạy lại; các tệp kết quả đã có vẫn nguyên vẹn.",
+    "disk_full": "không ghi được vào đây vì ổ đĩa đã đầy; hãy giải phóng dung lượng (xóa bớt tệp, dọn Thùng rác) rồi "
+                 "chạy lại; các tệp kết quả đã có vẫn nguyên vẹn.",
+    "os_failed": "không ghi hoặc đọc được ({detail}); hãy kiểm tra ổ đĩa và thư mục (ổ USB, ổ mạng còn kết nối "
+                 "không) rồi chạy lại.",
+    "interrupted": "Đã dừng theo yêu cầu (Ctrl+C): các tệp kết quả đã ghi xong vẫn nguyên vẹn, không có tệp nào bị "
+                   "ghi dở; chạy lại lệnh để làm tiếp.",
+    "program_failed": "Chương trình gặp lỗi ngoài dự kiến khi chạy lệnh {command}. Đây là lỗi của chương trình, không "
+                      "phải lỗi của các tệp hay của thiết lập. Chi tiết kỹ thuật đã ghi vào {log}; hãy gửi tệp đó cho "
+                      "người phụ trách kỹ thuật.",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing the clerk must know about: where (file, line or cell) and the whole sentence."""
+
+    code: str
+    text: str
+    file: str = ""
+    line: int = 0
+    cell: str = ""
+    severity: str = ERROR
+
+    @property
+    def place(self) -> str:
+        return place(self.file, self.line, self.cell)
+
+
+def quoted(path: object) -> str:
+    """A path as it is typed in a command, in PowerShell, cmd or a POSIX shell: always in double quotes."""
+    return f"\"{path}\""
+
+
+def place(file: str = "", line: int = 0, cell: str = "", sheet: str = "") -> str:
+    """'round.toml, dòng 4' / 'units.xlsx, trang "Đơn vị", ô A16' / 'units.xlsx' / ''."""
+    parts = [file] if file else []
+    if sheet:
+        parts.append(f"trang \"{sheet}\"")
+    if line:
+        parts.append(f"dòng {line}")
+    if cell:
+        parts.append(f"ô {cell}")
+    return ", ".join(parts)
+
+
+def say(code: str, /, file: str = "", line: int = 0, cell: str = "", sheet: str = "", severity: str = ERROR,
+        **fields: Any) -> Problem:
+    """A Problem from the catalogue: its place in front, the sentence behind."""
+    body = TEXTS[code].format(**fields)
+    where = place(file, line, cell, sheet)
+    text = f"{where}: {body}" if where else body[:1].upper() + body[1:]
+    return Problem(code, text, file, line, cell, severity)
+
+
+def sentence(code: str, /, **fields: Any) -> str:
+    """A catalogue sentence on its own, capitalised."""
+    body = TEXTS[code].format(**fields)
+    return body[:1].upper() + body[1:]
+
+
+class WorkspaceError(ValueError):
+    """A workspace (or a command on it) that cannot be used as it is: one or more Problems, each naming its file
+    and line or cell, in Vietnamese. The command stops with exit code 2."""
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem("other", problems)]
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        super().__init__("\n".join(p.text for p in self.problems))
+
+
+class Refused(Exception):
+    """A refusal the clerk can act on: `problem` is said, `detail` (technical, often English) goes to the log."""
+
+    def __init__(self, problem: Problem, detail: str = "") -> None:
+        super().__init__(problem.text)
+        self.problem = problem
+        self.detail = detail

@@ -1,0 +1,158 @@
+"""What the console shows: a run's result a clerk can scan (errors and warnings counted and listed apart), and
+progress on every step that can take more than a moment."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
+
+import click
+
+from pipeline.issues import ENVIRONMENT, SEVERITY_ACTION_VN, STATE_VN, STATUS_VN, Issue, Severity
+
+if TYPE_CHECKING:  # the console layer stays light: `annex --help` imports no stage
+    from pipeline.models import CollectResult, Decision
+    from pipeline.report.rollup import RollupResult
+
+Echo = Callable[[str], None]
+STEPS = {
+    "prepare": "Đang xem các tệp trong inbox",
+    "read": "Đang đọc tệp",
+    "validate": "Đang kiểm tra số liệu",
+    "outputs": "Đang lập phản hồi cho đơn vị và bảng tổng hợp",
+    "templates": "Đang tạo biểu mẫu cho các đơn vị",
+    "fill": "Đang điền số liệu mẫu như các đơn vị sẽ điền",
+    "rollup": "Đang lập biểu gửi cấp trên",
+}
+
+
+class Steps:
+    """Progress of a command on stderr: one labelled bar per step (a plain line when not a console)."""
+
+    def __init__(self, enabled: bool = True, stream: TextIO | None = None) -> None:
+        self.enabled = enabled
+        self.stream = stream or sys.stderr
+        self.step = ""
+        self.bar = None
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if step != self.step:
+            self.finish()
+            self.step = step
+            if not _is_console(self.stream):  # a file or a pipe gets one line per step, no bar
+                click.echo(f"{STEPS.get(step, step)}…", file=self.stream)
+                return
+            self.bar = click.progressbar(length=max(total, 1), label=STEPS.get(step, step), file=self.stream,
+                                         show_eta=False, show_pos=total > 1)
+            self.bar.render_progress()
+        if self.bar is not None:
+            self.bar.length = max(total, 1)
+            self.bar.update(max(0, done - self.bar.pos))
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.update(max(0, self.bar.length - self.bar.pos))
+            self.bar.render_finish()
+            self.bar = None
+        self.step = ""
+
+
+def _is_console(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _issues_by_severity(d: Decision) -> dict[Severity, list[Issue]]:
+    found: dict[Severity, list[Issue]] = {Severity.ERROR: [], Severity.WARNING: []}
+    for i in d.issues:
+        if i.severity in found and i.code not in ("internal_error",):
+            found[i.severity].append(i)
+    return found
+
+
+def file_lines(d: Decision) -> list[str]:
+    """One line for the file, then its errors and its warnings under their own headings."""
+    if d.status == "ignored":
+        return [f"{d.file.rel:<40} {'-':<9} {STATUS_VN[d.status].lower()}: {d.issues[0].message}"]
+    late = ", nộp muộn" if d.late else ""
+    lines = [f"{d.file.rel:<40} {d.unit or '-':<9} {STATUS_VN[d.status].lower()}{late}"
+             f" ({d.errors} lỗi, {d.warnings} cảnh báo)"]
+    for severity, found in _issues_by_severity(d).items():
+        if found:
+            lines.append(f"    {SEVERITY_ACTION_VN[severity]}: {len(found)}")
+            lines += [f"      - {(i.where + ': ') if i.where else ''}{i.message}" for i in found]
+    return lines
+
+
+def totals_line(result: CollectResult) -> str:
+    files = [d for d in result.files if d.status != "ignored"]
+    rejected = [d for d in files if d.status in ("rejected", "unidentified")]
+    warned = [d for d in files if d.warnings]
+    return (f"Tổng cộng {len(files)} tệp bảng tính: {len(rejected)} tệp bị trả lại "
+            f"({sum(d.errors for d in rejected)} lỗi phải sửa); {len(warned)} tệp có cảnh báo "
+            f"({sum(d.warnings for d in warned)} cảnh báo cần kiểm tra lại).")
+
+
+def show_result(result: CollectResult, echo: Echo) -> None:
+    for d in result.files:
+        for line in file_lines(d):
+            echo(line)
+    echo("")
+    echo(totals_line(result))
+    _missing(result, echo)
+    _outputs(result, echo)
+    failed = [d for d in result.files if d.status == "failed"]
+    ours = [*(i for d in failed for i in d.issues if i.code == "internal_error"),
+            *(i for i in result.failures if i.code not in ENVIRONMENT)]
+    machine = [i for i in result.failures if i.code in ENVIRONMENT]
+    for title, items in (("Lỗi của chương trình (không phải lỗi của đơn vị; đơn vị không cần gửi lại):", ours),
+                         ("Không ghi được một số tệp kết quả (không phải lỗi của đơn vị hay của chương trình):",
+                          machine)):
+        if items:
+            echo("\n" + title)
+            echo_items = [f"  - {i.file}: {i.message}" if i.file else f"  - {i.message}" for i in items]
+            for line in echo_items:
+                echo(line)
+
+
+def _missing(result: CollectResult, echo: Echo) -> None:
+    missing: dict[str, list[str]] = {}
+    for c in result.completeness:
+        if c["state"] in ("missing", "rejected"):
+            state = STATE_VN[c["state"]].lower()
+            missing.setdefault(f"{c['unit']} ({c['unit_name']})", []).append(f"{c['annex']}: {state}")
+    if not missing:
+        echo("\nĐã đủ tất cả phụ lục của tất cả đơn vị.")
+        return
+    echo(f"\nĐơn vị còn thiếu ({len(missing)}):")
+    for unit, annexes in missing.items():
+        echo(f"  {unit}: {', '.join(annexes)}")
+
+
+def _outputs(result: CollectResult, echo: Echo) -> None:
+    out = result.outputs
+    if out.get("summary"):
+        echo(f"\nBảng tổng hợp: {out['summary']}")
+    if out.get("feedback_files"):
+        units = {str(p).replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in out["feedback_files"]}
+        echo(f"Phản hồi cho đơn vị ({len(units)} đơn vị): {out['feedback_dir']}")
+    for note in out.get("notes", []):
+        echo(str(note))
+
+
+def rollup_lines(result: RollupResult) -> list[str]:
+    """What was rolled up, from how many units, and whether the figures are provisional (units missing)."""
+    lines = [f"Đã lập biểu gửi cấp trên từ {result.units}/{result.expected} đơn vị: {result.path}"]
+    if result.missing:
+        names = "; ".join(f"{code} ({name})" for code, name in result.missing)
+        lines.append(f"Số liệu TẠM TÍNH: còn {len(result.missing)} đơn vị chưa có biểu được tiếp nhận nên chưa được "
+                     f"cộng vào: {names}. Khi các đơn vị này gửi đủ, hãy chạy lại annex rollup.")
+    lines += [f"  {annex_id}: {rows} dòng" for annex_id, rows in result.annexes.items()]
+    if result.note:
+        lines.append(result.note)
+    return lines
