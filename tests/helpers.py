@@ -5,11 +5,15 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import posixpath
 import random
 import subprocess
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
+import defusedxml.ElementTree as SafeET
 import openpyxl
 
 from pipeline.demo.data import unit_payload
@@ -134,3 +138,38 @@ def check_rows(wb: openpyxl.Workbook) -> dict[str, tuple]:
 def status_line(wb: openpyxl.Workbook, sheet: str) -> str:
     """An annex sheet's "✓ Sẵn sàng gửi" / "✗ Còn n lỗi" line."""
     return str(wb[sheet].cell(STATUS_ROW, 1).value)
+
+
+TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def strict_workbook(path: Path) -> openpyxl.Workbook:
+    """A workbook as a strict reader sees it (Excel repairs nothing silently): every XML part parses with a
+    strict parser (an unbound prefix, a mismatched tag or an undefined entity fails, no recovery), every
+    member has a content type, every internal relationship points at a member; then openpyxl loads it."""
+    with zipfile.ZipFile(path) as z:
+        names = {n for n in z.namelist() if not n.endswith("/")}
+        parts = {n: _strict_xml(z, n) for n in names if n.endswith((".xml", ".rels", ".vml"))}
+    types = parts["[Content_Types].xml"]
+    overrides = {o.get("PartName", "").lstrip("/") for o in types.iter(TYPES + "Override")}
+    defaults = {d.get("Extension", "").lower() for d in types.iter(TYPES + "Default")}
+    assert overrides <= names, f"content types for parts that are not there: {overrides - names}"
+    for name in names - {"[Content_Types].xml"}:
+        assert name in overrides or name.rsplit(".", 1)[-1].lower() in defaults, f"{name} has no content type"
+    for name, root in parts.items():
+        if name.endswith(".rels"):
+            folder = posixpath.dirname(posixpath.dirname(name))
+            for rel in root.iter(RELATIONSHIP):
+                target = rel.get("Target", "")
+                if rel.get("TargetMode") != "External":
+                    member = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+                    assert posixpath.normpath(member) in names, f"{name}: {target} is not in the package"
+    return openpyxl.load_workbook(path)
+
+
+def _strict_xml(z: zipfile.ZipFile, name: str):
+    try:
+        return SafeET.fromstring(z.read(name))
+    except ParseError as exc:
+        raise AssertionError(f"{name} is not well-formed XML: {exc}") from exc

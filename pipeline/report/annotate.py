@@ -1,4 +1,4 @@
-"""Feedback marks written into the unit's own .xlsx by patching its XML (see xlsx_patch).
+"""Feedback marks written into the unit's own .xlsx by patching its XML (see workbook/xmlpatch.py).
 
 `annotate` restyles and comments the cells a feedback names, turns formulas typed into text cells into
 their text, and puts report sheets first, leaving every other part of the unit's workbook as it was.
@@ -8,11 +8,8 @@ It raises `Unsupported` for packages it does not edit; feedback then falls back 
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import defusedxml.ElementTree as SafeET
 
 from pipeline.workbook.contract import ERROR_FILL, col_letter, col_number
 from pipeline.workbook.xmlpatch import (
@@ -20,18 +17,18 @@ from pipeline.workbook.xmlpatch import (
     CT_VML,
     CT_WORKSHEET,
     MAIN,
+    MAIN_NS,
     REL_NS,
     Package,
     SheetXml,
     Styles,
     Unsupported,
-    formula_cells,
     split_ref,
     text,
-    with_fill,
+    unselect,
+    with_rel_id,
 )
 
-MAIN_NS = MAIN.strip("{}")
 FONT = '<font><sz val="12"/><color rgb="FF000000"/><name val="Times New Roman"/><family val="1"/></font>'
 FONT_BOLD = '<font><b/><sz val="12"/><color rgb="FF000000"/><name val="Times New Roman"/><family val="1"/></font>'
 FONT_LINK = ('<font><u/><sz val="12"/><color rgb="FF0563C1"/><name val="Times New Roman"/><family val="1"/>'
@@ -66,20 +63,18 @@ class NewSheet:
 
 class _Book:
     def __init__(self, pkg: Package) -> None:
-        ctypes = pkg.xml("[Content_Types].xml")
-        if "macroEnabled" in ctypes or "template.main" in ctypes:
+        ctypes = pkg.raw.get("[Content_Types].xml", b"")
+        if b"macroEnabled" in ctypes or b"template.main" in ctypes:
             raise Unsupported("not a plain workbook")
         office = [r for r in pkg.relationships("") if r.get("Type", "").endswith("/officeDocument")]
         if len(office) != 1:
             raise Unsupported("workbook part")
         self.pkg, self.part = pkg, pkg.target("", office[0])
         rels = {r.get("Id"): r for r in pkg.relationships(self.part)}
-        root = SafeET.fromstring(pkg.xml(self.part).encode())
-        if root.tag != MAIN + "workbook":
-            raise Unsupported("workbook namespace")
+        self.root = pkg.root(self.part, MAIN + "workbook")
         self.sheets: dict[str, str] = {}
         self.ids: list[int] = []
-        for sheet in root.iter(MAIN + "sheet"):
+        for sheet in self.root.iter(MAIN + "sheet"):
             rel = rels.get(sheet.get(f"{{{REL_NS}}}id"))
             if rel is None:
                 raise Unsupported("sheet relationship")
@@ -92,12 +87,10 @@ class _Book:
 
     def add_first(self, parts: list[tuple[str, str]]) -> None:
         """Insert sheets (name, worksheet xml) before all others and make the first one active."""
-        xml = self.pkg.xml(self.part)
-        prefix = re.search(r"<sheet\b[^>]*?\s(\w+):id=", xml)
-        opening = re.search(r"<sheets\b[^>]*>", xml)
-        if prefix is None or opening is None:
+        sheets = self.root.find(MAIN + "sheets")
+        if sheets is None or len(sheets) == 0:
             raise Unsupported("sheets element")
-        elements = ""
+        first = sheets[0]
         for n, (name, sheet_xml) in enumerate(parts, start=1):
             if name in self.sheets:
                 raise Unsupported("sheet name taken")
@@ -105,11 +98,16 @@ class _Book:
             self.pkg.put(member, sheet_xml)
             self.pkg.content_type(member, CT_WORKSHEET)
             rid = self.pkg.relate(self.part, "worksheet", member)
-            elements += f'<sheet name="{text(name)}" sheetId="{max(self.ids) + n}" {prefix[1]}:id="{rid}"/>'
-        xml = xml[: opening.end()] + elements + xml[opening.end():]
-        xml = re.sub(r'localSheetId="(\d+)"', lambda m: f'localSheetId="{int(m[1]) + len(parts)}"', xml)
-        xml = re.sub(r'\s(activeTab|firstSheet)="\d+"', r' \1="0"', xml)
-        self.pkg.put(self.part, xml)
+            attrib = {"name": name, "sheetId": str(max(self.ids, default=0) + n)}
+            first.addprevious(with_rel_id(sheets, MAIN + "sheet", attrib, rid))
+        for name in self.root.iter(MAIN + "definedName"):  # print areas and the like follow their sheet
+            if name.get("localSheetId", "").isdigit():
+                name.set("localSheetId", str(int(name.get("localSheetId")) + len(parts)))
+        for view in self.root.iter(MAIN + "workbookView"):
+            for attr in ("activeTab", "firstSheet"):
+                if attr in view.attrib:
+                    view.set(attr, "0")
+        self.pkg.touch(self.part)
 
 
 def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: list[NewSheet],
@@ -126,15 +124,16 @@ def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: l
     def sheet(name: str) -> SheetXml:
         part = book.sheets[name]
         if part not in edited:
-            edited[part] = SheetXml(pkg.xml(part))
+            edited[part] = SheetXml(pkg, part)
         return edited[part]
 
     neutralised = False
     for name, refs in as_text.items():
         if name in book.sheets:
-            for ref in set(refs) & formula_cells(pkg.xml(book.sheets[name])):
-                sheet(name).formula_as_text(ref)
-                neutralised = True
+            for ref in set(refs):
+                if sheet(name).has_formula(ref):
+                    sheet(name).formula_as_text(ref)
+                    neutralised = True
     chain = posixpath.join(posixpath.dirname(book.part), "calcChain.xml")
     if neutralised and chain in pkg.raw:  # Excel would "repair" a chain naming a formula that is gone
         pkg.drop(chain, book.part)
@@ -148,11 +147,9 @@ def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: l
     _restyle(sheet, styles, by_sheet)
     for ordinal, (name, cells) in enumerate(by_sheet.items(), start=1):
         _comments(pkg, book.sheets[name], sheet(name), cells, ordinal)
-    for name, part in book.sheets.items():
+    for part in book.sheets.values():
         if b"tabSelected" in pkg.raw.get(part, b"") or part in edited:
-            sheet(name).unselect()
-    for part, sx in edited.items():
-        pkg.put(part, sx.xml)
+            unselect(pkg, part)
     for s in sheets:  # a link to a sheet the workbook does not have would only confuse
         s.links = {at: loc for at, loc in s.links.items() if loc.split("!")[0].strip("'") in book.sheets}
     formats = _report_formats(styles)
@@ -170,7 +167,7 @@ def _restyle(sheet, styles: Styles, by_sheet: dict[str, dict[str, Mark]]) -> Non
                 fills[mark.rgb] = styles.fill(solid(mark.rgb))
             old = sx.style(ref)
             if (old, mark.rgb) not in clones:
-                clones[(old, mark.rgb)] = styles.xf(with_fill(styles.cell_format(old), fills[mark.rgb]))
+                clones[(old, mark.rgb)] = styles.with_fill(old, fills[mark.rgb])
             sx.restyle(ref, clones[(old, mark.rgb)])
 
 

@@ -2,32 +2,40 @@
 
 Feedback is the unit's own workbook with a few cells restyled and commented and a report sheet in front.
 openpyxl would parse and rewrite every cell (≈ 0.3 s for a template) and drop what it does not model
-(images, form controls); here every part we do not touch is copied as it is, and the edit costs
-milliseconds. The edits are string insertions at places the OOXML schema fixes; anything outside the
-patterns handled here (prefixed main namespace, cells without references, existing VML, a sheet name
-already taken) raises `Unsupported`, and the caller falls back to openpyxl.
+(images, form controls); here every part we do not touch is copied byte for byte, and the few we edit
+(workbook, styles, the marked sheets, relationships, content types) are parsed with lxml, changed as trees
+and written back with their own prefixes and declarations. Elements are found by namespace URI, never by
+prefix, so where a producer declares its namespaces, and which prefixes it binds, does not matter. Anything
+outside what is handled here (cells without references, existing VML, a sheet name already taken, a part
+that is not well-formed or has a DTD) raises `Unsupported`, and the caller falls back to openpyxl.
 """
 
 from __future__ import annotations
 
+import copy
 import posixpath
 import re
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import defusedxml.ElementTree as SafeET
+from lxml import etree
 
 from pipeline.workbook.contract import col_number
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+MAIN = f"{{{MAIN_NS}}}"
+PKG_REL = f"{{{PKG_NS}}}Relationship"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 WORKSHEET = REL_NS + "/worksheet"
+TYPES = "[Content_Types].xml"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
-_TAG = re.compile(r"<(/?)([A-Za-z_][\w.:-]*)[^>]*?(/?)>")
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -36,72 +44,94 @@ class Unsupported(Exception):
 
 
 def text(value: object) -> str:
-    """Character data for XML: escaped, characters XML cannot hold removed."""
+    """Character data for XML we write as text: escaped, characters XML cannot hold removed."""
     return escape(_ILLEGAL.sub("", str(value)), {'"': "&quot;"})
 
 
-def set_attr(tag: str, name: str, value: str) -> str:
-    """An opening tag with attribute `name` set (replaced or added)."""
-    pattern = re.compile(rf"\s{re.escape(name)}=(\"[^\"]*\"|'[^']*')")
-    if pattern.search(tag):
-        return pattern.sub(f' {name}="{value}"', tag, count=1)
-    end = len(tag) - 2 if tag.endswith("/>") else len(tag) - 1
-    return f'{tag[:end]} {name}="{value}"{tag[end:]}'
+def _parser() -> etree.XMLParser:
+    """For parts of an untrusted file: no entities resolved, no network, no huge trees, no DTD loaded
+    (the pre-checks already refuse DTDs; this does not rely on them)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
-def get_attr(tag: str, name: str) -> str | None:
-    m = re.search(rf"\s{re.escape(name)}=(?:\"([^\"]*)\"|'([^']*)')", tag)
-    return None if m is None else (m[1] if m[1] is not None else m[2])
+def local_name(element: etree._Element) -> str:
+    """An element's name without its namespace ("" for comments and processing instructions)."""
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
-def insert_child(xml: str, element: str, before: set[str], start: int = 0) -> str:
-    """Insert `element` as a child of the root, before the first top-level child (after `start`) whose
-    local name is in `before`, else before the root's closing tag."""
-    depth = 0
-    for m in _TAG.finditer(xml, start):
-        closing, name, empty = m[1], m[2].rsplit(":", 1)[-1], m[3]
-        if closing:
-            depth -= 1
-            if depth < 0:
-                return xml[: m.start()] + element + xml[m.start():]
-        elif depth == 0 and name in before:
-            return xml[: m.start()] + element + xml[m.start():]
-        elif not empty:
-            depth += 1
-    raise Unsupported("no place for " + element[:20])
+def with_rel_id(parent: etree._Element, tag: str, attrib: dict[str, str], rid: str) -> etree._Element:
+    """A new child of `parent` carrying a relationship id (`r:id`), under whichever prefix is in scope for the
+    relationships namespace; where none is (a producer may declare it on each element), it is declared here."""
+    nsmap = None
+    if REL_NS not in parent.nsmap.values():
+        prefix = next(p for p in ("r", *(f"r{n}" for n in range(1, 100))) if p not in parent.nsmap)
+        nsmap = {prefix: REL_NS}
+    element = etree.SubElement(parent, tag, attrib, nsmap=nsmap)
+    element.set(f"{{{REL_NS}}}id", rid)
+    return element
 
 
 class Package:
-    """The members of a zip package; edited parts are kept as text and written back on save."""
+    """The members of a zip package. Parts read as XML are parsed once and kept as trees; the ones edited
+    (`touch`) are serialised again on save, every other member is written back byte for byte."""
 
     def __init__(self, path: Path) -> None:
         with zipfile.ZipFile(path) as z:
             self.infos = z.infolist()
             self.raw = {i.filename: z.read(i.filename) for i in self.infos}
-        self.edited: dict[str, str] = {}
+        self.new: dict[str, bytes] = {}  # parts we write whole
+        self._trees: dict[str, etree._Element] = {}
+        self._dirty: set[str] = set()
+        self._parser = _parser()
 
-    def xml(self, name: str) -> str:
-        if name not in self.edited:
-            if name not in self.raw:
+    def has(self, name: str) -> bool:
+        return name in self.raw or name in self.new or name in self._trees
+
+    def parse(self, data: bytes | str, name: str = "fragment") -> etree._Element:
+        """A well-formed document without a DTD, else Unsupported."""
+        try:
+            root = etree.fromstring(data.encode() if isinstance(data, str) else data, self._parser)
+        except etree.XMLSyntaxError as exc:
+            raise Unsupported(f"{name} is not well-formed: {exc}") from exc
+        if root.getroottree().docinfo.doctype:
+            raise Unsupported(f"{name} declares a DTD")
+        return root
+
+    def root(self, name: str, tag: str | None = None) -> etree._Element:
+        """A part's root element, parsed once; with `tag`, the root must be that (namespace-qualified) element."""
+        if name not in self._trees:
+            data = self.new.get(name, self.raw.get(name))
+            if data is None:
                 raise Unsupported(f"missing part {name}")
-            self.edited[name] = self.raw[name].decode("utf-8-sig")
-        return self.edited[name]
+            self._trees[name] = self.parse(data, name)
+        root = self._trees[name]
+        if tag is not None and root.tag != tag:
+            raise Unsupported(f"{name}: {root.tag}")
+        return root
 
-    def put(self, name: str, value: str) -> None:
-        self.edited[name] = value
+    def touch(self, name: str) -> None:
+        """Mark a parsed part as edited: it is written from its tree on save."""
+        self._dirty.add(name)
+
+    def put(self, name: str, xml: str) -> None:
+        """A whole new part, as text."""
+        self.new[name] = xml.encode()
+        self._trees.pop(name, None)
+        self._dirty.discard(name)
 
     def unique(self, stem: str, ext: str) -> str:
         n = 1
-        while f"{stem}{n}{ext}" in self.raw or f"{stem}{n}{ext}" in self.edited:
+        while self.has(f"{stem}{n}{ext}"):
             n += 1
         return f"{stem}{n}{ext}"
 
+    def _rels(self, part: str) -> etree._Element:
+        return self.root(rels_name(part), f"{{{PKG_NS}}}Relationships")
+
     def relationships(self, part: str) -> list[dict[str, str]]:
-        name = rels_name(part)
-        if name not in self.raw and name not in self.edited:
+        if not self.has(rels_name(part)):
             return []
-        root = SafeET.fromstring(self.xml(name).encode())
-        return [dict(r.attrib) for r in root.iter(PKG_REL)]
+        return [dict(r.attrib) for r in self._rels(part).iter(PKG_REL)]
 
     def target(self, part: str, rel: dict[str, str]) -> str:
         """The member name a relationship of `part` points at."""
@@ -113,52 +143,54 @@ class Package:
     def relate(self, part: str, kind: str, member: str) -> str:
         """Add a relationship from `part` to the member; returns its new id."""
         name = rels_name(part)
+        if not self.has(name):
+            self.put(name, f'{XML_DECLARATION}<Relationships xmlns="{PKG_NS}"/>')
         ids = {r.get("Id") for r in self.relationships(part)}
         rid = next(f"rIdAnnex{n}" for n in range(1, 10_000) if f"rIdAnnex{n}" not in ids)
         target = posixpath.relpath(member, posixpath.dirname(part) or ".")
-        rel = f'<Relationship Id="{rid}" Type="{REL_NS}/{kind}" Target="{text(target)}"/>'
-        if name not in self.raw and name not in self.edited:
-            self.put(name, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
-                     f'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rel}</Relationships>')
-        else:
-            xml = self.xml(name)
-            if "</Relationships>" not in xml:
-                raise Unsupported("relationships")
-            self.put(name, xml.replace("</Relationships>", rel + "</Relationships>", 1))
+        etree.SubElement(self._rels(part), PKG_REL, Id=rid, Type=f"{REL_NS}/{kind}", Target=target)
+        self.touch(name)
         return rid
 
+    def _types(self) -> etree._Element:
+        self.touch(TYPES)
+        return self.root(TYPES, f"{{{TYPES_NS}}}Types")
+
     def content_type(self, member: str, ctype: str) -> None:
-        xml = self.xml("[Content_Types].xml")
-        if "</Types>" not in xml:
-            raise Unsupported("content types")
-        entry = f'<Override PartName="/{member}" ContentType="{ctype}"/>'
-        self.put("[Content_Types].xml", xml.replace("</Types>", entry + "</Types>", 1))
+        etree.SubElement(self._types(), f"{{{TYPES_NS}}}Override", PartName=f"/{member}", ContentType=ctype)
 
     def default_type(self, ext: str, ctype: str) -> None:
-        xml = self.xml("[Content_Types].xml")
-        if not re.search(rf"<Default\b[^>]*Extension=\"{ext}\"", xml, re.I):
-            self.put("[Content_Types].xml", xml.replace("</Types>", f'<Default Extension="{ext}" '
-                                                        f'ContentType="{ctype}"/></Types>', 1))
+        types = self._types()
+        if not any(d.get("Extension", "").lower() == ext for d in types.iter(f"{{{TYPES_NS}}}Default")):
+            etree.SubElement(types, f"{{{TYPES_NS}}}Default", Extension=ext, ContentType=ctype)
 
     def drop(self, member: str, owner: str) -> None:
         """Remove a part, its relationship from `owner` and its content type override."""
-        self.raw.pop(member, None)
-        self.edited.pop(member, None)
+        for store in (self.raw, self.new, self._trees):
+            store.pop(member, None)
+        self._dirty.discard(member)
         self.infos = [i for i in self.infos if i.filename != member]
-        target = posixpath.basename(member)
-        rels = rels_name(owner)
-        self.put(rels, re.sub(rf"<Relationship\b[^>]*Target=\"[^\"]*{re.escape(target)}\"[^>]*/>", "",
-                              self.xml(rels)))
-        self.put("[Content_Types].xml", re.sub(rf"<Override\b[^>]*PartName=\"/{re.escape(member)}\"[^>]*/>", "",
-                                               self.xml("[Content_Types].xml")))
+        if self.has(rels_name(owner)):
+            for rel in list(self._rels(owner).iter(PKG_REL)):
+                if rel.get("TargetMode") != "External" and self.target(owner, dict(rel.attrib)) == member:
+                    rel.getparent().remove(rel)
+                    self.touch(rels_name(owner))
+        for override in list(self._types().iter(f"{{{TYPES_NS}}}Override")):
+            if override.get("PartName", "").lstrip("/").lower() == member.lower():
+                override.getparent().remove(override)
+
+    def _bytes(self, name: str) -> bytes:
+        if name in self._dirty:
+            tree = self._trees[name].getroottree()
+            return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=tree.docinfo.standalone)
+        return self.new[name] if name in self.new else self.raw[name]
 
     def save(self, dst: Path) -> None:
         names = [i.filename for i in self.infos]
-        names += [n for n in self.edited if n not in self.raw]
+        names += [n for n in self.new if n not in self.raw]
         with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-            for name in sorted(names, key=lambda n: n != "[Content_Types].xml"):
-                data = self.edited[name].encode() if name in self.edited else self.raw[name]
-                z.writestr(name, data)
+            for name in sorted(names, key=lambda n: n != TYPES):
+                z.writestr(name, self._bytes(name))
 
 
 def rels_name(part: str) -> str:
@@ -171,50 +203,44 @@ class Styles:
 
     def __init__(self, pkg: Package, part: str) -> None:
         self.pkg, self.part = pkg, part
-        if not re.search(r"<styleSheet\b", pkg.xml(part)):
-            raise Unsupported("styles namespace")
-        self._xfs: list[str] | None = None
+        self.root = pkg.root(part, MAIN + "styleSheet")
 
-    def _append(self, block: str, child: str, item: str) -> int:
-        xml = self.pkg.xml(self.part)
-        m = re.search(rf"<{block}\b[^>]*?(/?)>", xml)
-        if m is None:
-            raise Unsupported(f"no {block}")
-        if m[1]:  # <fills count="0"/>
-            self.pkg.put(self.part, xml[: m.start()] + f'<{block} count="1">{item}</{block}>' + xml[m.end():])
-            return 0
-        end = xml.index(f"</{block}>", m.end())
-        count = len(re.findall(rf"<{child}\b", xml[m.end(): end]))
-        head = set_attr(m[0], "count", str(count + 1))
-        self.pkg.put(self.part, xml[: m.start()] + head + xml[m.end(): end] + item + xml[end:])
-        if block == "cellXfs":
-            self._xfs = None
-        return count
+    def _block(self, name: str) -> etree._Element:
+        block = self.root.find(MAIN + name)
+        if block is None:
+            raise Unsupported(f"no {name}")
+        return block
 
-    def font(self, item: str) -> int:
-        return self._append("fonts", "font", item)
+    def _append(self, name: str, child: str, item: etree._Element) -> int:
+        block = self._block(name)
+        index = sum(1 for _ in block.iterchildren(MAIN + child))
+        block.append(item)
+        block.set("count", str(index + 1))
+        self.pkg.touch(self.part)
+        return index
 
-    def fill(self, item: str) -> int:
-        return self._append("fills", "fill", item)
+    def _fragment(self, xml: str) -> etree._Element:
+        """One element of the main namespace, written unprefixed; it takes the part's own prefix when added."""
+        return self.pkg.parse(f'<fragment xmlns="{MAIN_NS}">{xml}</fragment>')[0]
 
-    def xf(self, item: str) -> int:
-        return self._append("cellXfs", "xf", item)
+    def font(self, xml: str) -> int:
+        return self._append("fonts", "font", self._fragment(xml))
 
-    def cell_format(self, index: int) -> str:
-        if self._xfs is None:
-            xml = self.pkg.xml(self.part)
-            m = re.search(r"<cellXfs\b[^>]*>(.*?)</cellXfs>", xml, re.S)
-            self._xfs = re.findall(r"<xf\b[^>]*?/>|<xf\b[^>]*?>.*?</xf>", m[1], re.S) if m else []
-        if not 0 <= index < len(self._xfs):
+    def fill(self, xml: str) -> int:
+        return self._append("fills", "fill", self._fragment(xml))
+
+    def xf(self, xml: str) -> int:
+        return self._append("cellXfs", "xf", self._fragment(xml))
+
+    def with_fill(self, index: int, fill: int) -> int:
+        """A copy of cell format `index` with another fill (font, border, alignment, protection kept)."""
+        xfs = list(self._block("cellXfs").iterchildren(MAIN + "xf"))
+        if not 0 <= index < len(xfs):
             raise Unsupported(f"style {index}")
-        return self._xfs[index]
-
-
-def with_fill(xf: str, fill: int) -> str:
-    """A copy of a cell format (`<xf …>`) with another fill; alignment and protection kept."""
-    m = re.match(r"<xf\b[^>]*?/?>", xf)
-    head = set_attr(set_attr(m[0], "fillId", str(fill)), "applyFill", "1")
-    return head + xf[m.end():]
+        xf = copy.deepcopy(xfs[index])
+        xf.set("fillId", str(fill))
+        xf.set("applyFill", "1")
+        return self._append("cellXfs", "xf", xf)
 
 
 def split_ref(ref: str) -> tuple[str, int]:
@@ -229,22 +255,48 @@ _AFTER_LEGACY = {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "contr
                  "tableParts", "extLst", "AlternateContent"}
 
 
-def formula_cells(xml: str) -> set[str]:
-    """The references of every cell holding a formula (<f> is a cell's first child in the schema)."""
-    return set(re.findall(r"<c\b[^>]*?\sr=\"([A-Z]+\d+)\"[^>]*>\s*<f\b", xml)) if "<f" in xml else set()
+def unselect(pkg: Package, part: str) -> None:
+    """No sheet view of this sheet (worksheet or chart sheet) is a selected tab any more."""
+    for view in pkg.root(part).iter(MAIN + "sheetView"):
+        if view.attrib.pop("tabSelected", None) is not None:
+            pkg.touch(part)
 
 
 class SheetXml:
-    """One worksheet part as text: find, restyle, insert cells; neutralise formulas; attach comments."""
+    """One worksheet part: find, restyle, insert cells; neutralise formulas; attach comments."""
 
-    def __init__(self, xml: str) -> None:
-        if not re.search(r"<worksheet\b", xml):
-            raise Unsupported("worksheet namespace")
-        self.xml = xml
-        start = xml.find("<mergeCells")
-        block = xml[start: xml.find("</mergeCells>", start)] if start >= 0 else ""
-        self._merged = [tuple(split_ref(x) for x in m) for m in
-                        re.findall(r"<mergeCell\b[^>]*?\sref=\"([A-Z]+\d+):([A-Z]+\d+)\"", block)]
+    def __init__(self, pkg: Package, part: str) -> None:
+        self.pkg, self.part = pkg, part
+        self.root = pkg.root(part, MAIN + "worksheet")
+        self.data = self.root.find(MAIN + "sheetData")
+        if self.data is None:
+            raise Unsupported("no sheetData")
+        merges = self.root.find(MAIN + "mergeCells")
+        spans = [] if merges is None else [m.get("ref", "").split(":") for m in merges.iterchildren(MAIN + "mergeCell")]
+        self._merged = [(split_ref(s[0]), split_ref(s[1])) for s in spans if len(s) == 2]
+        self._rows: dict[int, etree._Element] = {}
+        for row in self.data.iterchildren(MAIN + "row"):
+            r = row.get("r", "")
+            if not r.isdigit():
+                raise Unsupported("rows without references")
+            self._rows[int(r)] = row
+        self._cells: dict[str, etree._Element | None] = {}
+
+    def _cell(self, ref: str) -> etree._Element | None:
+        if ref not in self._cells:
+            row = self._rows.get(split_ref(ref)[1])
+            found = None
+            for c in row.iterchildren(MAIN + "c") if row is not None else ():
+                if c.get("r") is None:
+                    raise Unsupported("cell without reference")
+                if c.get("r") == ref:
+                    found = c
+            self._cells[ref] = found
+        return self._cells[ref]
+
+    def has_formula(self, ref: str) -> bool:
+        c = self._cell(ref)
+        return c is not None and c.find(MAIN + "f") is not None
 
     def top_left(self, ref: str) -> str:
         """The cell itself, or for a cell inside merged cells the merged range's top-left cell."""
@@ -255,79 +307,65 @@ class SheetXml:
                 return f"{c1}{r1}"
         return f"{col}{row}"
 
-    def _cell(self, ref: str) -> re.Match | None:
-        return re.search(rf"<c\b[^>]*?\sr=\"{ref}\"[^>]*?(?:/>|>.*?</c>)", self.xml, re.S)
-
     def style(self, ref: str) -> int:
-        m = self._cell(ref)
-        value = get_attr(re.match(r"<c\b[^>]*>", m[0])[0], "s") if m else None
-        return int(value) if value and value.isdigit() else 0
+        c = self._cell(ref)
+        value = c.get("s", "") if c is not None else ""
+        return int(value) if value.isdigit() else 0
 
     def restyle(self, ref: str, style: int) -> None:
-        m = self._cell(ref)
-        if m is not None:
-            head = re.match(r"<c\b[^>]*?(?=/?>)", m[0])[0]
-            self.xml = self.xml[: m.start()] + set_attr(head + ">", "s", str(style))[:-1] + m[0][len(head):] + \
-                self.xml[m.end():]
-            return
-        self._insert_cell(ref, f'<c r="{ref}" s="{style}"/>')
+        c = self._cell(ref)
+        if c is None:
+            c = self._insert_cell(ref)
+        c.set("s", str(style))
+        self.pkg.touch(self.part)
 
-    def _insert_cell(self, ref: str, cell: str) -> None:
-        if len(re.findall(r"<row\b", self.xml)) != len(re.findall(r"<row\b[^>]*?\sr=\"\d+\"", self.xml)):
-            raise Unsupported("rows without references")
-        col, row = split_ref(ref)
-        m = re.search(rf"<row\b[^>]*?\sr=\"{row}\"[^>]*?(/?)>", self.xml)
-        if m is not None and m[1]:
-            self.xml = self.xml[: m.start()] + m[0][:-2] + ">" + cell + "</row>" + self.xml[m.end():]
-            return
-        if m is not None:  # spans are a hint for the old cells only: drop it
-            head = re.sub(r"\sspans=\"[^\"]*\"", "", m[0])
-            self.xml = self.xml[: m.start()] + head + self.xml[m.end():]
-            m = re.search(rf"<row\b[^>]*?\sr=\"{row}\"[^>]*?>", self.xml)
-            end = self.xml.index("</row>", m.end())
-            at = end
-            for c in re.finditer(r"<c\b[^>]*?>", self.xml[m.end(): end]):
-                cref = get_attr(c[0], "r")
-                if cref is None:
-                    raise Unsupported("cell without reference")
-                if col_number(split_ref(cref)[0]) > col_number(col):
-                    at = m.end() + c.start()
-                    break
-            self.xml = self.xml[:at] + cell + self.xml[at:]
-            return
-        self._insert_row(row, f'<row r="{row}">{cell}</row>')
+    def _insert_cell(self, ref: str) -> etree._Element:
+        col, r = split_ref(ref)
+        row = self._rows[r] if r in self._rows else self._insert_row(r)  # (an empty element is falsy)
+        row.attrib.pop("spans", None)  # a hint for the old cells only
+        after = next((other for other in row if local_name(other) != "c"  # the row's extLst
+                      or col_number(split_ref(other.get("r"))[0]) > col_number(col)), None)
+        cell = etree.SubElement(row, MAIN + "c", r=ref)
+        if after is not None:
+            after.addprevious(cell)
+        self._cells[ref] = cell
+        return cell
 
-    def _insert_row(self, row: int, element: str) -> None:
-        empty = re.search(r"<sheetData\s*/>", self.xml)
-        if empty:
-            self.xml = self.xml[: empty.start()] + f"<sheetData>{element}</sheetData>" + self.xml[empty.end():]
-            return
-        for r in re.finditer(r"<row\b[^>]*?\sr=\"(\d+)\"", self.xml):
-            if int(r[1]) > row:
-                self.xml = self.xml[: r.start()] + element + self.xml[r.start():]
-                return
-        end = self.xml.index("</sheetData>")
-        self.xml = self.xml[:end] + element + self.xml[end:]
+    def _insert_row(self, r: int) -> etree._Element:
+        later = [n for n in self._rows if n > r]
+        row = etree.SubElement(self.data, MAIN + "row", r=str(r))
+        if later:
+            self._rows[min(later)].addprevious(row)
+        self._rows[r] = row
+        return row
 
     def formula_as_text(self, ref: str) -> None:
         """A live formula typed into a text cell becomes that text (never a live formula in our output)."""
-        m = self._cell(ref)
-        if m is None or "<f" not in m[0]:
+        c = self._cell(ref)
+        f = c.find(MAIN + "f") if c is not None else None
+        if f is None:
             return
-        f = re.search(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", m[0], re.S)
-        if f is None or "shared" in f[1] or "array" in f[1] or "dataTable" in f[1]:
-            raise Unsupported("shared formula in a text cell")
-        style = self.style(ref)
-        cell = (f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">={f[2] or ""}</t></is></c>')
-        self.xml = self.xml[: m.start()] + cell + self.xml[m.end():]
-
-    def unselect(self) -> None:
-        self.xml = re.sub(r"\stabSelected=(\"(?:1|true)\"|'(?:1|true)')", "", self.xml)
+        if f.get("t", "normal") != "normal":
+            raise Unsupported("shared or array formula in a text cell")
+        formula = f.text or ""
+        for child in list(c):
+            c.remove(child)
+        for name in list(c.attrib):
+            if name not in ("r", "s"):
+                del c.attrib[name]
+        c.set("t", "inlineStr")
+        t = etree.SubElement(etree.SubElement(c, MAIN + "is"), MAIN + "t")
+        t.set(XML_SPACE, "preserve")
+        t.text = "=" + formula
+        self.pkg.touch(self.part)
 
     def legacy_drawing(self, rid: str) -> None:
-        if re.search(r"<legacyDrawing\b", self.xml):
+        """Point the sheet at its VML drawing (comments), at the place the schema gives <legacyDrawing>."""
+        if self.root.find(MAIN + "legacyDrawing") is not None:
             raise Unsupported("sheet already has comments")
-        end = self.xml.find("</sheetData>")
-        start = end + len("</sheetData>") if end >= 0 else re.search(r"<sheetData\s*/>", self.xml).end()
-        element = f'<legacyDrawing xmlns:r="{REL_NS}" r:id="{rid}"/>'
-        self.xml = insert_child(self.xml, element, _AFTER_LEGACY, start)
+        children = list(self.root)
+        later = [child for child in children[children.index(self.data) + 1:] if local_name(child) in _AFTER_LEGACY]
+        element = with_rel_id(self.root, MAIN + "legacyDrawing", {}, rid)
+        if later:
+            later[0].addprevious(element)
+        self.pkg.touch(self.part)

@@ -1,0 +1,145 @@
+"""The XML-level patcher on packages as different producers write them: namespaces declared on the root
+(XlsxWriter, Excel), on each element that uses them (openpyxl with lxml), bound to other prefixes."""
+
+from __future__ import annotations
+
+import copy
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from lxml import etree
+
+from pipeline.report.annotate import Mark, NewSheet, annotate
+from pipeline.workbook.xmlpatch import MAIN_NS, PKG_NS, REL_NS, TYPES_NS, Unsupported
+
+from .helpers import strict_workbook
+
+ERROR, WARNING = "FFC7CE", "FFEB9C"
+LINK = '=HYPERLINK("http://x","bấm")'
+MARKS = {("PL1", "C2"): Mark(ERROR, ["giữa hai ô"]), ("PL1", "A9"): Mark(WARNING, ["dòng mới cuối"]),
+         ("PL1", "A3"): Mark(WARNING, ["ô mới đầu dòng"]), ("PL1", "G8"): Mark(ERROR, ["ô gộp"]),
+         ("PL2", "A1"): Mark(ERROR, ["trang khác"])}
+
+
+def _source(path: Path) -> Path:
+    """Written by XlsxWriter: every namespace declared on the root element, as Excel does."""
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
+    pl1, pl2 = wb.add_worksheet("PL1"), wb.add_worksheet("PL2")
+    pl1.write("B2", "a")
+    pl1.write("D2", 1)
+    pl1.write("B5", "b")
+    pl1.merge_range("F7:G8", "gộp")
+    pl1.write_formula("C3", LINK)  # typed into a text cell: must come back as text
+    pl1.print_area("A1:G9")
+    pl2.write("A1", 2)
+    pl2.activate()
+    wb.close()
+    return path
+
+
+def _redeclare(xml: bytes, prefixes: dict[str, str | None], local: frozenset[str] = frozenset()) -> bytes:
+    """The same document with namespaces (uri -> prefix) bound to other prefixes; those in `local` declared
+    on each element that uses them, not on the root."""
+    src = etree.fromstring(xml)
+    top = {p: u for p, u in src.nsmap.items() if u not in prefixes}
+    top.update({p: u for u, p in prefixes.items() if u not in local})
+
+    def build(old: etree._Element, parent: etree._Element | None) -> etree._Element:
+        used = {etree.QName(old).namespace} | {etree.QName(a).namespace for a in old.attrib}
+        here = {prefixes[u]: u for u in used if u in local}
+        new = (etree.Element(old.tag, nsmap={**top, **here}) if parent is None
+               else etree.SubElement(parent, old.tag, nsmap=here or None))
+        for key, value in old.attrib.items():
+            new.set(key, value)
+        new.text, new.tail = old.text, old.tail
+        for child in old:
+            if isinstance(child.tag, str):
+                build(child, new)
+            else:
+                new.append(copy.deepcopy(child))
+        return new
+
+    return etree.tostring(build(src, None), xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _rewrite(src: Path, dst: Path, change) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, change(info.filename, zin.read(info.filename)))
+    return dst
+
+
+def _local(name: str, data: bytes) -> bytes:
+    """xmlns:r on each <sheet>, <legacyDrawing>, … instead of the root."""
+    if name == "xl/workbook.xml" or name.startswith("xl/worksheets/sheet"):
+        return _redeclare(data, {REL_NS: "r"}, frozenset({REL_NS}))
+    return data
+
+
+def _prefixed(name: str, data: bytes) -> bytes:
+    """The main namespace bound to x:, relationships to rel:; package relationships and content types too."""
+    if name in ("xl/workbook.xml", "xl/styles.xml") or name.startswith("xl/worksheets/sheet"):
+        return _redeclare(data, {MAIN_NS: "x", REL_NS: "rel"})
+    if name.endswith(".rels"):
+        return _redeclare(data, {PKG_NS: "pr"})
+    if name == "[Content_Types].xml":
+        return _redeclare(data, {TYPES_NS: "ct"})
+    return data
+
+
+def _producer(kind: str, tmp_path: Path) -> Path:
+    src = _source(tmp_path / "xlsxwriter.xlsx")
+    if kind == "local":
+        return _rewrite(src, tmp_path / "local.xlsx", _local)
+    if kind == "prefixed":
+        return _rewrite(src, tmp_path / "prefixed.xlsx", _prefixed)
+    if kind == "openpyxl":  # with lxml installed, openpyxl declares xmlns:r on each <sheet>
+        wb = openpyxl.load_workbook(src)
+        wb.save(tmp_path / "openpyxl.xlsx")
+        return tmp_path / "openpyxl.xlsx"
+    return src
+
+
+@pytest.mark.parametrize("kind", ["xlsxwriter", "local", "openpyxl", "prefixed"])
+def test_namespaces_are_kept_as_each_producer_declares_them(tmp_path, kind):
+    src = _producer(kind, tmp_path)
+    report = NewSheet("Lỗi cần sửa", [["Ô"], ["C2"]], [10], links={(2, 1): "'PL1'!C2"})
+    out = tmp_path / "out.xlsx"
+    annotate(src, out, MARKS, [report], {"PL1": ["C3"]})
+    wb = strict_workbook(out)
+    assert wb.sheetnames == ["Lỗi cần sửa", "PL1", "PL2"] and wb.active.title == "Lỗi cần sửa"
+    assert [s.title for s in wb.worksheets if s.sheet_view.tabSelected] == ["Lỗi cần sửa"]
+    pl1 = wb["PL1"]
+    assert [pl1[c].fill.fgColor.rgb[2:] for c in ("C2", "A9", "A3", "F7")] == [ERROR, WARNING, WARNING, ERROR]
+    assert pl1["F7"].comment.text == "ô gộp" and pl1["A3"].comment.text == "ô mới đầu dòng"
+    assert wb["PL2"]["A1"].fill.fgColor.rgb[2:] == ERROR and wb["PL2"]["A1"].comment.text == "trang khác"
+    assert (pl1["B2"].value, pl1["D2"].value, pl1["B5"].value, wb["PL2"]["A1"].value) == ("a", 1, "b", 2)
+    assert pl1["C3"].data_type == "s" and pl1["C3"].value == LINK
+    assert "PL1" in pl1.print_area, "the print area still belongs to its sheet"
+    assert wb["Lỗi cần sửa"]["A2"].hyperlink.location == "'PL1'!C2"
+    with zipfile.ZipFile(src) as before, zipfile.ZipFile(out) as after:
+        kept = [n for n in before.namelist() if n.startswith(("docProps/", "xl/theme/"))]
+        assert kept and all(before.read(n) == after.read(n) for n in kept), "untouched parts are copied as they were"
+        book = after.read("xl/workbook.xml")
+        assert b"ns0:" not in book and b"xmlns:ns0" not in book, "no generated prefixes"
+        if kind == "prefixed":  # our additions take the producer's prefixes
+            assert book.startswith(b"<?xml") and b"<x:sheet name=\"L" in book and b"rel:id=\"rIdAnnex1\"" in book
+            assert b"<pr:Relationship " in after.read("xl/_rels/workbook.xml.rels")
+
+
+def test_what_the_patcher_does_not_edit_is_unsupported_not_a_crash(tmp_path):
+    src = _source(tmp_path / "src.xlsx")
+    cases = {
+        "entity": ("xl/styles.xml", lambda d: b'<?xml version="1.0"?><!DOCTYPE styleSheet [<!ENTITY e SYSTEM '
+                   b'"file:///etc/passwd">]>' + d.split(b"?>", 1)[1].replace(b"<fonts", b"<!-- &e; --><fonts", 1)),
+        "unbound prefix": ("xl/workbook.xml", lambda d: d.replace(b' xmlns:r="' + REL_NS.encode() + b'"', b"")),
+        "rows without references": ("xl/worksheets/sheet1.xml", lambda d: d.replace(b'<row r="2"', b"<row")),
+    }
+    for part, change in cases.values():
+        broken = _rewrite(src, tmp_path / "broken.xlsx", lambda n, d, p=part, c=change: c(d) if n == p else d)
+        with pytest.raises(Unsupported):
+            annotate(broken, tmp_path / "out.xlsx", MARKS, [NewSheet("Lỗi cần sửa", [["x"]], [])], {})
+
