@@ -15,7 +15,8 @@ from lxml import etree
 from pipeline.report.annotate import Mark, NewSheet, annotate
 from pipeline.workbook.xmlpatch import MAIN_NS, PKG_NS, REL_NS, TYPES_NS, Unsupported
 
-from .helpers import strict_workbook
+from .conftest import needs
+from .helpers import soffice_convert, strict_workbook
 
 ERROR, WARNING = "FFC7CE", "FFEB9C"
 LINK = '=HYPERLINK("http://x","bấm")'
@@ -143,3 +144,43 @@ def test_what_the_patcher_does_not_edit_is_unsupported_not_a_crash(tmp_path):
         with pytest.raises(Unsupported):
             annotate(broken, tmp_path / "out.xlsx", MARKS, [NewSheet("Lỗi cần sửa", [["x"]], [])], {})
 
+
+
+def _many_marks(tmp_path: Path) -> tuple[Path, int]:
+    """A sheet with more marks than one block of 1024 VML shape ids holds, and another sheet with marks."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "PL1"
+    wb.create_sheet("PL2")["A1"] = 1
+    wb.save(tmp_path / "in.xlsx")
+    marks = {("PL1", f"{col}{row}"): Mark(ERROR, [f"ô {col}{row}"]) for row in range(1, 601) for col in "AB"}
+    marks |= {("PL2", f"A{row}"): Mark(WARNING, [f"ô A{row}"]) for row in range(1, 6)}
+    annotate(tmp_path / "in.xlsx", tmp_path / "out.xlsx", marks, [NewSheet("Lỗi cần sửa", [["x"]], [])], {})
+    return tmp_path / "out.xlsx", len(marks)
+
+
+def test_comment_shape_ids_stay_in_the_blocks_their_drawing_declares(tmp_path):
+    out, count = _many_marks(tmp_path)
+    wb = strict_workbook(out)
+    assert sum(1 for s in wb.worksheets for row in s.iter_rows() for c in row if c.comment) == count
+    seen: list[int] = []
+    owners: dict[int, str] = {}
+    o = "{urn:schemas-microsoft-com:office:office}"
+    with zipfile.ZipFile(out) as z:
+        for name in (n for n in z.namelist() if n.endswith(".vml")):
+            root = etree.fromstring(z.read(name))
+            blocks = [int(b) for b in root.find(f"{o}shapelayout/{o}idmap").get("data").split(",")]
+            for b in blocks:
+                assert owners.setdefault(b, name) == name, f"block {b} declared by two drawings"
+            ids = [int(s.get("id").removeprefix("_x0000_s")) for s in root.iter("{urn:schemas-microsoft-com:vml}shape")]
+            assert all(i // 1024 in blocks for i in ids), (name, blocks)
+            seen += ids
+    assert len(seen) == count == len(set(seen)) and len(owners) == 3, "1,200 shapes take two blocks, 5 take one"
+
+
+@needs("soffice")
+def test_libreoffice_opens_a_sheet_with_more_than_a_block_of_comments(tmp_path):
+    out, count = _many_marks(tmp_path)
+    soffice_convert(out, tmp_path / "lo", "ods", tmp_path / "profile")
+    with zipfile.ZipFile(tmp_path / "lo" / "out.ods") as z:
+        content = z.read("content.xml").decode()
+    assert content.count("<office:annotation") == count and "ô B600" in content and "ô A5" in content

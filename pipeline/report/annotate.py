@@ -145,8 +145,9 @@ def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: l
             merged.rgb = ERROR_FILL if ERROR_FILL in (merged.rgb, mark.rgb) else mark.rgb
             merged.lines += mark.lines
     _restyle(sheet, styles, by_sheet)
-    for ordinal, (name, cells) in enumerate(by_sheet.items(), start=1):
-        _comments(pkg, book.sheets[name], sheet(name), cells, ordinal)
+    block = 1  # VML shape ids: each drawing its own blocks of 1024
+    for name, cells in by_sheet.items():
+        block = _comments(pkg, book.sheets[name], sheet(name), cells, block)
     for part in book.sheets.values():
         if b"tabSelected" in pkg.raw.get(part, b"") or part in edited:
             unselect(pkg, part)
@@ -230,14 +231,17 @@ def sheet_xml(sheet: NewSheet, formats: dict[str, int], selected: bool) -> str:
             '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>')
 
 
-def _comments(pkg: Package, part: str, sx: SheetXml, cells: dict[str, Mark], ordinal: int) -> None:
-    """A comments part and its VML drawing (what Excel shows on hover) for one sheet."""
+def _comments(pkg: Package, part: str, sx: SheetXml, cells: dict[str, Mark], block: int) -> int:
+    """A comments part and its VML drawing (what Excel shows on hover) for one sheet. VML shape ids come in
+    blocks of 1024 (block b: 1024·b to 1024·b + 1023) that each drawing declares in `o:idmap`: this drawing
+    takes blocks from `block` on, as many as its shapes need, and returns the next free block."""
+    blocks = list(range(block, block + 1 + len(cells) // 1024))
     comments, shapes = [], []
     for n, (ref, mark) in enumerate(cells.items()):
         body = "\n\n".join(mark.lines)[:30000]
         comments.append(f'<comment ref="{ref}" authorId="0"><text><r><rPr><sz val="10"/><rFont val="Tahoma"/>'
                         f'</rPr><t xml:space="preserve">{text(body)}</t></r></text></comment>')
-        shapes.append(_shape(ref, 1024 * ordinal + n + 1))
+        shapes.append(_shape(ref, 1024 * block + n + 1))
     member = pkg.unique("xl/commentsAnnex", ".xml")
     pkg.put(member, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<comments xmlns="{MAIN_NS}"><authors><author>annex</author></authors>'
@@ -246,13 +250,14 @@ def _comments(pkg: Package, part: str, sx: SheetXml, cells: dict[str, Mark], ord
     vml = pkg.unique("xl/drawings/vmlDrawingAnnex", ".vml")
     pkg.put(vml, '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
             'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
-            f'<o:idmap v:ext="edit" data="{ordinal}"/></o:shapelayout>'
+            f'<o:idmap v:ext="edit" data="{",".join(map(str, blocks))}"/></o:shapelayout>'
             '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
             '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
             + "".join(shapes) + "</xml>")
     pkg.default_type("vml", CT_VML)
     pkg.relate(part, "comments", member)
     sx.legacy_drawing(pkg.relate(part, "vmlDrawing", vml))
+    return blocks[-1] + 1
 
 
 def _shape(ref: str, shape_id: int) -> str:
