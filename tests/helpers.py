@@ -142,6 +142,19 @@ def status_line(wb: openpyxl.Workbook, sheet: str) -> str:
 
 TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its part in the package, read through the workbook and its relationships."""
+    rels = SafeET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(RELATIONSHIP)}
+    parts = {}
+    for sheet in SafeET.fromstring(z.read("xl/workbook.xml")).iter(MAIN + "sheet"):
+        target = targets[sheet.get(REL_ID)]
+        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+    return parts
 
 
 def strict_workbook(path: Path) -> openpyxl.Workbook:

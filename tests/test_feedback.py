@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 import zipfile
+from xml.etree import ElementTree as ET
 
 import openpyxl
 import pytest
@@ -16,7 +18,17 @@ from pipeline.workbook.contract import REPORT_SHEET
 from pipeline.workbook.xmlpatch import Unsupported
 
 from .conftest import needs
-from .helpers import ON_TIME, cell_of, changed, drop, gnumeric_convert, payload, soffice_convert
+from .helpers import (
+    MAIN,
+    ON_TIME,
+    cell_of,
+    changed,
+    drop,
+    gnumeric_convert,
+    payload,
+    sheet_parts,
+    soffice_convert,
+)
 
 LINK = '=HYPERLINK("http://x","bấm")'
 
@@ -122,6 +134,13 @@ def test_a_workbook_with_comments_of_its_own_falls_back_to_openpyxl(ws, tmp_path
     total = cell_of(ws, "PKT", "PL1", "tong_hien_co")
     assert fb.sheetnames[0] == REPORT_SHEET and "Tổng số hiện có" in fb["PL1"][total].comment.text
     assert fb["PL1"]["Z1"].comment.text == "ghi chú của đơn vị"
+    with zipfile.ZipFile(ws.outbox / "feedback" / "PKT.xlsx") as z:  # links to cells, not files to open
+        part = sheet_parts(z)["Lỗi cần sửa"]
+        rels = f"{posixpath.dirname(part)}/_rels/{posixpath.basename(part)}.rels"
+        assert rels not in z.namelist() or b"External" not in z.read(rels)
+        links = list(ET.fromstring(z.read(part)).iter(MAIN + "hyperlink"))
+    assert f"'PL1'!{total}" in {link.get("location") for link in links}
+    assert not any(key.endswith("}id") for link in links for key in link.attrib)
 
 
 def test_a_formula_typed_into_a_text_cell_becomes_text_and_the_calc_chain_goes(tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from pipeline.files import place
 from pipeline.intake.read import read_book
@@ -277,7 +278,8 @@ def _add_sheet(wb: openpyxl.Workbook, spec: NewSheet, index: int) -> None:
             target.font = Font(name="Times New Roman", bold=r in spec.bold)
             target.alignment = Alignment(wrap_text=c in spec.wrap or r in spec.bold, vertical="top")
             if (r, c) in spec.links and spec.links[(r, c)].split("!")[0].strip("'") in wb.sheetnames:
-                target.hyperlink = spec.links[(r, c)]
+                # a place in this workbook (location), not a file to open (target): that would be an external link
+                target.hyperlink = Hyperlink(ref=target.coordinate, location=spec.links[(r, c)])
                 target.font = Font(name="Times New Roman", color="0563C1", underline="single")
     for c, width in enumerate(spec.widths, start=1):
         sheet.column_dimensions[col_letter(c)].width = width
