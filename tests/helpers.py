@@ -91,12 +91,24 @@ def gnumeric_convert(src: Path, target: Path) -> Path:
     return target
 
 
-def libreoffice_recalculate(files: list[Path], outdir: Path, profile: Path) -> list[Path]:
-    """Open each file in headless LibreOffice with recalculation on load forced, save as xlsx."""
+def libreoffice_recalculate(files: list[Path], outdir: Path, profile: Path, fmt: str = "xlsx") -> list[Path]:
+    """Open each file in headless LibreOffice with recalculation on load forced, save as xlsx (or `fmt`)."""
     (profile / "user").mkdir(parents=True, exist_ok=True)
     (profile / "user" / "registrymodifications.xcu").write_text(RECALC_XCU, encoding="utf-8")
-    soffice_convert(files, outdir, "xlsx", profile, timeout=600)
-    return [outdir / f.name for f in files]
+    soffice_convert(files, outdir, fmt, profile, timeout=600)
+    return [outdir / f"{f.stem}.{fmt}" for f in files]
+
+
+def pdf_page_pixels(pdf: Path, heading: str, rgb: str, dpi: int = 50) -> int:
+    """How many pixels of colour `rgb` (RRGGBB) poppler draws on the page of `pdf` that has `heading` as a line."""
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                           text=True).stdout.split("\f")
+    (page,) = [n for n, text in enumerate(pages, start=1) if heading in (line.strip() for line in text.splitlines())]
+    ppm = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)], check=True,
+                         capture_output=True).stdout
+    _magic, _size, _depth, pixels = ppm.split(b"\n", 3)  # binary PPM (P6), 8 bits a channel
+    colour = bytes.fromhex(rgb)
+    return sum(1 for i in range(0, len(pixels), 3) if pixels[i: i + 3] == colour)
 
 
 def check_results(path: Path) -> dict[str, int]:

@@ -4,6 +4,8 @@ validator rule by rule, for valid fills and for fills with each rule broken."""
 from __future__ import annotations
 
 import re
+import zipfile
+from xml.etree import ElementTree as ET
 
 import openpyxl
 import pytest
@@ -12,7 +14,18 @@ from pipeline.collect import collect
 from pipeline.workbook.contract import CHECK_SHEET, CHECK_STATUS_CELL
 
 from .conftest import needs
-from .helpers import ON_TIME, changed, check_results, check_rows, drop, libreoffice_recalculate, payload, status_line
+from .helpers import (
+    ON_TIME,
+    changed,
+    check_results,
+    check_rows,
+    drop,
+    libreoffice_recalculate,
+    payload,
+    pdf_page_pixels,
+    sheet_parts,
+    status_line,
+)
 from .test_validate import BREAKS, _apply
 
 # the functions Excel 2010+, LibreOffice and WPS share (template/checks.py's docstring)
@@ -91,6 +104,34 @@ def test_a_broken_rule_shows_a_cross_and_a_tick_once_fixed(ws, tmp_path, stock):
     template = openpyxl.load_workbook(ws.templates / "PKT.xlsx")
     formulas = [r.formula[0] for rng in template["PL1"].conditional_formatting for r in rng.rules]
     assert any("$D$23" in f and "$D$18" in f for f in formulas)
+
+
+def test_no_conditional_format_refers_to_another_sheet(stock_workspace):
+    """Excel 2007 removes such a format ("Removed Feature"), and with it the colour of a broken rule."""
+    formulas: dict[tuple[str, str], list[str]] = {}
+    for path in sorted(stock_workspace.templates.glob("*.xlsx")):  # every unit's template
+        with zipfile.ZipFile(path) as z:
+            for name, part in sheet_parts(z).items():
+                formats = [e for e in ET.fromstring(z.read(part)).iter() if e.tag.endswith("}conditionalFormatting")]
+                formulas[(path.stem, name)] = [f.text or "" for cf in formats for f in cf.iter()
+                                                 if f.tag.endswith(("}formula", "}f"))]  # x14: <xm:f>
+    assert sum(map(len, formulas.values())) > 100
+    assert not {at: [f for f in found if "!" in f] for at, found in formulas.items() if any("!" in f for f in found)}
+    assert "$G$18=1" in formulas[("DTN", "PL4b")], "the rule comparing with PL1 looks at a hidden cell of PL4b"
+
+
+@needs("soffice")
+@needs("pdftoppm")
+def test_a_rule_comparing_with_another_sheet_still_colours_its_cell(ws, tmp_path, stock):
+    """LibreOffice, recalculating, colours the PL4b cell whose rule against PL1 is broken, and not when it holds."""
+    stock(ws, ["DTN"])
+    data = payload(ws, "DTN")
+    same = data["PL1"]["tong_hien_co"] - data["PL1"]["so_nhdkct"]  # PL4b.khop_pl1, a warning: yellow
+    files = [drop(ws, "holds.xlsx", "DTN", changed(data, "PL4b", {"tong_cbccvc": same})),
+             drop(ws, "broken.xlsx", "DTN", changed(data, "PL4b", {"tong_cbccvc": same + 1}))]
+    holds, broken = libreoffice_recalculate(files, tmp_path / "out", tmp_path / "profile", "pdf")
+    heading, warn = ws.specs.annexes["PL4b"].heading, "FFEB9C"
+    assert pdf_page_pixels(broken, heading, warn) > 100 and pdf_page_pixels(holds, heading, warn) == 0
 
 
 def test_blank_template_is_not_ready_to_send(ws, stock):

@@ -56,6 +56,7 @@ class Plan:
     checks: list[LiveCheck] = field(default_factory=list)
     helpers: list[tuple[int, str, str]] = field(default_factory=list)  # (col, per-row formula with {r}, id)
     formats: list[tuple[str, int, int, str, str]] = field(default_factory=list)  # (range, r, c, formula, sev)
+    cells: list[tuple[int, int, str, str, int]] = field(default_factory=list)  # form: (r, c, formula, id, cached)
 
 
 def _blank(ref: str) -> str:
@@ -215,16 +216,30 @@ def _plan_form(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, for
         plan.checks.append(LiveCheck(spec.id, "types", "Số liệu đúng kiểu (số, số nguyên, ngày, danh sách) và trong "
                                  "giới hạn", "error", count,
                                  _when_failing(count, f"các ô tô đỏ trên trang {spec.sheet}"), 0))
+    helper = lay.last_col + 2
     for rule in rules:
         ok = _rule_ok(rule, ref, constants)
         cells = [ref(k) if isinstance(k, tuple) else local(k) for k in rule.refs]
         count = _unless_text(spec, rule, ref, f"IFERROR(IF({ok},0,1),1)")
+        cached = _cached(spec, rule, constants)
         plan.checks.append(LiveCheck(spec.id, rule.id, rule.message, rule.severity, count,
-                                 _when_failing(count, _where(spec.sheet, cells)), _cached(spec, rule, constants)))
+                                     _when_failing(count, _where(spec.sheet, cells)), cached))
         local_ok = _rule_ok(rule, lambda k: ref(k) if isinstance(k, tuple) else local(k), constants)
-        for k in rule.refs:
-            if not isinstance(k, tuple):
-                plan.formats.append((local(k), lay.row_of(k), lay.col_of(k), f"NOT({local_ok})", rule.severity))
+        own = [k for k in rule.refs if not isinstance(k, tuple)]
+        bad = f"NOT({local_ok})"
+        if own and len(own) < len(rule.refs):  # see _cross_sheet
+            row = lay.row_of(own[0])
+            plan.cells.append((row, helper, f"IFERROR(IF({local_ok},0,1),1)", rule.id, cached))
+            bad, helper = _cross_sheet(cell(row, helper, True)), helper + 1
+        for k in own:
+            plan.formats.append((local(k), lay.row_of(k), lay.col_of(k), bad, rule.severity))
+
+
+def _cross_sheet(helper: str) -> str:
+    """The format of a rule that compares with another sheet. Excel 2007 removes a conditional format that
+    refers to another sheet ("Removed Feature"), so the comparison sits in a hidden cell of this sheet, 1
+    where the rule fails, and the format looks at that cell (as every program can)."""
+    return f"{helper}=1"
 
 
 def _plan_table(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, foreign) -> None:
@@ -286,14 +301,16 @@ def _plan_table(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, fo
         cols = ", ".join(col_letter(lay.col_of(k)) for k in rule.refs if not isinstance(k, tuple))
         cached = _cached(spec, rule, constants) * len(spec.preset_rows) if spec.preset_rows else 0
         judged = f"IFERROR(IF({ok},0,1),1)"
+        rule_col = helper  # add() gives the rule this helper column, 1 on each row where it fails
         add(rule.id, rule.message, rule.severity, f"IF({present},{_unless_text(spec, rule, rel, judged)},0)",
             cached, f"cột {cols}")
         first_ok = _rule_ok(rule, lambda k: rel(k, first), constants)
+        bad = (_cross_sheet(f"${col_letter(rule_col)}{first}") if any(isinstance(k, tuple) for k in rule.refs)
+               else f"AND({present.format(r=first)},NOT({first_ok}))")
         for k in rule.refs:
             if not isinstance(k, tuple):
                 col = lay.col_of(k)
-                plan.formats.append((f"{cell(first, col)}:{cell(last, col)}", first, col,
-                                     f"AND({present.format(r=first)},NOT({first_ok}))", rule.severity))
+                plan.formats.append((f"{cell(first, col)}:{cell(last, col)}", first, col, bad, rule.severity))
 
 
 def _where(sheet: str, cells: list[str]) -> str:

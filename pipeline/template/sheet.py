@@ -43,7 +43,8 @@ def write_annex(wb, sheet, st: Styles, spec: AnnexSpec, ws: Workspace, unit: Uni
 
 
 def _live_checks(sheet, st: Styles, spec: AnnexSpec, lay: Layout, plan: Plan, all_checks: list) -> None:
-    """The status line, the hidden helper columns of a table, and conditional formatting of bad cells."""
+    """The status line, the hidden helper columns of a table (cells of a form), and conditional formatting of
+    bad cells."""
     split = max(2, lay.last_col // 2)
     sheet.merge_range(STATUS_ROW - 1, 0, STATUS_ROW - 1, split - 1, "", st["status"])
     sheet.write_formula(STATUS_ROW - 1, 0, status_formula(spec.sheet), st["status"], status_cached(all_checks, spec.id))
@@ -53,6 +54,10 @@ def _live_checks(sheet, st: Styles, spec: AnnexSpec, lay: Layout, plan: Plan, al
             cached = next((c.cached for c in plan.checks if c.helper_col == col), 0)
             cached = 1 if cached and spec.preset_rows else 0
             sheet.write_formula(row - 1, col - 1, "=" + per_row.replace("{r}", str(row)), None, cached)
+        sheet.set_column(col - 1, col - 1, 4, None, {"hidden": True})
+    for row, col, formula, check_id, cached in plan.cells:
+        sheet.write_string(NUMBER_ROW - 1, col - 1, check_id, st["colno"])
+        sheet.write_formula(row - 1, col - 1, "=" + formula, None, cached)
         sheet.set_column(col - 1, col - 1, 4, None, {"hidden": True})
     for rng, _r, _c, formula, severity in plan.formats:
         sheet.conditional_format(rng, {"type": "formula", "criteria": "=" + formula,
