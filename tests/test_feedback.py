@@ -1,4 +1,5 @@
-"""Feedback workbooks: the unit's own file, patched at the XML level, as Excel, LibreOffice and openpyxl see it."""
+"""Feedback workbooks: the unit's own file, patched at the XML level, as Excel, LibreOffice and openpyxl see it.
+Every feedback workbook a test makes goes through `strict_workbook`: strict XML parsing of every part, then openpyxl."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from .helpers import (
     payload,
     sheet_parts,
     soffice_convert,
+    strict_workbook,
 )
 
 LINK = '=HYPERLINK("http://x","bấm")'
@@ -67,7 +69,7 @@ def test_feedback_is_the_units_own_file_patched(ws, tmp_path, producer, stock):
     with zipfile.ZipFile(sent) as src, zipfile.ZipFile(fb) as out:
         kept = [n for n in src.namelist() if n.startswith(("docProps/", "xl/theme/"))]
         assert kept and all(src.read(n) == out.read(n) for n in kept), "untouched parts are copied as they were"
-    wb = openpyxl.load_workbook(fb)
+    wb = strict_workbook(fb)
     assert wb.sheetnames[0] == REPORT_SHEET and wb.active.title == REPORT_SHEET
     assert [s.title for s in wb.worksheets if s.sheet_view.tabSelected] == [REPORT_SHEET]
     total = cell_of(ws, "PKT", "PL1", "tong_hien_co")
@@ -94,6 +96,7 @@ def test_libreoffice_opens_the_patched_feedback_with_its_comments(ws, tmp_path, 
     good = payload(ws, "PKT")
     drop(ws, "PKT.xlsx", "PKT", changed(good, "PL1", {"tong_hien_co": good["PL1"]["tong_hien_co"] + 1}))
     collect(ws)
+    strict_workbook(ws.outbox / "feedback" / "PKT.xlsx")
     soffice_convert(ws.outbox / "feedback" / "PKT.xlsx", tmp_path / "out", "ods", tmp_path / "profile")
     with zipfile.ZipFile(tmp_path / "out" / "PKT.ods") as z:
         content = z.read("content.xml").decode()
@@ -112,7 +115,7 @@ def test_cells_missing_from_the_sheet_and_merged_cells_are_marked(tmp_path):
              ("PL1", "A3"): Mark("FFEB9C", ["dòng mới giữa"]), ("PL1", "G8"): Mark("FFC7CE", ["ô gộp"])}
     report = NewSheet(REPORT_SHEET, [["Ô"], ["C2"]], [10], links={(2, 1): "'PL1'!C2"})
     annotate(tmp_path / "in.xlsx", tmp_path / "out.xlsx", marks, [report], {})
-    out = openpyxl.load_workbook(tmp_path / "out.xlsx")["PL1"]
+    out = strict_workbook(tmp_path / "out.xlsx")["PL1"]
     assert [out[c].fill.fgColor.rgb for c in ("C2", "A9", "A3", "F7")] == ["FFFFC7CE", "FFFFEB9C", "FFFFEB9C",
                                                                         "FFFFC7CE"]
     assert out["F7"].comment.text == "ô gộp" and out["A3"].comment.text == "dòng mới giữa"
@@ -130,12 +133,12 @@ def test_a_workbook_with_comments_of_its_own_falls_back_to_openpyxl(ws, tmp_path
     with pytest.raises(Unsupported):
         annotate(path, tmp_path / "x.xlsx", {}, [], {})
     collect(ws)
-    fb = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")
+    fb = strict_workbook(ws.outbox / "feedback" / "PKT.xlsx")
     total = cell_of(ws, "PKT", "PL1", "tong_hien_co")
     assert fb.sheetnames[0] == REPORT_SHEET and "Tổng số hiện có" in fb["PL1"][total].comment.text
     assert fb["PL1"]["Z1"].comment.text == "ghi chú của đơn vị"
     with zipfile.ZipFile(ws.outbox / "feedback" / "PKT.xlsx") as z:  # links to cells, not files to open
-        part = sheet_parts(z)["Lỗi cần sửa"]
+        part = sheet_parts(z)[REPORT_SHEET]
         rels = f"{posixpath.dirname(part)}/_rels/{posixpath.basename(part)}.rels"
         assert rels not in z.namelist() or b"External" not in z.read(rels)
         links = list(ET.fromstring(z.read(part)).iter(MAIN + "hyperlink"))
@@ -168,7 +171,7 @@ def test_a_formula_typed_into_a_text_cell_becomes_text_and_the_calc_chain_goes(t
         assert "xl/calcChain.xml" not in out.namelist()
         assert b"calcChain" not in out.read("xl/_rels/workbook.xml.rels")
         assert b"calcChain" not in out.read("[Content_Types].xml")
-    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["PL1"]
+    sheet = strict_workbook(tmp_path / "out.xlsx")["PL1"]
     assert sheet["B2"].data_type == "s" and sheet["B2"].value == '=HYPERLINK("http://x","bấm")'
     assert sheet["C2"].data_type == "f"
 
@@ -186,7 +189,7 @@ def test_outputs_with_spawned_workers_as_on_windows(ws, monkeypatch, stock):
     result = collect(ws, workers=2)
     summary = openpyxl.load_workbook(result.outputs["summary"])
     assert "Tổng quan" in summary.sheetnames and result.totals
-    feedback = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")
+    feedback = strict_workbook(ws.outbox / "feedback" / "PKT.xlsx")
     assert feedback.sheetnames[0] == REPORT_SHEET
 
 
@@ -199,7 +202,7 @@ def test_a_feedback_file_sent_back_half_fixed_is_marked_only_where_still_wrong(w
     drop(ws, "PKT.xlsx", "PKT", bad)
     collect(ws)
     fb = ws.outbox / "feedback" / "PKT.xlsx"
-    wb = openpyxl.load_workbook(fb)
+    wb = strict_workbook(fb)
     assert wb["PL1"][first].comment is not None and wb["PL1"][total].comment is not None
     wb["PL1"][first] = 3  # the unit fixes one of the two cells, in the feedback file, and re-saves it
     wb.save(tmp_path / "half.xlsx")
@@ -209,7 +212,7 @@ def test_a_feedback_file_sent_back_half_fixed_is_marked_only_where_still_wrong(w
     later = ON_TIME.timestamp() + 86400
     os.utime(sent, (later, later))
     collect(ws)
-    again = openpyxl.load_workbook(fb)
+    again = strict_workbook(fb)
     pl1 = again["PL1"]
     assert pl1[first].comment is None and not pl1[first].fill.fgColor.rgb.endswith("FFC7CE")
     assert pl1[total].fill.fgColor.rgb.endswith("FFC7CE")
