@@ -258,7 +258,8 @@ _AFTER_LEGACY = {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "contr
 def unselect(pkg: Package, part: str) -> None:
     """No sheet view of this sheet (worksheet or chart sheet) is a selected tab any more."""
     for view in pkg.root(part).iter(MAIN + "sheetView"):
-        if view.attrib.pop("tabSelected", None) is not None:
+        if view.get("tabSelected") in ("1", "true"):  # LibreOffice writes "false" on every other sheet
+            del view.attrib["tabSelected"]
             pkg.touch(part)
 
 
