@@ -13,16 +13,16 @@ import xlsxwriter
 from lxml import etree
 
 from pipeline.report.annotate import Mark, NewSheet, annotate
+from pipeline.workbook.contract import ERROR_FILL, REPORT_SHEET, WARNING_FILL
 from pipeline.workbook.xmlpatch import MAIN_NS, PKG_NS, REL_NS, TYPES_NS, Unsupported
 
 from .conftest import needs
 from .helpers import soffice_convert, strict_workbook
 
-ERROR, WARNING = "FFC7CE", "FFEB9C"
 LINK = '=HYPERLINK("http://x","bấm")'
-MARKS = {("PL1", "C2"): Mark(ERROR, ["giữa hai ô"]), ("PL1", "A9"): Mark(WARNING, ["dòng mới cuối"]),
-         ("PL1", "A3"): Mark(WARNING, ["ô mới đầu dòng"]), ("PL1", "G8"): Mark(ERROR, ["ô gộp"]),
-         ("PL2", "A1"): Mark(ERROR, ["trang khác"])}
+MARKS = {("PL1", "C2"): Mark(ERROR_FILL, ["giữa hai ô"]), ("PL1", "A9"): Mark(WARNING_FILL, ["dòng mới cuối"]),
+         ("PL1", "A3"): Mark(WARNING_FILL, ["ô mới đầu dòng"]), ("PL1", "G8"): Mark(ERROR_FILL, ["ô gộp"]),
+         ("PL2", "A1"): Mark(ERROR_FILL, ["trang khác"])}
 
 
 def _source(path: Path) -> Path:
@@ -107,20 +107,21 @@ def _producer(kind: str, tmp_path: Path) -> Path:
 @pytest.mark.parametrize("kind", ["xlsxwriter", "local", "openpyxl", "prefixed"])
 def test_namespaces_are_kept_as_each_producer_declares_them(tmp_path, kind):
     src = _producer(kind, tmp_path)
-    report = NewSheet("Lỗi cần sửa", [["Ô"], ["C2"]], [10], links={(2, 1): "'PL1'!C2"})
+    report = NewSheet(REPORT_SHEET, [["Ô"], ["C2"]], [10], links={(2, 1): "'PL1'!C2"})
     out = tmp_path / "out.xlsx"
     annotate(src, out, MARKS, [report], {"PL1": ["C3"]})
     wb = strict_workbook(out)
-    assert wb.sheetnames == ["Lỗi cần sửa", "PL1", "PL2"] and wb.active.title == "Lỗi cần sửa"
-    assert [s.title for s in wb.worksheets if s.sheet_view.tabSelected] == ["Lỗi cần sửa"]
+    assert wb.sheetnames == [REPORT_SHEET, "PL1", "PL2"] and wb.active.title == REPORT_SHEET
+    assert [s.title for s in wb.worksheets if s.sheet_view.tabSelected] == [REPORT_SHEET]
     pl1 = wb["PL1"]
-    assert [pl1[c].fill.fgColor.rgb[2:] for c in ("C2", "A9", "A3", "F7")] == [ERROR, WARNING, WARNING, ERROR]
+    fills = [pl1[c].fill.fgColor.rgb[2:] for c in ("C2", "A9", "A3", "F7")]
+    assert fills == [ERROR_FILL, WARNING_FILL, WARNING_FILL, ERROR_FILL]
     assert pl1["F7"].comment.text == "ô gộp" and pl1["A3"].comment.text == "ô mới đầu dòng"
-    assert wb["PL2"]["A1"].fill.fgColor.rgb[2:] == ERROR and wb["PL2"]["A1"].comment.text == "trang khác"
+    assert wb["PL2"]["A1"].fill.fgColor.rgb[2:] == ERROR_FILL and wb["PL2"]["A1"].comment.text == "trang khác"
     assert (pl1["B2"].value, pl1["D2"].value, pl1["B5"].value, wb["PL2"]["A1"].value) == ("a", 1, "b", 2)
     assert pl1["C3"].data_type == "s" and pl1["C3"].value == LINK
     assert "PL1" in pl1.print_area, "the print area still belongs to its sheet"
-    assert wb["Lỗi cần sửa"]["A2"].hyperlink.location == "'PL1'!C2"
+    assert wb[REPORT_SHEET]["A2"].hyperlink.location == "'PL1'!C2"
     with zipfile.ZipFile(src) as before, zipfile.ZipFile(out) as after:
         kept = [n for n in before.namelist() if n.startswith(("docProps/", "xl/theme/"))]
         assert kept and all(before.read(n) == after.read(n) for n in kept), "untouched parts are copied as they were"
@@ -142,7 +143,7 @@ def test_what_the_patcher_does_not_edit_is_unsupported_not_a_crash(tmp_path):
     for part, change in cases.values():
         broken = _rewrite(src, tmp_path / "broken.xlsx", lambda n, d, p=part, c=change: c(d) if n == p else d)
         with pytest.raises(Unsupported):
-            annotate(broken, tmp_path / "out.xlsx", MARKS, [NewSheet("Lỗi cần sửa", [["x"]], [])], {})
+            annotate(broken, tmp_path / "out.xlsx", MARKS, [NewSheet(REPORT_SHEET, [["x"]], [])], {})
 
 
 
@@ -152,9 +153,9 @@ def _many_marks(tmp_path: Path) -> tuple[Path, int]:
     wb.active.title = "PL1"
     wb.create_sheet("PL2")["A1"] = 1
     wb.save(tmp_path / "in.xlsx")
-    marks = {("PL1", f"{col}{row}"): Mark(ERROR, [f"ô {col}{row}"]) for row in range(1, 601) for col in "AB"}
-    marks |= {("PL2", f"A{row}"): Mark(WARNING, [f"ô A{row}"]) for row in range(1, 6)}
-    annotate(tmp_path / "in.xlsx", tmp_path / "out.xlsx", marks, [NewSheet("Lỗi cần sửa", [["x"]], [])], {})
+    marks = {("PL1", f"{col}{row}"): Mark(ERROR_FILL, [f"ô {col}{row}"]) for row in range(1, 601) for col in "AB"}
+    marks |= {("PL2", f"A{row}"): Mark(WARNING_FILL, [f"ô A{row}"]) for row in range(1, 6)}
+    annotate(tmp_path / "in.xlsx", tmp_path / "out.xlsx", marks, [NewSheet(REPORT_SHEET, [["x"]], [])], {})
     return tmp_path / "out.xlsx", len(marks)
 
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from pipeline.collect import collect
-from pipeline.workbook.contract import CHECK_SHEET, CHECK_STATUS_CELL
+from pipeline.workbook.contract import CHECK_SHEET, CHECK_STATUS_CELL, WARNING_FILL
 
 from .conftest import needs
 from .helpers import (
@@ -130,8 +130,8 @@ def test_a_rule_comparing_with_another_sheet_still_colours_its_cell(ws, tmp_path
     files = [drop(ws, "holds.xlsx", "DTN", changed(data, "PL4b", {"tong_cbccvc": same})),
              drop(ws, "broken.xlsx", "DTN", changed(data, "PL4b", {"tong_cbccvc": same + 1}))]
     holds, broken = libreoffice_recalculate(files, tmp_path / "out", tmp_path / "profile", "pdf")
-    heading, warn = ws.specs.annexes["PL4b"].heading, "FFEB9C"
-    assert pdf_page_pixels(broken, heading, warn) > 100 and pdf_page_pixels(holds, heading, warn) == 0
+    heading = ws.specs.annexes["PL4b"].heading
+    assert pdf_page_pixels(broken, heading, WARNING_FILL) > 100 and pdf_page_pixels(holds, heading, WARNING_FILL) == 0
 
 
 def test_blank_template_is_not_ready_to_send(ws, stock):
