@@ -257,7 +257,7 @@ _AFTER_LEGACY = {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "contr
 
 def unselect(pkg: Package, part: str) -> None:
     """No sheet view of this sheet (worksheet or chart sheet) is a selected tab any more."""
-    for view in pkg.root(part).iter(MAIN + "sheetView"):
+    for view in pkg.root(part).iterfind(f"{MAIN}sheetViews/{MAIN}sheetView"):  # not .iter(): that walks every cell
         if view.get("tabSelected") in ("1", "true"):  # LibreOffice writes "false" on every other sheet
             del view.attrib["tabSelected"]
             pkg.touch(part)
@@ -281,19 +281,20 @@ class SheetXml:
             if not r.isdigit():
                 raise Unsupported("rows without references")
             self._rows[int(r)] = row
-        self._cells: dict[str, etree._Element | None] = {}
+        self._cells: dict[int, dict[str, etree._Element]] = {}  # row -> its cells by reference, when asked
 
-    def _cell(self, ref: str) -> etree._Element | None:
-        if ref not in self._cells:
-            row = self._rows.get(split_ref(ref)[1])
-            found = None
+    def _row_cells(self, r: int) -> dict[str, etree._Element]:
+        if r not in self._cells:
+            row = self._rows.get(r)
+            self._cells[r] = {}
             for c in row.iterchildren(MAIN + "c") if row is not None else ():
                 if c.get("r") is None:
                     raise Unsupported("cell without reference")
-                if c.get("r") == ref:
-                    found = c
-            self._cells[ref] = found
-        return self._cells[ref]
+                self._cells[r][c.get("r")] = c
+        return self._cells[r]
+
+    def _cell(self, ref: str) -> etree._Element | None:
+        return self._row_cells(split_ref(ref)[1]).get(ref)
 
     def has_formula(self, ref: str) -> bool:
         c = self._cell(ref)
@@ -329,7 +330,7 @@ class SheetXml:
         cell = etree.SubElement(row, MAIN + "c", r=ref)
         if after is not None:
             after.addprevious(cell)
-        self._cells[ref] = cell
+        self._row_cells(r)[ref] = cell
         return cell
 
     def _insert_row(self, r: int) -> etree._Element:
