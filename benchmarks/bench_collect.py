@@ -70,13 +70,16 @@ def make_workspace(root: Path, n: int, seed: int) -> Path:
 
 
 def clone(src: Path, old: str, new: str, dst: Path) -> None:
-    """Copy a filled workbook for another unit: only the unit code in its strings changes (same length)."""
+    """Copy a filled workbook for another unit: only the unit code in its strings changes (same length), as
+    UTF-8 or as character references (openpyxl with lxml writes "Đơn vị" as "&#272;&#417;n v&#7883;")."""
+    pairs = [(a.encode(encoding, "xmlcharrefreplace"), b.encode(encoding, "xmlcharrefreplace"))
+             for a, b in ((old, new), (f"Đơn vị {old[2:]}", f"Đơn vị {new[2:]}")) for encoding in ("utf-8", "ascii")]
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename.endswith(".xml"):
-                data = data.replace(old.encode(), new.encode()).replace(
-                    f"Đơn vị {old[2:]}".encode(), f"Đơn vị {new[2:]}".encode())
+                for a, b in pairs:
+                    data = data.replace(a, b)
             zout.writestr(info, data)
 
 
