@@ -23,6 +23,7 @@ from pipeline.workbook.xmlpatch import (
     SheetXml,
     Styles,
     Unsupported,
+    maybe_selected,
     split_ref,
     text,
     unselect,
@@ -149,7 +150,7 @@ def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: l
     for name, cells in by_sheet.items():
         block = _comments(pkg, book.sheets[name], sheet(name), cells, block)
     for part in book.sheets.values():
-        if b"tabSelected" in pkg.raw.get(part, b"") or part in edited:
+        if maybe_selected(pkg.raw.get(part, b"")) or part in edited:
             unselect(pkg, part)
     for s in sheets:  # a link to a sheet the workbook does not have would only confuse
         s.links = {at: loc for at, loc in s.links.items() if loc.split("!")[0].strip("'") in book.sheets}

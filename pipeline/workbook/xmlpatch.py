@@ -255,10 +255,16 @@ _AFTER_LEGACY = {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "contr
                  "tableParts", "extLst", "AlternateContent"}
 
 
+def maybe_selected(raw: bytes) -> bool:
+    """Whether a sheet part may be a selected tab, told from its bytes: False only when every tabSelected is
+    written "false" or "0" (LibreOffice writes one on every sheet), so that parsing it could change nothing."""
+    return raw.count(b"tabSelected") != raw.count(b'tabSelected="false"') + raw.count(b'tabSelected="0"')
+
+
 def unselect(pkg: Package, part: str) -> None:
     """No sheet view of this sheet (worksheet or chart sheet) is a selected tab any more."""
     for view in pkg.root(part).iterfind(f"{MAIN}sheetViews/{MAIN}sheetView"):  # not .iter(): that walks every cell
-        if view.get("tabSelected") in ("1", "true"):  # LibreOffice writes "false" on every other sheet
+        if view.get("tabSelected") in ("1", "true"):
             del view.attrib["tabSelected"]
             pkg.touch(part)
 
