@@ -185,3 +185,32 @@ def test_libreoffice_opens_a_sheet_with_more_than_a_block_of_comments(tmp_path):
     with zipfile.ZipFile(tmp_path / "lo" / "out.ods") as z:
         content = z.read("content.xml").decode()
     assert content.count("<office:annotation") == count and "ô B600" in content and "ô A5" in content
+
+
+SHEET = (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetData>'
+         '<row r="2">{cells}</row></sheetData></worksheet>')
+TRICKS = {  # the formula of C2 hidden from a byte-level reading: it must abstain (None), never answer wrongly
+    "comment": '<c r="C2"><!-- <c r="B2" --><f>1+1</f></c>',
+    "processing instruction": '<c r="C2"><?pi <c r="B2" ?><f>1+1</f></c>',
+    "reference not first": '<c s="0" r="C2"><f>1+1</f></c>',
+    "formula not first": '<c r="C2"><v>2</v><f>1+1</f></c>',
+    "prefix bound to the main namespace": f'<x:c xmlns:x="{MAIN_NS}" r="C2"><x:f>1+1</x:f></x:c>',
+    "declaration with a reference": f'<x:c xmlns:x="{MAIN_NS[:-4]}&#109;ain" r="C2"><x:f>1+1</x:f></x:c>',
+}
+
+
+def test_formula_cells_read_from_bytes_agree_with_the_parsed_sheet_or_abstain(tmp_path):
+    from pipeline.workbook.xmlpatch import Package, SheetXml, formula_cells
+
+    answered = 0
+    for kind in ("xlsxwriter", "local", "openpyxl", "prefixed"):
+        pkg = Package(_producer(kind, tmp_path))
+        for part in (n for n in pkg.raw if n.startswith("xl/worksheets/sheet")):
+            fast = formula_cells(pkg.raw[part])
+            assert fast is None or fast == SheetXml(pkg, part).formula_cells(), (kind, part)
+            answered += fast is not None
+    assert answered >= 4, "the usual forms are read without parsing"
+    plain = SHEET.replace("{cells}", '<c r="B2" t="s"><v>0</v></c><c r="C2"><f>1+1</f><v>2</v></c>').encode()
+    assert formula_cells(plain) == {"C2"}
+    for case, cells in TRICKS.items():
+        assert formula_cells(SHEET.replace("{cells}", cells).encode()) is None, case

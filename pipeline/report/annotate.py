@@ -23,6 +23,7 @@ from pipeline.workbook.xmlpatch import (
     SheetXml,
     Styles,
     Unsupported,
+    formula_cells,
     maybe_selected,
     split_ref,
     text,
@@ -129,12 +130,13 @@ def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: l
         return edited[part]
 
     neutralised = False
+    marked = {name for name, _ in marks}
     for name, refs in as_text.items():
-        if name in book.sheets:
-            for ref in set(refs):
-                if sheet(name).has_formula(ref):
-                    sheet(name).formula_as_text(ref)
-                    neutralised = True
+        if name in book.sheets:  # a sheet parsed anyway is asked, another one read from its bytes where they tell
+            held = None if name in marked else formula_cells(pkg.raw.get(book.sheets[name], b""))
+            for ref in set(refs) & (sheet(name).formula_cells() if held is None else held):
+                sheet(name).formula_as_text(ref)
+                neutralised = True
     chain = posixpath.join(posixpath.dirname(book.part), "calcChain.xml")
     if neutralised and chain in pkg.raw:  # Excel would "repair" a chain naming a formula that is gone
         pkg.drop(chain, book.part)

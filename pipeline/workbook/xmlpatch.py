@@ -255,6 +255,37 @@ _AFTER_LEGACY = {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "contr
                  "tableParts", "extLst", "AlternateContent"}
 
 
+_FORMULA_REFERENCES = etree.XPath("m:sheetData/m:row/m:c[m:f]/@r", namespaces={"m": MAIN_NS}, smart_strings=False)
+_FORMULA_UNREFERENCED = etree.XPath("m:sheetData/m:row/m:c[m:f][not(@r)]", namespaces={"m": MAIN_NS})
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<f[\s/>]')
+_HIDING_OR_FORMULA = re.compile(rb"<(?:[!?]|f[\s/>])")  # comment, CDATA, DTD, processing instruction; formula
+_DECLARATION = re.compile(rb"""xmlns(:[^\s=]*)?\s*=\s*("[^"]*"|'[^']*')""")
+_XMLNS = re.compile(rb"xmlns")
+
+
+def formula_cells(raw: bytes) -> set[str] | None:
+    """The cells of a worksheet part that hold a formula, read from its bytes without parsing it (a template's
+    sheets are large, and a text cell rarely holds one); None where the bytes cannot tell for sure, and the part
+    must be parsed: markup that could hide an element (a comment, CDATA, a DTD, a processing instruction), an
+    encoding that is not ASCII-compatible, a prefix bound to the main namespace (or any declaration written with
+    a reference), a formula that is not the first child of a cell whose first attribute is its reference.
+    (Regular expressions, not bytes.count: "<" is everywhere, and count is slow on it.)"""
+    body = raw.removeprefix(b"\xef\xbb\xbf")
+    if body.startswith(b"<?xml") and body[5:6].isspace():
+        body = body[body.find(b"?>") + 2:]
+    if b"\x00" in body[:64] or b"<sheetData" not in body:
+        return None
+    found = _HIDING_OR_FORMULA.findall(body)
+    if any(m[1] != ord("f") for m in found):
+        return None
+    declarations = _DECLARATION.findall(body)
+    if len(declarations) != len(_XMLNS.findall(body)) or any(
+            b"&" in value or (prefix and value[1:-1] == MAIN_NS.encode()) for prefix, value in declarations):
+        return None
+    cells = _FORMULA_CELL.findall(body)
+    return {ref.decode() for ref in cells} if len(cells) == len(found) else None
+
+
 def maybe_selected(raw: bytes) -> bool:
     """Whether a sheet part may be a selected tab, told from its bytes: False only when every tabSelected is
     written "false" or "0" (LibreOffice writes one on every sheet), so that parsing it could change nothing."""
@@ -302,9 +333,11 @@ class SheetXml:
     def _cell(self, ref: str) -> etree._Element | None:
         return self._row_cells(split_ref(ref)[1]).get(ref)
 
-    def has_formula(self, ref: str) -> bool:
-        c = self._cell(ref)
-        return c is not None and c.find(MAIN + "f") is not None
+    def formula_cells(self) -> set[str]:
+        """The references of every cell holding a formula (XPath: no Python object per cell)."""
+        if _FORMULA_UNREFERENCED(self.root):
+            raise Unsupported("formula in a cell without reference")
+        return set(_FORMULA_REFERENCES(self.root))
 
     def top_left(self, ref: str) -> str:
         """The cell itself, or for a cell inside merged cells the merged range's top-left cell."""
