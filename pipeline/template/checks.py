@@ -2,7 +2,8 @@
 
 For each annex: one check for required cells, one for types and bounds, one per spec rule. A table gets a
 hidden helper column per check (1 where a row fails), a form is checked in one formula. The "Kiểm tra"
-sheet counts failures per check; conditional formatting colours the offending cells as the unit types.
+sheet counts failures per check; conditional formatting colours the offending cells as the unit types, and
+never refers to another sheet (a rule comparing with one looks at a hidden cell of its own sheet instead).
 Only functions that Excel 2010, LibreOffice and WPS share are used: IF, AND, OR, NOT, LEN, TRIM, ISNUMBER,
 INT, ISNA, MATCH, IFERROR, COUNTA, COUNTIF, SUM, SUMPRODUCT, ABS, MIN, MAX, DATE, VALUE, SUBSTITUTE.
 A number or a date typed as text that collect reads ("1.234", "30/9/2026") is no type error here: a
