@@ -200,7 +200,8 @@ TRICKS = {  # the formula of C2 hidden from a byte-level reading: it must abstai
 
 
 def test_formula_cells_read_from_bytes_agree_with_the_parsed_sheet_or_abstain(tmp_path):
-    from pipeline.workbook.xmlpatch import Package, SheetXml, formula_cells
+    from pipeline.workbook.sheetxml import SheetXml, formula_cells
+    from pipeline.workbook.xmlpatch import Package
 
     answered = 0
     for kind in ("xlsxwriter", "local", "openpyxl", "prefixed"):

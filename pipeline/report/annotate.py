@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.workbook.contract import ERROR_FILL, col_letter, col_number
+from pipeline.workbook.sheetxml import SheetXml, formula_cells, maybe_selected, split_ref, unselect
 from pipeline.workbook.xmlpatch import (
     CT_COMMENTS,
     CT_VML,
@@ -20,14 +21,9 @@ from pipeline.workbook.xmlpatch import (
     MAIN_NS,
     REL_NS,
     Package,
-    SheetXml,
     Styles,
     Unsupported,
-    formula_cells,
-    maybe_selected,
-    split_ref,
     text,
-    unselect,
     with_rel_id,
 )
 
