@@ -129,3 +129,21 @@ def test_another_units_name_typed_into_the_header_is_not_counted_as_the_template
     hits = [i for i in wrong.issues if i.code == "unit_mismatch"]
     assert {i.sheet for i in hits} == {"PL1", "PL4b"} and "HLHPN" in hits[0].message
     assert files["DTN.xlsx"].status == "accepted"  # the header of an untouched template names its own unit
+
+
+def test_far_values_are_found_whatever_the_prefix_attribute_order_or_reference(ready):
+    """A hostile producer may bind the main namespace to a prefix, reorder attributes or leave cells unnamed."""
+    ws = ready
+    filled = drop(ws, "../PKT_filled.xlsx", "PKT", payload(ws, "PKT"))
+    cases = {
+        "prefixed.xlsx": '<x:row r="40000" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                         '<x:c s="1" r="B40000"><x:v>5</x:v></x:c></x:row>',
+        "unnamed.xlsx": '<row r="50000"><c><v>7</v></c></row>',
+        "wide.xlsx": '<row r="13"><c t="n" r="ABC13"><v>1</v></c></row>',
+    }
+    for name, row in cases.items():
+        _edit_sheet(filled, ws.inbox / name, "PL2",
+                    lambda xml, row=row: xml.replace("</sheetData>", row + "</sheetData>"))
+    files = {d.file.rel: d for d in collect(ws).files}
+    for name in cases:
+        assert [i.code for i in files[name].issues][:1] == ["sheet_too_big"], (name, files[name].issues)

@@ -34,10 +34,14 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # loop: a row number of five digits or more, or a column of three letters (beyond ZZ). Declared extents
 # (`<dimension>`, empty `<row>` elements, styled empty cells) are not data: LibreOffice writes an empty
 # row 1048576 and the dimension A1:Z1048576 whenever a row was deleted, and no reader allocates for them.
-_FAR = re.compile(rb'<c r="((?:[A-Z]{3}\d+)|(?:[A-Z]{1,2}\d{5,}))"[^>]*?(/?)>')
-_CONTENT = re.compile(rb"<(?:v|f|is)\b")
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}\d{1,7})"[^>]*?\bt="e"[^>]*>(?:(?!</c>).){0,300}?<v>([^<]{1,20})</v>',
-                         re.DOTALL)
+# Elements may carry any namespace prefix (<x:c>) and attributes in any order; a row's cells need no reference.
+_P = rb"(?:[\w.-]+:)?"
+_FAR = re.compile(rb"<" + _P + rb'(c|row)\b[^>]*?\sr="((?:[A-Z]{3}\d+)|(?:[A-Z]{0,2}\d{5,}))"[^>]*?(/?)>')
+_END = {b"c": re.compile(rb"</" + _P + rb"c>"), b"row": re.compile(rb"</" + _P + rb"row>")}
+_CONTENT = re.compile(rb"<" + _P + rb"(?:v|f|is)\b")
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3}\d+)"')
+_ERROR_CELL = re.compile(rb"<" + _P + rb'c\b[^>]*?\sr="([A-Z]{1,3}\d{1,7})"[^>]*?\bt="e"[^>]*>(?:(?!</'
+                         + _P + rb"c>).){0,300}?<" + _P + rb"v>([^<]{1,20})</", re.DOTALL)
 _SCANNED = re.compile(r"^(xl/worksheets/[^/]+\.xml|xl/workbook\.xml|xl/sharedStrings\.xml|\[Content_Types\]\.xml|"
                       r"xl/styles\.xml|content\.xml|styles\.xml|xl/_rels/workbook\.xml\.rels)$")
 
@@ -136,14 +140,23 @@ def _scan(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
 
 
 def _refs(data: bytes, name: str, limits: Limits) -> Refusal | None:
+    """A cell (or a row) beyond the limits that holds a value, a formula or text; empty ones are no data."""
     for m in _FAR.finditer(data):  # one pass: three-letter columns, and rows of five digits or more
-        if m[2]:  # <c …/>: a styled empty cell, not data
+        if m[3]:  # <c …/> or <row …/>: a styled empty cell or row
             continue
-        end = data.find(b"</c>", m.end())
-        if end < 0 or not _CONTENT.search(data, m.end(), end):
-            continue  # no value, formula or text in the cell (or the cell continues in the next block)
-        ref = m[1].decode()
+        end = _END[m[1]].search(data, m.end())
+        if end is None:
+            if m.start() >= len(data) - 4096:
+                continue  # the element goes on in the next block, which starts with this block's tail
+            end_at = len(data)  # an element longer than the tail: look at what there is
+        else:
+            end_at = end.start()
+        if not _CONTENT.search(data, m.end(), end_at):
+            continue
+        ref = m[2].decode()
+        if m[1] == b"row" and (named := _CELL_REF.search(data, m.end(), end_at)):
+            ref = named[1].decode()  # name the row's first cell that has a reference
         letters = ref.rstrip("0123456789")
-        if col_number(letters) > limits.cols or int(ref[len(letters):]) > limits.rows:
-            return Refusal("sheet_too_big", ref, name)
+        if (letters and col_number(letters) > limits.cols) or int(ref[len(letters):]) > limits.rows:
+            return Refusal("sheet_too_big", ref if letters else f"A{ref}", name)
     return None
