@@ -4,6 +4,7 @@ Reading and checking the settings is `pipeline.settings`' job; this module puts 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,6 +17,7 @@ from pipeline.messages import Problem, WorkspaceError, say
 from pipeline.settings import roundfile, state, unitsfile
 from pipeline.settings.model import VN_TZ, Header, Round, Unit
 from pipeline.spec.annex import SpecError, SpecSet, load_specs
+from pipeline.vntext import fold
 
 __all__ = ["VN_TZ", "Header", "Round", "Unit", "Workspace", "WorkspaceError", "init_workspace", "open_workspace"]
 
@@ -35,6 +37,15 @@ class Workspace:
 
     def __post_init__(self) -> None:
         self.unit_by_code = {u.code: u for u in self.units}
+
+    @functools.cached_property
+    def units_by_folded_code(self) -> dict[str, str]:
+        return {u.code.casefold(): u.code for u in self.units}
+
+    @functools.cached_property
+    def folded_units(self) -> list[tuple[Unit, str, str]]:
+        """(unit, its folded name, "(mã code)" folded): matched against every file's header, so computed once."""
+        return [(u, fold(u.name), f"(mã {u.code.casefold()})") for u in self.units]
 
     @property
     def inbox(self) -> Path:

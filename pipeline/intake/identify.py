@@ -45,8 +45,8 @@ def identify(sub: Submission, book: RawBook, meta: TemplateMeta, ws: Workspace) 
 def codes_in_name(rel: str, ws: Workspace) -> set[str]:
     """Unit codes the file's name mentions as whole words (PKT_lan2.xlsx -> {PKT})."""
     stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    tokens = {t.casefold() for t in re.split(r"[^0-9A-Za-z]+", stem) if t}
-    return {u.code for u in ws.units if u.code.casefold() in tokens}
+    by_code = ws.units_by_folded_code
+    return {by_code[t.casefold()] for t in re.split(r"[^0-9A-Za-z]+", stem) if t.casefold() in by_code}
 
 
 def _header_text(grids: list[list[list[object]]]) -> str:
@@ -56,16 +56,20 @@ def _header_text(grids: list[list[list[object]]]) -> str:
 
 def _named(text: str, ws: Workspace, codes: bool = True) -> list[Unit]:
     """Units whose name (or "(mã CODE)") the text holds; a name inside a longer matching name is not counted."""
-    found = [u for u in ws.units if fold(u.name) in text or (codes and f"(mã {u.code.casefold()})" in text)]
-    return [u for u in found if not any(o is not u and fold(u.name) in fold(o.name) for o in found)]
+    found = [(u, name) for u, name, code in ws.folded_units if name in text or (codes and code in text)]
+    return [u for u, name in found if not any(o is not u and name in other for o, other in found)]
 
 
 def header_mismatch(sub: Submission, book: RawBook, ws: Workspace) -> None:
     """A unit that filled another unit's template and typed its own name in the header: say so, per sheet,
     rather than count its figures as the other unit's."""
     assert sub.unit is not None
+    own = fold(sub.unit.name)
     for sheet, grid in book.sheets.items():
-        named = _named(_header_text([grid[UNIT_ROW - 1:UNIT_ROW]]), ws, codes=False)
+        text = _header_text([grid[UNIT_ROW - 1:UNIT_ROW]])
+        if own in text:
+            continue  # its own name is there (the usual case: no need to look for every other unit's)
+        named = _named(text, ws, codes=False)
         others = [u for u in named if u is not sub.unit]
         if others and sub.unit not in named:
             row = grid[UNIT_ROW - 1] if len(grid) >= UNIT_ROW else []

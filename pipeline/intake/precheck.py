@@ -36,7 +36,10 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # row 1048576 and the dimension A1:Z1048576 whenever a row was deleted, and no reader allocates for them.
 # Elements may carry any namespace prefix (<x:c>) and attributes in any order; a row's cells need no reference.
 _P = rb"(?:[\w.-]+:)?"
-_FAR = re.compile(rb"<" + _P + rb'(c|row)\b[^>]*?\sr="((?:[A-Z]{3}\d+)|(?:[A-Z]{0,2}\d{5,}))"[^>]*?(/?)>')
+# A literal-prefixed search for far references first (one fast pass over an ordinary sheet), then the element
+# that holds each one.
+_FAR = re.compile(rb'r="((?:[A-Z]{3}\d+)|(?:[A-Z]{0,2}\d{5,}))"')  # literal start: the fast search
+_TAG = re.compile(rb"<" + _P + rb"(c|row)\b[^>]*?(/?)>")
 _END = {b"c": re.compile(rb"</" + _P + rb"c>"), b"row": re.compile(rb"</" + _P + rb"row>")}
 _CONTENT = re.compile(rb"<" + _P + rb"(?:v|f|is)\b")
 _CELL_REF = re.compile(rb'\sr="([A-Z]{1,3}\d+)"')
@@ -141,8 +144,11 @@ def _scan(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
 
 def _refs(data: bytes, name: str, limits: Limits) -> Refusal | None:
     """A cell (or a row) beyond the limits that holds a value, a formula or text; empty ones are no data."""
-    for m in _FAR.finditer(data):  # one pass: three-letter columns, and rows of five digits or more
-        if m[3]:  # <c …/> or <row …/>: a styled empty cell or row
+    for far in _FAR.finditer(data):  # three-letter columns, and rows of five digits or more
+        if not data[far.start() - 1: far.start()].isspace():
+            continue  # another attribute ending in r (ver="…")
+        m = _TAG.match(data, data.rfind(b"<", 0, far.start()))
+        if m is None or m.end() < far.end() or m[2]:  # not a cell or row; or <c …/>, <row …/>: empty
             continue
         end = _END[m[1]].search(data, m.end())
         if end is None:
@@ -153,7 +159,7 @@ def _refs(data: bytes, name: str, limits: Limits) -> Refusal | None:
             end_at = end.start()
         if not _CONTENT.search(data, m.end(), end_at):
             continue
-        ref = m[2].decode()
+        ref = far[1].decode()
         if m[1] == b"row" and (named := _CELL_REF.search(data, m.end(), end_at)):
             ref = named[1].decode()  # name the row's first cell that has a reference
         letters = ref.rstrip("0123456789")
