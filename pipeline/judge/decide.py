@@ -62,13 +62,13 @@ def _pick_counted(ws: Workspace, decisions: list[Decision]) -> dict[str, Submiss
     subs = {u: d.submission for u, d in counted.items() if d.submission}
     for unit, found in [*_cross_unit(ws, subs), *outliers(ws, subs)]:
         counted[unit].issues.append(found)
-    for d in counted.values():
-        if d.status == "accepted" and any(i.severity == Severity.WARNING for i in d.issues):
-            d.status = "accepted_with_warnings"
     for d in decisions:
         keep = counted.get(d.unit)
         if d.status == "rejected" and keep is not None and d.received_at >= keep.received_at:
             keep.issues.append(issue("newer_rejected", file=keep.file.rel, detail=d.file.rel))
+    for d in counted.values():
+        if d.status == "accepted" and any(i.severity == Severity.WARNING for i in d.issues):
+            d.status = "accepted_with_warnings"
     return subs
 
 
@@ -96,18 +96,24 @@ def completeness(ws: Workspace, decisions: list[Decision], counted: dict[str, Su
         keep = next((d for d in mine if d.submission is counted.get(unit.code) and d.status in ACCEPTED), None)
         latest = mine[-1] if mine else None
         for annex_id in unit.annexes:
-            state, source = "missing", None
+            state, source, warned = "missing", None, False
             if keep is not None:
-                source = keep
-                state = "accepted_late" if keep.late else keep.status
+                source, warned = keep, annex_warned(keep, annex_id)
+                state = "accepted_late" if keep.late else "accepted_with_warnings" if warned else "accepted"
             elif latest is not None:
                 source, state = latest, "failed" if latest.status == "failed" else "rejected"
             rows.append({"unit": unit.code, "unit_name": unit.name, "khoi": unit.khoi, "annex": annex_id,
                          "state": state, "file": source.file.rel if source else None,
                          "received_at": source.received_at.isoformat() if source else None,
                          "late": bool(source and source.late),
-                         "warnings": bool(source and source.warnings)})
+                         "warnings": warned})
     return rows
+
+
+def annex_warned(d: Decision, annex_id: str) -> bool:
+    """Whether a warning of an accepted file concerns this annex (its sheet), not just another one."""
+    data = d.submission.annexes.get(annex_id) if d.submission else None
+    return data is not None and any(i.severity == Severity.WARNING and i.sheet == data.sheet for i in d.issues)
 
 
 def resubmissions(decisions: list[Decision]) -> dict[str, Resubmission]:
