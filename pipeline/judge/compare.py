@@ -26,10 +26,10 @@ MIN_GAP = 10.0  # and at least this far from it, in the value's own unit
 
 
 def change_text(change: Change) -> str:
-    return f"{change.sheet}!{change.cell} ({change.label}): {_show(change.old)} → {_show(change.new)}"
+    return f"{change.sheet}!{change.cell} ({change.label}): {show_value(change.old)} → {show_value(change.new)}"
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
     if value is None:
         return "(trống)"
     if isinstance(value, float):
