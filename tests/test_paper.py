@@ -15,6 +15,7 @@ import pytest
 from pipeline.demo.run import run_demo
 from pipeline.report.sentences import pct
 from pipeline.vntext import fmt_number
+from pipeline.workbook.contract import META_SHEET, TemplateMeta, data_name
 
 from .conftest import needs
 from .helpers import soffice_convert
@@ -101,14 +102,14 @@ def _accepted_values(result, annex_id: str) -> list[dict]:
         if annex_id not in sub.annexes:
             continue
         wb = openpyxl.load_workbook(sub.file.path, data_only=True)
-        meta = {r[0].value: r[1].value for r in wb["_meta"].iter_rows() if r[0].value}
-        keys = meta[f"columns:{annex_id}"].split(",")
-        sheet_name, ref = wb.defined_names[f"{annex_id}_data"].attr_text.split("!")
+        meta = TemplateMeta.parse({r[0].value: r[1].value for r in wb[META_SHEET].iter_rows() if r[0].value})
+        about = meta.annexes[annex_id]
+        sheet_name, ref = wb.defined_names[data_name(annex_id)].attr_text.split("!")
         cells = wb[sheet_name.strip("'")][ref.replace("$", "")]
-        if meta[f"layout:{annex_id}"] == "form":
-            records.append({k: row[0].value for k, row in zip(keys, cells, strict=True)})
+        if about.layout == "form":
+            records.append({k: row[0].value for k, row in zip(about.columns, cells, strict=True)})
         else:
-            records += [{k: c.value for k, c in zip(keys, row, strict=True)} for row in cells
+            records += [{k: c.value for k, c in zip(about.columns, row, strict=True)} for row in cells
                         if any(c.value not in (None, "") for c in row[1:])]
     return records
 

@@ -62,13 +62,13 @@ def _pick_counted(ws: Workspace, decisions: list[Decision]) -> dict[str, Submiss
     subs = {u: d.submission for u, d in counted.items() if d.submission}
     for unit, found in [*_cross_unit(ws, subs), *outliers(ws, subs)]:
         counted[unit].issues.append(found)
+    for d in counted.values():
+        if d.status == "accepted" and any(i.severity == Severity.WARNING for i in d.issues):
+            d.status = "accepted_with_warnings"
     for d in decisions:
         keep = counted.get(d.unit)
         if d.status == "rejected" and keep is not None and d.received_at >= keep.received_at:
             keep.issues.append(issue("newer_rejected", file=keep.file.rel, detail=d.file.rel))
-    for d in counted.values():
-        if d.status == "accepted" and any(i.severity == Severity.WARNING for i in d.issues):
-            d.status = "accepted_with_warnings"
     return subs
 
 

@@ -10,12 +10,11 @@ marked provisional.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Any
 
 from pipeline.vntext import fmt_number
 
-if TYPE_CHECKING:
-    from pipeline.report.aggregate import AnnexAgg, RateValue
+AnnexAgg = RateValue = Any  # pipeline.report.aggregate's, which imports this module (no import circle)
 
 PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 NO_DATA = "Chưa có biểu nào được tiếp nhận nên chưa có số liệu."

@@ -67,7 +67,7 @@ class Rule:
     message: str
     severity: str = "error"
     when: ex.Expr | None = None
-    reason_in_note: bool = False  # a warning asking for a reason: satisfied by a note typed beside its values
+    reason_in_note: bool = False  # a warning asking for a reason: a note typed beside its values satisfies it
 
     @property
     def refs(self) -> tuple[ex.Ref, ...]:
@@ -329,24 +329,19 @@ PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 
 def _check_sentences(spec: AnnexSpec) -> None:
-    """Placeholders: {sum:key} (a number or derived column), {rate:key} with {num:key} and {den:key} (the sums
-    over and under it), {by:key} (a rate per `by` value), {list:key}, {count}, {units}. A percentage in a
-    sentence must say what it is a share of: a sentence with {rate:key} of a ratio also shows {den:key}."""
-    numeric = {c.key for c in spec.columns if c.numeric} | {d.key for d in spec.derived}
+    """{sum|rate|num|den|by|list:key}, {count}, {units}; a ratio's {rate:key} must come with its base {den:key}."""
     rates = {r.key for r in spec.rates}
-    known = {"sum": numeric, "rate": rates, "num": rates, "den": rates, "list": {x.key for x in spec.lists},
+    known = {"sum": {c.key for c in spec.columns if c.numeric} | {d.key for d in spec.derived}, "rate": rates,
+             "num": rates, "den": rates, "list": {x.key for x in spec.lists},
              "by": {r.key for r in spec.rates if r.by or spec.row_key}}
-    ratios = {r.key for r in spec.rates if r.kind == "ratio"}
     for text in spec.sentences:
         found = PLACEHOLDER.findall(text)
         for kind, key in found:
-            ok = (kind in ("count", "units") and not key) or key in known.get(kind, set())
-            if not ok:
+            if not ((kind in ("count", "units") and not key) or key in known.get(kind, set())):
                 raise SpecError(f"{spec.source}: câu tổng hợp có chỗ trống {{{kind}{':' + key if key else ''}}} "
                                 "không hợp lệ (dùng {sum:cột}, {rate:chỉ tiêu}, {num:chỉ tiêu}, {den:chỉ tiêu}, "
                                 "{by:chỉ tiêu}, {list:danh sách}, {count}, {units}).")
-        for kind, key in found:
-            if kind == "rate" and key in ratios and ("den", key) not in found:
+            if kind == "rate" and ("den", key) not in found and key in {r.key for r in spec.rates if r.kind == "ratio"}:
                 raise SpecError(f"{spec.source}: câu tổng hợp dùng tỷ lệ {{rate:{key}}} mà không nêu mẫu số "
                                 f"{{den:{key}}}; người đọc cần biết tỷ lệ này là trên tổng số nào.")
 
@@ -362,13 +357,11 @@ def _expr(name: str, data: dict[str, Any], key: str, kinds: dict[str, str],
 
 
 def _rule(name: str, data: dict[str, Any], kinds: dict[str, str], foreign: dict[str, dict[str, str]]) -> Rule:
-    severity = data.get("severity", "error")
-    if severity not in ("error", "warning"):
-        raise SpecError(f"{name}: quy tắc \"{data.get('id')}\": severity phải là error hoặc warning.")
+    severity, reason = data.get("severity", "error"), bool(data.get("reason_in_note", False))
+    if severity not in ("error", "warning") or (reason and severity != "warning"):
+        raise SpecError(f"{name}: quy tắc \"{data.get('id')}\": severity phải là error hoặc warning "
+                        "(reason_in_note chỉ dùng cho cảnh báo, warning).")
     when = _expr(name, data, "when", kinds, foreign) if "when" in data else None
-    reason = bool(data.get("reason_in_note", False))
-    if reason and severity != "warning":
-        raise SpecError(f"{name}: quy tắc \"{data.get('id')}\": reason_in_note chỉ dùng cho cảnh báo (warning).")
     return Rule(_req(name, "quy tắc", data, "id"), _expr(name, data, "expr", kinds, foreign),
                 _req(name, f"quy tắc \"{data.get('id')}\"", data, "message"), severity, when, reason)
 
