@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pipeline.spec.sentences import PLACEHOLDER
 from pipeline.vntext import fmt_number
 
 AnnexAgg = RateValue = Any  # pipeline.report.aggregate's, which imports this module (no import circle)
 
-PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 NO_DATA = "Chưa có biểu nào được tiếp nhận nên chưa có số liệu."
 NOT_COMPUTABLE = "chưa tính được (mẫu số bằng 0)"
 

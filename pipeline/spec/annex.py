@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from pipeline.messages import say
 from pipeline.settings.textfile import Undecodable, decode
 from pipeline.settings.tomlcheck import diagnose
 from pipeline.spec import expr as ex
+from pipeline.spec.sentences import sentence_problem
 
 TYPES = ("int", "decimal", "text", "date", "category")
 LAYOUTS = ("form", "table")
@@ -307,7 +307,8 @@ def _annex(path: Path, data: dict[str, Any], foreign: dict[str, dict[str, str]],
     )
     if layout == "table" and spec.n_rows < 1:
         raise SpecError(f"{name}: bảng phải có max_rows ≥ 1.")
-    _check_sentences(spec)
+    if problem := sentence_problem(spec):
+        raise SpecError(problem)
     _check_presence(spec, zero)
     return spec
 
@@ -323,27 +324,6 @@ def _check_presence(spec: AnnexSpec, zero: set[tuple[str, str]]) -> None:
                 raise SpecError(f"{spec.source}: biểu thức \"{e.source}\": cột \"{name}\" để trống được hiểu là 0 "
                                 "(blank_as_zero) nên filled/blank không phân biệt được ô trống với số 0; hãy so sánh "
                                 "với 0.")
-
-
-PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
-
-
-def _check_sentences(spec: AnnexSpec) -> None:
-    """{sum|rate|num|den|by|list:key}, {count}, {units}; a ratio's {rate:key} must come with its base {den:key}."""
-    rates = {r.key for r in spec.rates}
-    known = {"sum": {c.key for c in spec.columns if c.numeric} | {d.key for d in spec.derived}, "rate": rates,
-             "num": rates, "den": rates, "list": {x.key for x in spec.lists},
-             "by": {r.key for r in spec.rates if r.by or spec.row_key}}
-    for text in spec.sentences:
-        found = PLACEHOLDER.findall(text)
-        for kind, key in found:
-            if not ((kind in ("count", "units") and not key) or key in known.get(kind, set())):
-                raise SpecError(f"{spec.source}: câu tổng hợp có chỗ trống {{{kind}{':' + key if key else ''}}} "
-                                "không hợp lệ (dùng {sum:cột}, {rate:chỉ tiêu}, {num:chỉ tiêu}, {den:chỉ tiêu}, "
-                                "{by:chỉ tiêu}, {list:danh sách}, {count}, {units}).")
-            if kind == "rate" and ("den", key) not in found and key in {r.key for r in spec.rates if r.kind == "ratio"}:
-                raise SpecError(f"{spec.source}: câu tổng hợp dùng tỷ lệ {{rate:{key}}} mà không nêu mẫu số "
-                                f"{{den:{key}}}; người đọc cần biết tỷ lệ này là trên tổng số nào.")
 
 
 def _expr(name: str, data: dict[str, Any], key: str, kinds: dict[str, str],
