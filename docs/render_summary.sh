@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
-# Render the README picture of the summary workbook from the demo output:
-# annex demo -> LibreOffice (headless) -> PDF -> pdftoppm -> docs/summary-*.png
+# Render the README pictures from the demo output, as they print on A4 with LibreOffice:
+# annex demo -> PDF of the summary (made by collect) and of a feedback workbook -> pdftoppm -> docs/*.png
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 annex demo "$work/demo" > /dev/null
-soffice -env:UserInstallation=file://"$work/profile" --headless --convert-to pdf --outdir "$work" \
-  "$work"/demo/outbox/TongHop_*.xlsx > /dev/null
-pdf=$(ls "$work"/TongHop_*.pdf)
-pdftoppm -r 80 -png -f 1 -l 1 "$pdf" docs/summary-overview
-page=""
-for p in $(seq 2 60); do
-  text=$(pdftotext -layout -f "$p" -l "$p" "$pdf" - 2>/dev/null || true)
-  if [[ "$text" == *"PHỤ LỤC 3:"* ]]; then page=$p; break; fi
-done
-pdftoppm -r 80 -png -f "$page" -l "$page" "$pdf" docs/summary-pl3
-mv docs/summary-overview-*.png docs/summary-overview.png
-mv docs/summary-pl3-*.png docs/summary-pl3.png
+pdf=$(ls "$work"/demo/outbox/TongHop_*.pdf)
+page_with() {  # the first page of $1 whose text holds $2
+  for p in $(seq 1 60); do
+    text=$(pdftotext -layout -f "$p" -l "$p" "$1" - 2>/dev/null || true)
+    if [[ "$(echo "$text" | tr -d ' ')" == *"$2"* ]]; then echo "$p"; return; fi
+  done
+}
+render() {  # pdf page name
+  pdftoppm -r 80 -png -f "$2" -l "$2" -singlefile "$1" "docs/$3"
+}
+render "$pdf" 1 summary-overview
+render "$pdf" "$(page_with "$pdf" "TỔNGHỢPTHEOLĨNHVỰC")" summary-pl3
+feedback=$(ls "$work"/demo/outbox/feedback/*.xlsx | head -1)
+soffice -env:UserInstallation=file://"$work/profile" --headless --convert-to pdf --outdir "$work" "$feedback" > /dev/null
+render "$work/$(basename "${feedback%.xlsx}").pdf" 1 feedback-report
 rm -rf "$work"
-echo "docs/summary-overview.png docs/summary-pl3.png"
+echo "docs/summary-overview.png docs/summary-pl3.png docs/feedback-report.png"

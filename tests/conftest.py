@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -8,6 +9,8 @@ import pytest
 
 from pipeline.template.build import write_templates
 from pipeline.workspace import Workspace, init_workspace, open_workspace
+
+os.environ.setdefault("ANNEX_PDF", "0")  # LibreOffice prints the summary only in the tests about it
 
 REPO = Path(__file__).resolve().parent.parent
 Stock = Callable[..., None]

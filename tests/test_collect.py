@@ -109,7 +109,7 @@ def test_resubmissions_duplicates_lateness_and_an_untouched_inbox(ready):
     assert files["PKT_lan2.xlsx"].status == "accepted"
     assert files["PKT_ban_sao.xlsx"].status == "duplicate"
     assert "PKT_lan2.xlsx" in files["PKT_ban_sao.xlsx"].issues[0].message
-    assert files["VPDU.xlsx"].status == "accepted_with_warnings"  # reported: a newer file was rejected
+    assert files["VPDU.xlsx"].status == "accepted"  # still counts; the newer rejected file is reported on it
     assert any(i.code == "newer_rejected" and "VPDU_moi.xlsx" in i.message for i in files["VPDU.xlsx"].issues)
     assert files["VPDU_moi.xlsx"].status == "rejected"
     assert files["TTCT.xlsx"].status == "superseded" and files["TTCT_v2.xlsx"].status == "accepted"

@@ -25,17 +25,27 @@ def test_outliers_are_warnings_against_the_median_of_the_same_khoi(ws, stock):
         data = payload(ws, code, n)
         if code == "HCCB":
             data = _grow(data, 60)
-        if code == "MTTQ":
-            data = _grow(data, -(data["PL1"]["so_can_bo"]))  # keep MTTQ near its peers
         drop(ws, f"{code}.xlsx", code, data)
     files = {d.unit: d for d in collect(ws, write_outputs=False).files}
+    assert all(files[code].status.startswith("accepted") for code in codes)  # five peers: enough to compare
     flagged = [i for i in files["HCCB"].issues if i.code == "outlier"]
     cells = {i.cell for i in flagged}
     assert cell_of(ws, "HCCB", "PL1", "tong_hien_co") in cells
     assert all(i.severity.value == "warning" and "trung vị" in i.message for i in flagged)
     assert files["HCCB"].status == "accepted_with_warnings"
-    for code in ("DTN", "HLHPN", "HND"):
+    for code in ("MTTQ", "DTN", "HLHPN", "HND"):
         assert not [i for i in files[code].issues if i.code == "outlier"], code
+
+
+def test_ordinary_differences_and_small_groups_are_not_questioned(ws, stock):
+    codes = ["MTTQ", "DTN", "HLHPN", "HND"]  # four of the five: too few to compare
+    stock(ws, codes)
+    for n, code in enumerate(codes):
+        drop(ws, f"{code}.xlsx", code, _grow(payload(ws, code, n), 60 if code == "HND" else 0))
+    files = collect(ws, write_outputs=False).files
+    assert not [i for d in files for i in d.issues if i.code == "outlier"]
+    from pipeline.judge.compare import material
+    assert not material(4, 7) and not material(1266, 729.5) and material(62, 3) and material(0, 40)
 
 
 def test_too_few_peers_means_no_outlier(ws, stock):

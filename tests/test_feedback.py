@@ -81,7 +81,8 @@ def test_feedback_is_the_units_own_file_patched(ws, tmp_path, producer, stock):
     link = next(c for c in wb[REPORT_SHEET]["D"][1:] if c.value == total)
     assert link.hyperlink.location == f"'PL1'!{total}"
     report = wb[REPORT_SHEET]  # readable on screen and on paper: header kept in view, one page wide
-    assert report.freeze_panes == "A2" and report.page_setup.fitToWidth == 1
+    assert report.freeze_panes == "A7" and report.page_setup.fitToWidth == 1
+    assert "Phòng Kinh tế (mã PKT)" in report["A2"].value and "A1:E1" in report.merged_cells, "a heading: who, when"
     assert report.row_dimensions[link.row].height >= 32, "a long message gets the lines it needs"
     if producer == "openpyxl":
         note = pl1[cell_of(ws, "PKT", "PL1", "ghi_chu")]
@@ -218,3 +219,33 @@ def test_a_feedback_file_sent_back_half_fixed_is_marked_only_where_still_wrong(w
     assert pl1[total].fill.fgColor.rgb.endswith("FFC7CE")
     assert pl1[total].comment.text.count("Tổng số hiện có phải bằng") == 1, "no stale text from the first round"
     assert again.sheetnames.count(REPORT_SHEET) == 1
+
+
+def test_the_message_counts_errors_and_warnings_apart_and_names_only_the_sent_file(ws, stock):
+    import datetime as dt
+    import re
+
+    from pipeline.report.feedback import resend_when
+
+    stock(ws, ["PKT"])
+    good = payload(ws, "PKT")
+    pl1 = good["PL1"]
+    bad = changed(good, "PL1", {"tong_hien_co": pl1["tong_hien_co"] + 1,  # an error
+                                "bien_che_cong_chuc_giao": pl1["so_can_bo"] + pl1["so_cong_chuc"] - 1})  # a warning
+    drop(ws, "Zalo/PKT gửi lần 2/PKT.xlsx", "PKT", bad)
+    collect(ws)
+    text = (ws.outbox / "feedback" / "PKT.txt").read_text(encoding="utf-8")
+    assert "Zalo" not in text and "\"PKT.xlsx\"" in text, "the unit sees its own file name, not the clerk's folders"
+    said = int(re.search(r"Tệp có (\d+) lỗi", text)[1])
+    errors = re.search(r"Lỗi \(phải sửa\): (\d+)\n((?:- .*\n)+)", text)
+    warnings = re.search(r"Cảnh báo \(kiểm tra lại\): (\d+)\n((?:- .*\n)+)", text)
+    assert said == int(errors[1]) == len(errors[2].splitlines()) >= 1
+    assert int(warnings[1]) == len(warnings[2].splitlines()) >= 1
+    assert "vượt biên chế" in warnings[2] and "vượt biên chế" not in errors[2]
+    report = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")[REPORT_SHEET]
+    items = [r for r in report.iter_rows(min_row=7, values_only=True) if r[0]]
+    assert len(items) == said + int(warnings[1]) and "Zalo" not in report["A3"].value
+    assert [r[1].split(" ")[0] for r in items] == ["Lỗi"] * said + ["Cảnh"] * int(warnings[1]), "errors first"
+    after = resend_when(ws, ws.round.deadline + dt.timedelta(days=2))
+    assert "đã qua" in after and "trước hạn" not in after, "still sensible after the deadline"
+    assert "trước hạn" in resend_when(ws, ws.round.deadline)

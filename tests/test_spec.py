@@ -42,6 +42,9 @@ def _copy(tmp_path: Path) -> Path:
         ("so_nu <= tong_hien_co", "filled(so_nhdkct)", "cột \"so_nhdkct\" để trống được hiểu là 0"),
         ('key = "so_hdld"', 'key = "so_can_bo"', "khóa cột \"so_can_bo\" bị trùng"),
         ('layout = "form"', 'layout = "grid"', "\"layout\" phải là"),
+        ("trên tổng số {den:ty_le_nu} người", "", "không nêu mẫu số {den:ty_le_nu}"),  # a rate without its base
+        ('severity = "warning"\nwhen = "blank(ghi_chu)"', 'severity = "error"\nwhen = "blank(ghi_chu)"',
+         "reason_in_note chỉ dùng"),
     ],
 )
 def test_malformed_spec_is_refused_naming_file_and_problem(tmp_path, old, new, problem):

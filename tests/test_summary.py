@@ -40,13 +40,15 @@ def scenario(tmp_path_factory, stock):
     return ws, accepted, result, wb
 
 
-def _header_cols(sheet, header_row=4):
+def _header_cols(sheet):
+    """The columns of the detail table (below the printed blocks, for the screen)."""
+    header_row = next(r[0].row for r in sheet.iter_rows() if r[1].value == "Mã đơn vị" and r[0].value == "STT")
     return {c.value: c.column for c in sheet[header_row] if c.value}
 
 
 def _row_of(sheet, label, col=1):
     for row in sheet.iter_rows(min_col=col, max_col=col):
-        if row[0].value == label:
+        if row[0].value == label or str(row[0].value).startswith(label + "\n"):  # a rate: its name, then how
             return row[0].row
     raise AssertionError(f"{label!r} not found in {sheet.title}")
 
@@ -63,6 +65,11 @@ def test_totals_by_commune_and_khoi_equal_sums_of_the_inputs(scenario):
     khoi_row = _row_of(sheet, "Cộng khối Chính quyền")
     expected = sum(d["PL1"]["tong_hien_co"] for c, d in accepted.items() if c in ("VPUB", "TTPVHCC", "PKT"))
     assert sheet.cell(khoi_row, cols["Tổng số hiện có"]).value == expected
+    printed = _row_of(sheet, "Tổng số hiện có")  # the printed table: indicators down the page, khối across
+    heads = {c.value: c.column for c in sheet[_row_of(sheet, "Chỉ tiêu")] if c.value}
+    assert sheet.cell(printed, heads["Khối Chính quyền"]).value == expected
+    assert sheet.cell(printed, heads["Toàn xã"]).value == sum(d["PL1"]["tong_hien_co"] for d in accepted.values()
+                                                             if "PL1" in d)
 
 
 def test_rates_are_ratios_of_sums(scenario):
@@ -84,8 +91,8 @@ def test_rates_are_ratios_of_sums(scenario):
         row = _row_of(sheet, label)
         assert sheet.cell(row, 4).value == pytest.approx(value, rel=1e-12), label
         assert sheet.cell(row, 4).number_format == "0.0%"
-        texts = [c.value for c in sheet[row] if isinstance(c.value, str)]
-        assert any("/" in t and "=" in t for t in texts[1:]), texts  # the formula is written beside
+        how = sheet.cell(row, 1).value.split("\n")[1]
+        assert how.startswith("Cách tính: ") and "/" in how and "=" in how, how  # how it is computed, in words
     pl1 = wb["PL1"]
     staff = [d["PL1"] for d in accepted.values() if "PL1" in d]
     row = _row_of(pl1, "Tỷ lệ nữ")
@@ -113,7 +120,7 @@ def test_submission_status_lists_missing_and_late_units(scenario):
     assert values["Trong đó: nộp muộn"] == 1
     assert values["Tệp bị trả lại (số tệp)"] == 1
     sentences = [r[0] for r in overview.iter_rows(values_only=True) if r[0] and str(r[0]).startswith("PHỤ LỤC 3")]
-    assert sentences and "đúng hạn đạt" in sentences[0] and " %" in sentences[0]
+    assert len(sentences) == 2 and "đúng hạn, đạt" in sentences[1] and " % số hồ sơ đã giải quyết" in sentences[1]
     assert any("tạm tính" in str(r[0]) for r in overview.iter_rows(values_only=True) if r[0])
 
 

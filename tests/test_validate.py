@@ -43,8 +43,8 @@ BREAKS = {
     "ngay_hoan_thanh": ("VPUB", "PL2", 0, {"tinh_trang": "Đã hoàn thành", "ngay_hoan_thanh": dt.date(2025, 6, 1)},
                         ["ngay_hoan_thanh", "tinh_trang"]),
     "qua_han": ("VPUB", "PL2", 0, {"tinh_trang": "Đang thực hiện", "thoi_han_hoan_thanh": dt.date(2026, 1, 31),
-                                   "ngay_hoan_thanh": None, "kho_khan_kien_nghi": "Thiếu kinh phí"},
-                ["thoi_han_hoan_thanh", "tinh_trang"]),
+                                   "ngay_hoan_thanh": None, "kho_khan_kien_nghi": None},
+                ["thoi_han_hoan_thanh", "tinh_trang", "kho_khan_kien_nghi"]),
     "co_phuong_an": ("PVHXH", "PL2b", 0, {"phuong_an_bo_tri": None}, ["phuong_an_bo_tri"]),
     "tong_nhan": ("TTPVHCC", "PL3", 1, {"hs_ky_truoc": "+1"},
                   ["hs_tong_nhan", "hs_ky_truoc", "hs_moi_truc_tuyen", "hs_moi_truc_tiep"]),
@@ -145,3 +145,29 @@ def test_each_broken_rule_is_caught_at_its_cells(broken_run, rule_id):
         counted = (*ACCEPTED, "superseded")
         accepted = sorted(rel for rel, f in files.items() if f.unit == d.unit and f.status in counted)
         assert d.status == ("accepted_with_warnings" if d.file.rel == accepted[-1] else "superseded")
+
+
+def test_a_warning_asking_for_a_reason_is_satisfied_where_it_says(ws, stock):
+    """Over quota: the warning asks for a reason in "Ghi chú"; a note typed beside the value answers it."""
+    import openpyxl
+
+    from pipeline.workbook.contract import Layout, cell
+
+    codes = ["VPUB", "PKT", "PVHXH"]
+    stock(ws, codes)
+    for code in codes:
+        data = payload(ws, code)
+        pl1 = data["PL1"]
+        data = changed(data, "PL1", {"bien_che_cong_chuc_giao": pl1["so_can_bo"] + pl1["so_cong_chuc"] - 2,
+                                     "ghi_chu": "Vượt biên chế do hợp nhất" if code == "PVHXH" else None})
+        path = drop(ws, f"{code}.xlsx", code, data)
+        if code == "VPUB":  # the reason typed in the "Ghi chú" column beside the number of công chức
+            wb = openpyxl.load_workbook(path)
+            lay = Layout(ws.specs.annexes["PL1"])
+            wb["PL1"][cell(lay.row_of("so_cong_chuc"), lay.note_col)] = "Dôi dư sau sắp xếp, lộ trình giảm đến 2030"
+            wb.save(path)
+    files = {d.unit: d for d in collect(ws, write_outputs=False).files}
+    asked = {code: [i for i in files[code].issues if i.rule == "vuot_bien_che_cong_chuc"] for code in codes}
+    assert len(asked["PKT"]) == 1 and "Ghi chú" in asked["PKT"][0].message
+    assert not asked["VPUB"], "a note beside the value is the reason the warning asks for"
+    assert not asked["PVHXH"], "so is the form's own Ghi chú row"

@@ -44,7 +44,7 @@ def pl1(rng: random.Random, code: str, over_quota: bool = False) -> dict:
         "td_dai_hoc": dh, "td_duoi_dai_hoc": duoi, "llct_cao_cap": rng.randint(0, n // 3),
         "so_vtvl_phe_duyet": n + rng.randint(-1, 2), "so_bo_tri_dung_vtvl": n - rng.randint(0, min(2, n)),
         "tang_trong_ky": tang, "giam_trong_ky": giam, "nghi_theo_chinh_sach": rng.randint(0, giam),
-        "ghi_chu": "Vượt biên chế do sắp xếp, hợp nhất" if over_quota else "",
+        "ghi_chu": "",  # over quota without the reason the warning asks for: the demo's unit with a warning
     }
 
 

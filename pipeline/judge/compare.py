@@ -2,7 +2,10 @@
 
 Outliers use the median and the median absolute deviation (robust z = 0.6745·(x − median)/MAD, flagged
 above 3.5, after Iglewicz and Hoaglin), never a mean and standard deviation, which skewed counts of staff
-or dossiers would swamp. They are warnings, never errors.
+or dossiers would swamp. They are warnings, never errors, and only material ones reach a unit: the khối has
+at least MIN_PEERS units reporting the value, and the value is at least RATIO times the median of the other
+units, or at most 1/RATIO of it, and differs from it by at least MIN_GAP. A unit whose value is 4 where
+the others' median is 7 is ordinary data, not a question to put to it.
 """
 
 from __future__ import annotations
@@ -16,15 +19,17 @@ from pipeline.models import Change, Submission
 from pipeline.vntext import fmt_number
 from pipeline.workspace import Workspace
 
-MIN_PEERS = 4  # a group smaller than this has no meaningful median
-THRESHOLD = 3.5
+MIN_PEERS = 5  # units of one khối reporting the value (the unit and at least 4 others)
+THRESHOLD = 3.5  # robust z-score
+RATIO = 2.0  # material: at least twice, or at most half, the median of the other units
+MIN_GAP = 10.0  # and at least this far from it, in the value's own unit
 
 
 def change_text(change: Change) -> str:
-    return f"{change.sheet}!{change.cell} ({change.label}): {_show(change.old)} → {_show(change.new)}"
+    return f"{change.sheet}!{change.cell} ({change.label}): {show_value(change.old)} → {show_value(change.new)}"
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
     if value is None:
         return "(trống)"
     if isinstance(value, float):
@@ -90,11 +95,21 @@ def _flag(group: pd.DataFrame, col, annex_id: str, counted: dict[str, Submission
     if mad == 0:
         return found
     for unit, value in zip(group["unit"], values, strict=True):
-        if abs(0.6745 * (value - median) / mad) <= THRESHOLD:
+        others = float(values[group["unit"] != unit].median())
+        if abs(0.6745 * (value - median) / mad) <= THRESHOLD or not material(value, others):
             continue
         sub = counted[unit]
         data = sub.annexes[annex_id]
         found.append((unit, issue("outlier", file=sub.file.rel, sheet=data.sheet,
                                   cell=data.cell_of(col.key, data.rows[0]), value=fmt_number(value),
-                                  label=col.label, expected=fmt_number(median))))
+                                  label=col.label, expected=fmt_number(others))))
     return found
+
+
+def material(value: float, median: float) -> bool:
+    """A difference worth asking a unit about: twice or half the others' median, and not a few units apart."""
+    if abs(value - median) < MIN_GAP:
+        return False
+    if median <= 0:
+        return value > 0
+    return value >= RATIO * median or value <= median / RATIO

@@ -96,18 +96,24 @@ def completeness(ws: Workspace, decisions: list[Decision], counted: dict[str, Su
         keep = next((d for d in mine if d.submission is counted.get(unit.code) and d.status in ACCEPTED), None)
         latest = mine[-1] if mine else None
         for annex_id in unit.annexes:
-            state, source = "missing", None
+            state, source, warned = "missing", None, False
             if keep is not None:
-                source = keep
-                state = "accepted_late" if keep.late else keep.status
+                source, warned = keep, annex_warned(keep, annex_id)
+                state = "accepted_late" if keep.late else "accepted_with_warnings" if warned else "accepted"
             elif latest is not None:
                 source, state = latest, "failed" if latest.status == "failed" else "rejected"
             rows.append({"unit": unit.code, "unit_name": unit.name, "khoi": unit.khoi, "annex": annex_id,
                          "state": state, "file": source.file.rel if source else None,
                          "received_at": source.received_at.isoformat() if source else None,
                          "late": bool(source and source.late),
-                         "warnings": bool(source and source.warnings)})
+                         "warnings": warned})
     return rows
+
+
+def annex_warned(d: Decision, annex_id: str) -> bool:
+    """Whether a warning of an accepted file concerns this annex (its sheet), not just another one."""
+    data = d.submission.annexes.get(annex_id) if d.submission else None
+    return data is not None and any(i.severity == Severity.WARNING and i.sheet == data.sheet for i in d.issues)
 
 
 def resubmissions(decisions: list[Decision]) -> dict[str, Resubmission]:

@@ -160,6 +160,8 @@ def _report(cases: pd.DataFrame, af: AnnexFrame, subs: dict[int, Submission], co
         data = sub.annexes[spec.id]
         if case.check in rules:
             rule = rules[case.check]
+            if rule.reason_in_note and _explained(rule, data):
+                continue  # the reason the warning asks for is written beside the values
             if rule.id not in computed:  # both sides over the whole annex, once per rule
                 computed[rule.id] = sides(rule.expr, ctx.get, ctx.raw, ctx.constants)
             sub.issues.append(_rule_issue(rule, sub_id, sub, data, row, ctx, computed[rule.id]))
@@ -179,6 +181,11 @@ def _report(cases: pd.DataFrame, af: AnnexFrame, subs: dict[int, Submission], co
                                 value=_show(case.failure_case), label=col.label,
                                 bound=fmt_number(bound) if bound is not None else "",
                                 expected="; ".join(col.categories)))
+
+
+def _explained(rule: Rule, data: AnnexData) -> bool:
+    """A form's note typed beside any value the rule names (the "Ghi chú" its message points to)."""
+    return any(isinstance(ref, str) and data.notes.get(ref, "").strip() for ref in rule.refs)
 
 
 def _index(value: object) -> tuple[int, int]:

@@ -7,7 +7,6 @@ units and rows, never an average of percentages.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -15,11 +14,12 @@ import pandas as pd
 
 from pipeline.issues import Issue
 from pipeline.models import Decision, Resubmission, Submission
+from pipeline.report.sentences import render_sentence
 from pipeline.spec.annex import AnnexSpec, Rate
 from pipeline.spec.evaluate import evaluate_on
-from pipeline.vntext import fmt_number
 from pipeline.workspace import VN_TZ, Workspace
 
+ACCEPTED_STATES = ("accepted", "accepted_with_warnings", "accepted_late")  # unit × annex states that count
 ID_COLUMNS = ["unit", "unit_name", "khoi", "file", "row", "source"]
 
 
@@ -31,6 +31,7 @@ class RateValue:
     denominator: float
     by_khoi: dict[str, float | None] = field(default_factory=dict)
     by_group: dict[str, float | None] = field(default_factory=dict)  # per row key or per `by` value
+    group_parts: dict[str, tuple[float, float]] = field(default_factory=dict)  # group -> (numerator, denominator)
 
 
 @dataclass
@@ -124,12 +125,17 @@ def _rates(frame: pd.DataFrame, spec: AnnexSpec, constants: dict, khois: list[st
         group = rate.by or spec.row_key
         if group and not frame.empty:
             for g, part in frame.groupby(group, sort=False):
-                rv.by_group[str(g)] = _rate(part, spec, rate, constants)[0]
+                value, g_num, g_den = _rate(part, spec, rate, constants)
+                rv.by_group[str(g)] = value
+                rv.group_parts[str(g)] = (g_num, g_den)
         out.append(rv)
     return out
 
 
-def aggregate_annex(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -> AnnexAgg:
+def aggregate_annex(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission],
+                    completeness: list[dict] | None = None) -> AnnexAgg:
+    """One annex rolled up. Its reporting units are those whose annex is accepted in `completeness` (the very
+    rows "Tình hình nộp" and its chart show), so a unit that declared "Không có" counts as reporting."""
     frame = annex_rows(ws, spec, counted)
     numeric = [c.key for c in spec.columns if c.numeric] + [d.key for d in spec.derived]
     khois = khoi_order(ws)
@@ -151,54 +157,20 @@ def aggregate_annex(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submissio
         mask = evaluate_on(frame, spec, rl.when, ws.round.constants).astype(bool) if not frame.empty else []
         lists.append((rl.label, frame[mask] if len(frame) else frame, rl.columns))
     expected = [u.code for u in ws.units if spec.id in u.annexes]
+    if completeness is None:
+        reporting = list(dict.fromkeys(frame["unit"]))
+    else:
+        reporting = [item["unit"] for item in completeness
+                     if item["annex"] == spec.id and item["state"] in ACCEPTED_STATES]
     agg = AnnexAgg(spec, frame, numeric, by_khoi, total, _rates(frame, spec, ws.round.constants, khois),
-                   by_row_key, pivots, lists, expected, list(dict.fromkeys(frame["unit"])))
+                   by_row_key, pivots, lists, expected, reporting)
     agg.sentences = [render_sentence(t, agg) for t in spec.sentences]
     return agg
 
 
-def pct(value: float | None) -> str:
-    """48,6 % (Vietnamese)."""
-    if value is None:
-        return "chưa có số liệu"
-    return f"{value * 100:.1f}".replace(".", ",") + " %"
-
-
-def rate_text(rv: RateValue) -> str:
-    if rv.rate.kind == "difference":
-        if rv.value is None or rv.value == 0:
-            return "bằng số được giao"
-        unit = f" {rv.rate.unit}" if rv.rate.unit else ""
-        return f"{'thừa' if rv.value > 0 else 'thiếu'} {fmt_number(abs(rv.value))}{unit}"
-    return pct(rv.value)
-
-
-def render_sentence(text: str, agg: AnnexAgg) -> str:
-    rates = {rv.rate.key: rv for rv in agg.rates}
-    lists = {agg.spec.lists[i].key: len(frame) for i, (_, frame, _) in enumerate(agg.lists)}
-
-    def fill(m: re.Match) -> str:
-        kind, key = m[1], m[2]
-        if kind == "sum":
-            return fmt_number(float(agg.total.get(key, 0.0)))
-        if kind == "rate":
-            return rate_text(rates[key])
-        if kind == "list":
-            return fmt_number(lists[key])
-        if kind == "count":
-            return fmt_number(len(agg.rows))
-        return fmt_number(len(agg.reporting_units))
-
-    out = re.sub(r"\{(\w+)(?::(\w+))?\}", fill, text)
-    if agg.provisional:
-        missing = len(set(agg.expected_units) - set(agg.reporting_units))
-        out += f" (Số liệu tạm tính: còn {missing}/{len(agg.expected_units)} đơn vị chưa có biểu được tiếp nhận.)"
-    return out
-
-
 def summarize(ws: Workspace, decisions: list[Decision], completeness: list[dict],
               counted: dict[str, Submission]) -> Summary:
-    annexes = {a: aggregate_annex(ws, spec, counted) for a, spec in ws.specs.annexes.items()
+    annexes = {a: aggregate_annex(ws, spec, counted, completeness) for a, spec in ws.specs.annexes.items()
                if any(a in u.annexes for u in ws.units)}
     units = {u.code for u in ws.units}
     received = {d.unit for d in decisions if d.unit}
@@ -221,5 +193,7 @@ def totals_json(summary: Summary) -> dict:
     for annex_id, agg in summary.annexes.items():
         out[annex_id] = {"columns": {k: float(agg.total.get(k, 0.0)) for k in agg.numeric},
                          "rates": {rv.rate.key: rv.value for rv in agg.rates},
-                         "provisional": agg.provisional}
+                         "provisional": agg.provisional,
+                         "reporting_units": agg.reporting_units, "expected_units": agg.expected_units,
+                         "sentences": agg.sentences}
     return out

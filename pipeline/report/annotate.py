@@ -57,6 +57,7 @@ class NewSheet:
     links: dict[tuple[int, int], str] = field(default_factory=dict)
     wrap: set[int] = field(default_factory=set)
     freeze: int = 0  # rows kept in view while scrolling
+    merges: list[str] = field(default_factory=list)  # "A1:E1": heading lines across the table's width
 
 
 class _Book:
@@ -225,9 +226,13 @@ def sheet_xml(sheet: NewSheet, formats: dict[str, int], selected: bool) -> str:
             f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
             f'<sheetViews>{view}</sheetViews>'
             f'<sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData>{"".join(rows)}</sheetData>'
+            + (f'<mergeCells count="{len(sheet.merges)}">'
+               + "".join(f'<mergeCell ref="{m}"/>' for m in sheet.merges) + "</mergeCells>" if sheet.merges else "")
             + (f"<hyperlinks>{links}</hyperlinks>" if links else "")
             + '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-            '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>')
+            '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+            '<headerFooter><oddFooter>&amp;C&amp;"Times New Roman"Trang &amp;P/&amp;N</oddFooter></headerFooter>'
+            '</worksheet>')
 
 
 def _comments(pkg: Package, part: str, sx: SheetXml, cells: dict[str, Mark], block: int) -> int:

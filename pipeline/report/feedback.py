@@ -7,10 +7,11 @@ into the inbox. `<code>.txt` is a short message the clerk can paste into an e-ma
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import openpyxl
 from openpyxl.comments import Comment
@@ -20,13 +21,13 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from pipeline.files import place
 from pipeline.intake.read import read_book
 from pipeline.issues import NOT_READ, SEVERITY_ACTION_VN, Issue, Severity
-from pipeline.judge.compare import change_text
+from pipeline.judge.compare import change_text, show_value
 from pipeline.models import Decision, Resubmission
 from pipeline.report.annotate import Mark, NewSheet, annotate, row_height
 from pipeline.template.build import write_template
 from pipeline.workbook.contract import CHANGES_SHEET, ERROR_FILL, REPORT_SHEET, WARNING_FILL, col_letter, parse_range
 from pipeline.workbook.xmlpatch import Unsupported
-from pipeline.workspace import Unit, Workspace
+from pipeline.workspace import VN_TZ, Unit, Workspace
 
 FILL = {Severity.ERROR: ERROR_FILL, Severity.WARNING: WARNING_FILL}
 _CELL = re.compile(r"^(?:(?P<sheet>[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
@@ -111,30 +112,42 @@ def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], di
                  marked: bool = True) -> str:
     errors = [i for i in issues if i.severity == Severity.ERROR]
     warnings = [i for i in issues if i.severity == Severity.WARNING]
-    head = (f"Kính gửi {unit.name},\n\n{ws.round.commune} đã nhận tệp \"{d.file.rel}\" "
+    head = (f"Kính gửi {unit.name},\n\n{ws.round.commune} đã nhận tệp \"{sent_name(d)}\" "
             f"(lúc {d.received_at:%H:%M ngày %d/%m/%Y}) cho đợt {ws.round.title}.\n")
     also = f" và {len(warnings)} cảnh báo" if warnings else ""
     if errors and not marked:
         head += (f"Tệp có {len(errors)} lỗi{also} nên CHƯA được tiếp nhận và chưa được đọc. Đề nghị đơn vị xử lý "
-                 f"theo hướng dẫn dưới đây và gửi lại trước hạn {ws.round.deadline:%d/%m/%Y}.\n")
+                 f"theo hướng dẫn dưới đây và {resend_when(ws)}.\n")
     elif errors:
         head += (f"Tệp có {len(errors)} lỗi{also} nên CHƯA được tiếp nhận. Đề nghị đơn vị sửa các lỗi dưới đây "
-                 f"(đã tô đỏ trong tệp phản hồi {unit.code}.xlsx) và gửi lại trước hạn "
-                 f"{ws.round.deadline:%d/%m/%Y}.\n")
+                 f"(đã tô đỏ trong tệp phản hồi {unit.code}.xlsx) và {resend_when(ws)}.\n")
     else:
         head += "Tệp đã được tiếp nhận; đề nghị kiểm tra lại các điểm lưu ý dưới đây (tô vàng trong tệp phản hồi).\n"
     lines: list[str] = []
     for title, found in ((f"{SEVERITY_ACTION_VN[Severity.ERROR]}: {len(errors)}", errors),
                          (f"{SEVERITY_ACTION_VN[Severity.WARNING]}: {len(warnings)}", warnings)):
         if found:  # errors and warnings counted and listed apart: a unit sees at once what must be fixed
-            lines += [("\n" if lines else "") + title, *(f"- {i.where or i.file}: {i.message}" for i in found)]
+            lines += [("\n" if lines else "") + title, *(f"- {i.where or sent_name(d)}: {i.message}" for i in found)]
     if diff:
         old, cells = diff.old, diff.cells
-        lines.append(f"\nSo với tệp gửi trước (\"{old.file.rel}\"), đơn vị đã sửa {len(cells)} ô:")
+        lines.append(f"\nSo với tệp gửi trước (\"{sent_name(old)}\"), đơn vị đã sửa {len(cells)} ô:")
         lines += [f"- {change_text(c)}" for c in cells[:50]]
         if len(cells) > 50:
             lines.append(f"- … và {len(cells) - 50} ô khác (xem trang \"{CHANGES_SHEET}\" trong tệp phản hồi).")
     return head + "\n" + "\n".join(lines) + "\n\nTrân trọng.\n"
+
+
+def sent_name(d: Decision) -> str:
+    """The name of the file the unit sent, without the folders the clerk sorted it into."""
+    return PurePath(d.file.rel).name
+
+
+def resend_when(ws: Workspace, today: dt.date | None = None) -> str:
+    """When to send the file again, worded so that it still makes sense once the deadline has passed."""
+    today = today or dt.datetime.now(VN_TZ).date()
+    if today <= ws.round.deadline:
+        return f"gửi lại trước hạn nộp {ws.round.deadline:%d/%m/%Y}"
+    return f"gửi lại sớm nhất có thể (hạn nộp {ws.round.deadline:%d/%m/%Y} đã qua)"
 
 
 def _open_copy(ws: Workspace, unit: Unit, d: Decision, tmp: Path) -> openpyxl.Workbook:
@@ -201,26 +214,49 @@ def _text_cells(d: Decision) -> dict[str, list[str]]:
     return cells
 
 
-def _report(issues: list[Issue]) -> NewSheet:
-    """The "Lỗi cần sửa" sheet: one row per issue, its cell a link to the cell."""
-    rows: list[list[object]] = [["STT", "Mức độ", "Trang", "Ô", "Nội dung cần sửa"]]
+def _report(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue]) -> NewSheet:
+    """The "Lỗi cần sửa" sheet: a heading (unit, round, file, date, counts), then one row per issue, errors
+    first, its cell a link to the cell."""
+    errors = [i for i in issues if i.severity == Severity.ERROR]
+    warnings = [i for i in issues if i.severity == Severity.WARNING]
+    today = dt.datetime.now(VN_TZ)
+    verdict = ("chưa được tiếp nhận, cần sửa các lỗi dưới đây rồi " + resend_when(ws) if errors
+               else "đã được tiếp nhận; đề nghị kiểm tra lại các điểm lưu ý dưới đây")
+    rows: list[list[object]] = [
+        ["KẾT QUẢ KIỂM TRA BIỂU BÁO CÁO"],
+        [f"Đơn vị: {unit.name} (mã {unit.code}). Đợt báo cáo: {ws.round.title}."],
+        [f"Tệp đã nhận: \"{sent_name(d)}\", lúc {d.received_at:%H:%M ngày %d/%m/%Y}. "
+         f"Kiểm tra ngày {today:%d/%m/%Y}."],
+        [f"Kết quả: {len(errors)} lỗi phải sửa, {len(warnings)} điểm lưu ý; tệp {verdict}."],
+        [],
+        ["STT", "Mức độ", "Trang", "Ô", "Nội dung cần sửa"],
+    ]
+    top = len(rows)
     links = {}
-    for n, i in enumerate(issues, start=1):
+    for n, i in enumerate(errors + warnings, start=1):
         rows.append([n, SEVERITY_ACTION_VN[i.severity], i.sheet, i.cell, i.message])
         if i.sheet and i.cell:
-            links[(n + 1, 4)] = f"'{i.sheet}'!{i.cell}"
-    return NewSheet(REPORT_SHEET, rows, [6, 22, 10, 10, 100], bold={1}, links=links, wrap={5}, freeze=1)
+            links[(top + n, 4)] = f"'{i.sheet}'!{i.cell}"
+    return NewSheet(REPORT_SHEET, rows, [6, 22, 10, 10, 100], bold={1, top}, links=links, wrap={5}, freeze=top,
+                    merges=[f"A{r}:E{r}" for r in range(1, top - 1)])
 
 
 def _changes(diff: Resubmission) -> NewSheet:
-    """What changed since the unit's previous file, cell by cell (old → new)."""
+    """What changed since the unit's previous file, cell by cell (old → new), each value as a reader reads it."""
     old, cells = diff.old, diff.cells
-    rows: list[list[object]] = [[f"Các ô đã thay đổi so với tệp gửi trước \"{old.file.rel}\" ({len(cells)} ô)"], [],
+    rows: list[list[object]] = [[f"CÁC Ô ĐÃ THAY ĐỔI SO VỚI TỆP GỬI TRƯỚC (\"{sent_name(old)}\"): {len(cells)} Ô"], [],
                                 ["Trang", "Ô", "Chỉ tiêu", "Giá trị cũ", "Giá trị mới"]]
     for ch in cells:
-        rows.append([v.isoformat() if hasattr(v, "isoformat") else v
-                     for v in (ch.sheet, ch.cell, ch.label, ch.old, ch.new)])
-    return NewSheet(CHANGES_SHEET, rows, [8, 8, 60, 24, 24], bold={1, 3}, wrap={3}, freeze=3)
+        rows.append([ch.sheet, ch.cell, ch.label, _shown(ch.old), _shown(ch.new)])
+    return NewSheet(CHANGES_SHEET, rows, [8, 8, 60, 30, 30], bold={1, 3}, wrap={3, 4, 5}, freeze=3,
+                    merges=["A1:E1"])
+
+
+def _shown(value: object) -> object:
+    """A value of the "Thay đổi" sheet: numbers stay numbers, text stays as typed, a blank says so."""
+    if value is None or isinstance(value, int | float | str):
+        return show_value(None) if value is None else value
+    return show_value(value)
 
 
 def _marks(issues: list[Issue]) -> dict[tuple[str, str], Mark]:
@@ -241,7 +277,7 @@ def _marks(issues: list[Issue]) -> dict[tuple[str, str], Mark]:
 
 def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path: Path,
               diff: Resubmission | None = None) -> Path:
-    sheets = [_report(issues)] + ([_changes(diff)] if diff else [])
+    sheets = [_report(ws, unit, d, issues)] + ([_changes(diff)] if diff else [])
     marks = _marks(issues)
     tmp_out = path.with_name(f".{path.name}.tmp")
     if d.kind == "xlsx":
@@ -283,6 +319,8 @@ def _add_sheet(wb: openpyxl.Workbook, spec: NewSheet, index: int) -> None:
                 target.font = Font(name="Times New Roman", color="0563C1", underline="single")
     for c, width in enumerate(spec.widths, start=1):
         sheet.column_dimensions[col_letter(c)].width = width
+    for ref in spec.merges:
+        sheet.merge_cells(ref)
     for r, values in enumerate(spec.rows, start=1):
         sheet.row_dimensions[r].height = row_height(spec, values)
     if spec.freeze:

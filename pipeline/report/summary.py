@@ -21,7 +21,7 @@ from pipeline.report import summary_annex
 from pipeline.report.aggregate import Summary
 from pipeline.report.csvfile import column_fields, field, write_csv
 from pipeline.vntext import fmt_number
-from pipeline.workbook.styles import SAFE_OPTIONS, Styles, print_setup
+from pipeline.workbook.styles import SAFE_OPTIONS, Styles, print_setup, text_height
 from pipeline.workspace import Workspace
 
 STATE_STYLE = {"missing": "bad", "rejected": "bad", "accepted": "good", "accepted_with_warnings": "warn",
@@ -105,10 +105,10 @@ def _overview(wb, sheet, st: Styles, ws: Workspace, summary: Summary, status_cou
         for text in agg.sentences:
             sheet.merge_range(row, 0, row, 2, "", st["wrap"])
             sheet.write_string(row, 0, f"{agg.spec.heading}: {text}", st["wrap"])
-            sheet.set_row(row, 34)
+            sheet.set_row(row, text_height(f"{agg.spec.heading}: {text}", 138))
             row += 1
     _status_chart(wb, sheet, status_counts, row + 1)
-    print_setup(sheet, 2)
+    print_setup(sheet, 2, title=f"TỔNG QUAN — {rnd.title}", last_row=row + 22)
 
 
 def _status_chart(wb, sheet, counts: dict[str, int], row: int) -> None:
@@ -120,21 +120,24 @@ def _status_chart(wb, sheet, counts: dict[str, int], row: int) -> None:
     chart = wb.add_chart({"type": "column"})
     chart.add_series({"name": "Số phụ lục", "categories": ["Tổng quan", first, 4, first + len(counts) - 1, 4],
                       "values": ["Tổng quan", first, 5, first + len(counts) - 1, 5],
-                      "data_labels": {"value": True}, "fill": {"color": "#4472C4"}})
+                      "data_labels": {"value": True, "font": {"name": "Times New Roman", "size": 12}},
+                      "fill": {"color": "#4472C4"}})
     chart.set_title({"name": "Tình hình nộp theo đơn vị × phụ lục", "name_font": {"name": "Times New Roman"}})
     chart.set_legend({"none": True})
-    chart.set_x_axis({"num_font": {"name": "Times New Roman"}})
-    sheet.insert_chart(row, 0, chart, {"x_scale": 1.4, "y_scale": 1.1})
+    chart.set_x_axis({"num_font": {"name": "Times New Roman", "size": 11}})
+    chart.set_y_axis({"num_font": {"name": "Times New Roman", "size": 11}})
+    sheet.insert_chart(row, 0, chart, {"x_scale": 1.4, "y_scale": 0.9})
 
 
 def _status_sheet(sheet, st: Styles, ws: Workspace, summary: Summary) -> dict[str, int]:
     heads = ["STT", "Mã đơn vị", "Tên đơn vị", "Khối", "Phụ lục", "Tình trạng", "Tệp được tính",
              "Thời điểm nhận", "Lời nhắc gửi đơn vị"]
-    for c, (h, w) in enumerate(zip(heads, (5, 10, 30, 16, 9, 20, 26, 17, 70), strict=True)):
+    for c, (h, w) in enumerate(zip(heads, (5, 9, 22, 11, 7, 16, 18, 14, 38), strict=True)):
         sheet.write_string(0, c, h, st["head"])
         sheet.set_column(c, c, w)
     counts = dict.fromkeys(STATE_VN, 0)
     reminders = _reminders(ws, summary)
+    widths = (5, 9, 22, 11, 7, 16, 18, 14, 38)
     for r, item in enumerate(summary.completeness, start=1):
         counts[item["state"]] += 1
         sheet.write_number(r, 0, r, st["label_center"])
@@ -151,10 +154,14 @@ def _status_sheet(sheet, st: Styles, ws: Workspace, summary: Summary) -> dict[st
             sheet.write_datetime(r, 7, received, st["datetime"])
         else:
             sheet.write_blank(r, 7, None, st["cell"])
-        sheet.write_string(r, 8, reminders.pop(item["unit"], ""), st["cell"])
+        reminder = reminders.pop(item["unit"], "")
+        sheet.write_string(r, 8, reminder, st["cell"])
+        texts = (item["unit_name"], item["khoi"], label, item["file"] or "", reminder)
+        sheet.set_row(r, max(text_height(t, w) for t, w in zip(texts, (22, 11, 16, 18, 38), strict=True)))
     sheet.freeze_panes(1, 3)
     sheet.autofilter(0, 0, len(summary.completeness), len(heads) - 1)
-    print_setup(sheet, len(heads) - 1, (0, 0))
+    sheet.set_row(0, text_height("Lời nhắc gửi đơn vị", widths[-1]) * 2)
+    print_setup(sheet, len(heads) - 1, (0, 0), title=f"TÌNH HÌNH NỘP BIỂU — {ws.round.title}")
     return counts
 
 
@@ -163,21 +170,23 @@ def _reminders(ws: Workspace, summary: Summary) -> dict[str, str]:
     todo: dict[str, list[str]] = {}
     for item in summary.completeness:
         if item["state"] in ("missing", "rejected"):
-            todo.setdefault(item["unit"], []).append(ws.specs.annexes[item["annex"]].heading.title())
+            todo.setdefault(item["unit"], []).append(f"Phụ lục {ws.specs.annexes[item['annex']].code}")
+    today, deadline = summary.generated_at.date(), ws.round.deadline
+    when = (f"trước hạn nộp ngày {deadline:%d/%m/%Y}" if today <= deadline
+            else f"trong thời gian sớm nhất (hạn nộp ngày {deadline:%d/%m/%Y} đã qua)")
     out = {}
     for unit in ws.units:
         if unit.code in todo:
             annexes = ", ".join(todo[unit.code])
-            out[unit.code] = (f"Kính gửi {unit.name}: đến {summary.generated_at:%d/%m/%Y}, {ws.round.commune} chưa "
+            out[unit.code] = (f"Kính gửi {unit.name}: đến ngày {today:%d/%m/%Y}, {ws.round.commune} chưa "
                               f"nhận được biểu hợp lệ ({annexes}) của đơn vị cho đợt {ws.round.title}. Đề nghị đơn "
-                              f"vị hoàn thành và gửi về {ws.round.contact or ws.round.commune} "
-                              f"(hạn {ws.round.deadline:%d/%m/%Y}).")
+                              f"vị hoàn thành và gửi về {ws.round.contact or ws.round.commune} {when}.")
     return out
 
 
 def _quality(sheet, st: Styles, summary: Summary) -> None:
     heads = ["STT", "Tệp", "Đơn vị", "Trạng thái tệp", "Mức độ", "Trang", "Ô", "Nội dung"]
-    for c, (h, w) in enumerate(zip(heads, (5, 28, 10, 18, 11, 8, 8, 100), strict=True)):
+    for c, (h, w) in enumerate(zip(heads, (5, 20, 8, 13, 9, 7, 7, 71), strict=True)):
         sheet.write_string(0, c, h, st["head"])
         sheet.set_column(c, c, w)
     r = 0
@@ -197,6 +206,8 @@ def _quality(sheet, st: Styles, summary: Summary) -> None:
             sheet.write_string(r, 5, i.sheet, st["cell"])
             sheet.write_string(r, 6, i.cell, st["cell"])
             sheet.write_string(r, 7, i.message, st["cell"])
+            sheet.set_row(r, max(text_height(i.message, 71), text_height(d.file.rel, 20),
+                                 text_height(STATUS_VN[d.status], 13)))
     for unit, resub in summary.changes.items():
         for ch in resub.cells:
             r += 1
@@ -204,7 +215,10 @@ def _quality(sheet, st: Styles, summary: Summary) -> None:
             for c, value in enumerate((resub.new.file.rel, unit, "Thay đổi so với lần gửi trước", "Ô đã sửa",
                                        ch.sheet, ch.cell), start=1):
                 sheet.write_string(r, c, value, st["cell"])
-            sheet.write_string(r, 7, f"{change_text(ch)} (tệp trước: {resub.old.file.rel})", st["cell"])
+            note = f"{change_text(ch)} (tệp trước: {resub.old.file.rel})"
+            sheet.write_string(r, 7, note, st["cell"])
+            sheet.set_row(r, max(text_height(note, 71), text_height(resub.new.file.rel, 20),
+                                 text_height("Thay đổi so với lần gửi trước", 13)))
     for failure in summary.failures:  # failures of this program, never the unit's
         r += 1
         sheet.write_number(r, 0, r, st["label_center"])
@@ -212,9 +226,10 @@ def _quality(sheet, st: Styles, summary: Summary) -> None:
             sheet.write_string(r, c, value, st["cell"])
         sheet.write_string(r, 4, SEVERITY_VN[failure.severity], st["bad"])
         sheet.write_string(r, 7, failure.message, st["cell"])
+        sheet.set_row(r, text_height(failure.message, 71))
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(r, 1), len(heads) - 1)
-    print_setup(sheet, len(heads) - 1, (0, 0))
+    print_setup(sheet, len(heads) - 1, (0, 0), title="CHẤT LƯỢNG DỮ LIỆU: CẢNH BÁO, TỆP BỊ TRẢ LẠI, Ô ĐÃ SỬA")
 
 
 EXCEL_ROWS = 1_048_575  # data rows below a header that Excel can open
@@ -289,4 +304,6 @@ def _long(sheet, st: Styles, summary: Summary, count: int, csv_name: str) -> Non
         sheet.write_string(r, 8, row[8])
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(count, 1), len(LONG_HEADS) - 1)
-    print_setup(sheet, len(LONG_HEADS) - 1, (0, 0))
+    # for screens (filters, PivotTables): only the column headings go to paper
+    print_setup(sheet, 4, title="DỮ LIỆU DẠNG DÀI: dùng để lọc, lập PivotTable trên máy tính, không in",
+                last_row=0, scale=100)

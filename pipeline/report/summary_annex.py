@@ -4,6 +4,7 @@ rates with their formulas, Biểu 06 totals by lĩnh vực, pivots, lists, and a
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ from pipeline.report.aggregate import AnnexAgg, RateValue
 from pipeline.report.csvfile import write_csv
 from pipeline.spec.annex import Column
 from pipeline.vntext import fmt_number
-from pipeline.workbook.styles import Styles, print_setup
+from pipeline.workbook.styles import Styles, print_setup, text_height
 from pipeline.workspace import Workspace
 
 ID_HEADS = [("STT", 5), ("Mã đơn vị", 10), ("Tên đơn vị", 26), ("Khối", 14)]
@@ -44,41 +45,73 @@ def write_value(sheet, r: int, c: int, value: object, col: Column | None, st: St
 
 
 def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg, outdir: Path) -> None:
-    """Tables with preset rows (Biểu 06) lead with their totals per row key; others with the unit rows."""
+    """What a leader reads comes first and is what prints: totals (per lĩnh vực for Biểu 06, otherwise
+    indicators down the page by khối), the rates with how each is computed, pivots, lists, charts. The
+    row-by-row detail of every unit follows below, for the screen (outside the print area)."""
     spec = agg.spec
     heads = ID_HEADS + [(c.full_label, c.width or 12) for c in spec.columns] + [(d.label, 12) for d in spec.derived] + \
         [("Nguồn (tệp, trang!dòng)", 30)]
-    last = len(heads) - 1
-    sheet.merge_range(0, 0, 0, min(last, 12), "", st["title"])
+    sheet.merge_range(0, 0, 0, 8, "", st["title"])
     sheet.write_string(0, 0, f"{spec.heading}: {spec.title}", st["title"])
-    sheet.set_row(0, 40)
-    status = (f"Số liệu tạm tính: {len(agg.reporting_units)}/{len(agg.expected_units)} đơn vị có biểu được tiếp nhận."
-              if agg.provisional else f"Đủ {len(agg.expected_units)}/{len(agg.expected_units)} đơn vị.")
+    sheet.set_row(0, max(40, text_height(f"{spec.heading}: {spec.title}", 110, 14)))
+    status = (f"Số liệu tạm tính: mới có {len(agg.reporting_units)}/{len(agg.expected_units)} đơn vị có biểu được "
+              "tiếp nhận." if agg.provisional else f"Đủ {len(agg.expected_units)}/{len(agg.expected_units)} đơn vị.")
     sheet.write_string(1, 0, f"{ws.round.commune} — đơn vị tính: {spec.unit}. {status}", st["italic"])
-    for c, (_, w) in enumerate(heads):
-        sheet.set_column(c, c, w)
+    for c, (_, w) in enumerate(heads):  # the printed blocks set the widths; the screen-only detail wraps in them
+        sheet.set_column(c, c, w if c < 3 else 13)
     charts: list[tuple] = []
+    width = 8
     if agg.by_row_key is not None:
         r, chart = _by_row_key(sheet, st, agg, 3)
         charts.append(chart)
-        r = _rates(sheet, st, agg, r + 2)
-        top = r + 2
-        r = _consolidated(sheet, st, agg, heads, top, (outdir, ws.round.round_id))
+        width = max(width, 2 + len(agg.numeric) + sum(rv.rate.kind == "ratio" for rv in agg.rates))
     else:
-        top = 3
-        r = _consolidated(sheet, st, agg, heads, top, (outdir, ws.round.round_id))
-        sheet.freeze_panes(top + 1, 3)
-        r = _rates(sheet, st, agg, r + 2)
-        if any(rv.by_group and rv.rate.kind == "ratio" for rv in agg.rates):
-            r, chart = _rates_by_group(sheet, st, agg, r + 2)
-            charts.append(chart)
+        r = _khoi_table(sheet, st, agg, 3)
+        width = max(width, 3 + len(agg.by_khoi.index))
+    r = _rates(sheet, st, agg, r + 1)
+    if agg.by_row_key is None and any(rv.by_group and rv.rate.kind == "ratio" for rv in agg.rates):
+        r, chart = _rates_by_group(sheet, st, agg, r + 1)
+        charts.append(chart)
     for label, table in agg.pivots:
-        r = _pivot(sheet, st, label, table, r + 2)
+        r = _pivot(sheet, st, label, table, r + 1)
+        width = max(width, 3 + min(table.shape))
     for label, frame, keys in agg.lists:
-        r = _list(sheet, st, agg, label, frame, keys, r + 2)
+        r = _list(sheet, st, agg, label, frame, keys, r + 1)
+        width = max(width, 3 + len(keys))
     for chart in charts:
-        r = _chart(wb, sheet, *chart, r + 2)
-    print_setup(sheet, last, (top, top))
+        r = _chart(wb, sheet, *chart, r + 1)
+    print_setup(sheet, width, title=f"{spec.heading}: {spec.title}", last_row=r, scale=PRINT_SCALE, label_cols=3)
+    _consolidated(sheet, st, agg, heads, r + 3, (outdir, ws.round.round_id))
+
+
+PRINT_SCALE = 75  # 12 pt type prints at 9 pt; wider tables go on in page-wide column groups
+
+
+def _khoi_table(sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
+    """The commune's totals with indicators down the page and one column per khối: reads on A4 however many
+    columns the annex has."""
+    spec = agg.spec
+    khois = list(agg.by_khoi.index)
+    sheet.write_string(r, 0, "TỔNG HỢP THEO KHỐI", st["bold"])
+    r += 1
+    sheet.merge_range(r, 0, r, 2, "", st["head"])
+    sheet.write_string(r, 0, "Chỉ tiêu", st["head"])
+    for c, h in enumerate([*(f"Khối {k}" for k in khois), "Toàn xã"], start=3):
+        sheet.write_string(r, c, h, st["head"])
+    sheet.set_row(r, 36)
+    labels = {c.key: c.full_label for c in spec.columns} | {d.key: d.label for d in spec.derived}
+    for key in agg.numeric:
+        r += 1
+        col = spec.by_key.get(key)
+        fmt = "dec" if col is not None and col.type == "decimal" else "int"
+        sheet.merge_range(r, 0, r, 2, "", st["label"])
+        sheet.write_string(r, 0, labels[key], st["label"])
+        sheet.set_row(r, text_height(labels[key], 41))
+        for c, k in enumerate(khois, start=3):
+            sheet.write_number(r, c, float(agg.by_khoi.loc[k, key]), st[fmt])
+        total = st["total_dec" if fmt == "dec" else "total"]
+        sheet.write_number(r, 3 + len(khois), float(agg.total.get(key, 0.0)), total)
+    return r + 1
 
 
 def _consolidated(sheet, st: Styles, agg: AnnexAgg, heads: list[tuple[str, float]], top: int,
@@ -87,7 +120,8 @@ def _consolidated(sheet, st: Styles, agg: AnnexAgg, heads: list[tuple[str, float
     spec = agg.spec
     cols, derived = list(spec.columns), list(spec.derived)
     last = len(heads) - 1
-    sheet.write_string(top - 1, 0, "SỐ LIỆU CHI TIẾT CỦA TỪNG ĐƠN VỊ", st["bold"])
+    sheet.write_string(top - 1, 0, "SỐ LIỆU CHI TIẾT CỦA TỪNG ĐƠN VỊ (để xem và lọc trên máy tính; không in)",
+                       st["bold"])
     for c, (h, _) in enumerate(heads):
         sheet.write_string(top, c, h, st["head"])
     sheet.set_row(top, 60)
@@ -140,27 +174,42 @@ def _totals(sheet, st: Styles, agg: AnnexAgg, r: int, cols: list[Column], derive
 
 
 def _rates(sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
+    """Each rate for the commune and per khối, with how it is computed (in words) and its sums under its name."""
     if not agg.rates:
         return r
     khois = list(agg.by_khoi.index)
-    heads = ["Chỉ tiêu", "Toàn xã", *[f"Khối {k}" for k in khois], "Cách tính"]
+    heads = ["Chỉ tiêu và cách tính", "Toàn xã", *[f"Khối {k}" for k in khois]]
     sheet.write_string(r, 0, "CÁC CHỈ TIÊU TÍNH TOÁN (tỷ lệ = tổng tử số / tổng mẫu số của các đơn vị)", st["bold"])
     r += 1
     sheet.merge_range(r, 0, r, 2, "", st["head"])
     sheet.write_string(r, 0, heads[0], st["head"])
     for c, h in enumerate(heads[1:], start=3):
         sheet.write_string(r, c, h, st["head"])
+    sheet.set_row(r, 36)
     for rv in agg.rates:
         r += 1
+        num, den = (fmt_number(round(x, 1)) for x in (rv.numerator, rv.denominator))
+        text = f"{rv.rate.label}\nCách tính: {formula_text(agg, rv)} = {num} / {den}"
         sheet.merge_range(r, 0, r, 2, "", st["label"])
-        sheet.write_string(r, 0, rv.rate.label, st["label"])
+        sheet.write_string(r, 0, text, st["label"])
+        sheet.set_row(r, text_height(text, 41))
         _rate_cell(sheet, st, r, 3, rv, rv.value)
         for c, k in enumerate(khois, start=4):
             _rate_cell(sheet, st, r, c, rv, rv.by_khoi.get(k))
-        formula = rv.rate.formula or f"({rv.rate.numerator.source}) / ({rv.rate.denominator.source})"
-        num, den = (fmt_number(round(x)) for x in (rv.numerator, rv.denominator))
-        sheet.write_string(r, 4 + len(khois), f"{formula} = {num} / {den}", st["cell"])
     return r + 1
+
+
+def formula_text(agg: AnnexAgg, rv: RateValue) -> str:
+    """How a rate is computed, in the words of the sheet: the spec's own wording, or its expressions with each
+    column key replaced by the column's label (a reader never sees a key)."""
+    if rv.rate.formula:
+        return rv.rate.formula
+    labels = {c.key: c.label for c in agg.spec.columns} | {d.key: d.label for d in agg.spec.derived}
+
+    def words(source: str) -> str:
+        return re.sub(r"[a-z][a-z0-9_]*", lambda m: labels.get(m[0], m[0]), source)
+
+    return f"({words(rv.rate.numerator.source)}) / ({words(rv.rate.denominator.source)})"
 
 
 def _rate_cell(sheet, st: Styles, r: int, c: int, rv: RateValue, value: float | None) -> None:
@@ -239,15 +288,19 @@ def _chart(wb, sheet, title: str, first: int, last: int, cat_col: int, series: l
         chart.add_series({"name": name, "categories": [sheet.name, first, cat_col, last, cat_col],
                           "values": [sheet.name, first, col, last, col]})
     chart.set_title({"name": title, "name_font": {"name": "Times New Roman", "size": 12}})
-    chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
-    chart.set_y_axis({"reverse": True, "num_font": {"name": "Times New Roman"}})
-    chart.set_legend({"position": "bottom"})
+    font = {"name": "Times New Roman", "size": 12}
+    chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": font})
+    chart.set_y_axis({"reverse": True, "num_font": font})
+    chart.set_legend({"position": "bottom", "font": font})
     height = 1.0 + 0.06 * (last - first + 1)
     sheet.insert_chart(at_row, 0, chart, {"x_scale": 2.0, "y_scale": height})
     return at_row + int(15 * height) + 2
 
 
 def _pivot(sheet, st: Styles, label: str, table: pd.DataFrame, r: int) -> int:
+    """A cross table, turned so that the longer list of categories runs down the page."""
+    if len(table.columns) > len(table.index):
+        table = table.T
     sheet.write_string(r, 0, label.upper(), st["bold"])
     r += 1
     sheet.merge_range(r, 0, r, 2, "", st["head"])
@@ -255,10 +308,12 @@ def _pivot(sheet, st: Styles, label: str, table: pd.DataFrame, r: int) -> int:
     for c, name in enumerate(table.columns, start=3):
         sheet.write_string(r, c, str(name), st["head"])
     sheet.write_string(r, 3 + len(table.columns), "Cộng", st["head"])
+    sheet.set_row(r, max([text_height(str(name), 11) for name in table.columns] + [16]))
     for key, values in table.iterrows():
         r += 1
         sheet.merge_range(r, 0, r, 2, "", st["label"])
         sheet.write_string(r, 0, str(key), st["label"])
+        sheet.set_row(r, text_height(str(key), 41))
         for c, v in enumerate(values, start=3):
             sheet.write_number(r, c, float(v), st["int"])
         sheet.write_number(r, 3 + len(table.columns), float(values.sum()), st["total"])
@@ -271,8 +326,11 @@ def _list(sheet, st: Styles, agg: AnnexAgg, label: str, frame: pd.DataFrame, key
     heads = ["Mã đơn vị", "Tên đơn vị", "Nguồn", *[agg.spec.by_key[k].label for k in keys]]
     for c, h in enumerate(heads, start=1):
         sheet.write_string(r, c, h, st["head"])
+    sheet.set_row(r, max(text_height(h, 11) for h in heads))
     for _, rec in frame.iterrows():
         r += 1
+        texts = [str(rec[k]) for k in ("unit", "unit_name", "source", *keys) if isinstance(rec[k], str)]
+        sheet.set_row(r, max([text_height(t, 13) for t in texts] + [16]))
         for c, key in enumerate(("unit", "unit_name", "source"), start=1):
             sheet.write_string(r, c, str(rec[key]), st["cell"])
         for c, key in enumerate(keys, start=4):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from pipeline.messages import say
 from pipeline.settings.textfile import Undecodable, decode
 from pipeline.settings.tomlcheck import diagnose
 from pipeline.spec import expr as ex
+from pipeline.spec.sentences import sentence_problem
 
 TYPES = ("int", "decimal", "text", "date", "category")
 LAYOUTS = ("form", "table")
@@ -67,6 +67,7 @@ class Rule:
     message: str
     severity: str = "error"
     when: ex.Expr | None = None
+    reason_in_note: bool = False  # a warning asking for a reason: a note typed beside its values satisfies it
 
     @property
     def refs(self) -> tuple[ex.Ref, ...]:
@@ -306,7 +307,8 @@ def _annex(path: Path, data: dict[str, Any], foreign: dict[str, dict[str, str]],
     )
     if layout == "table" and spec.n_rows < 1:
         raise SpecError(f"{name}: bảng phải có max_rows ≥ 1.")
-    _check_sentences(spec)
+    if problem := sentence_problem(spec):
+        raise SpecError(problem)
     _check_presence(spec, zero)
     return spec
 
@@ -324,21 +326,6 @@ def _check_presence(spec: AnnexSpec, zero: set[tuple[str, str]]) -> None:
                                 "với 0.")
 
 
-PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
-
-
-def _check_sentences(spec: AnnexSpec) -> None:
-    """Placeholders: {sum:key} (a number or derived column), {rate:key}, {list:key}, {count}, {units}."""
-    numeric = {c.key for c in spec.columns if c.numeric} | {d.key for d in spec.derived}
-    known = {"sum": numeric, "rate": {r.key for r in spec.rates}, "list": {x.key for x in spec.lists}}
-    for text in spec.sentences:
-        for kind, key in PLACEHOLDER.findall(text):
-            ok = (kind in ("count", "units") and not key) or key in known.get(kind, set())
-            if not ok:
-                raise SpecError(f"{spec.source}: câu tổng hợp có chỗ trống {{{kind}{':' + key if key else ''}}} "
-                                "không hợp lệ (dùng {sum:cột}, {rate:chỉ tiêu}, {list:danh sách}, {count}, {units}).")
-
-
 def _expr(name: str, data: dict[str, Any], key: str, kinds: dict[str, str],
           foreign: dict[str, dict[str, str]] | None, want: str | None = ex.BOOL) -> ex.Expr:
     source = _req(name, f"mục \"{data.get('id', data.get('key', '?'))}\"", data, key)
@@ -350,12 +337,13 @@ def _expr(name: str, data: dict[str, Any], key: str, kinds: dict[str, str],
 
 
 def _rule(name: str, data: dict[str, Any], kinds: dict[str, str], foreign: dict[str, dict[str, str]]) -> Rule:
-    severity = data.get("severity", "error")
-    if severity not in ("error", "warning"):
-        raise SpecError(f"{name}: quy tắc \"{data.get('id')}\": severity phải là error hoặc warning.")
+    severity, reason = data.get("severity", "error"), bool(data.get("reason_in_note", False))
+    if severity not in ("error", "warning") or (reason and severity != "warning"):
+        raise SpecError(f"{name}: quy tắc \"{data.get('id')}\": severity phải là error hoặc warning "
+                        "(reason_in_note chỉ dùng cho cảnh báo, warning).")
     when = _expr(name, data, "when", kinds, foreign) if "when" in data else None
     return Rule(_req(name, "quy tắc", data, "id"), _expr(name, data, "expr", kinds, foreign),
-                _req(name, f"quy tắc \"{data.get('id')}\"", data, "message"), severity, when)
+                _req(name, f"quy tắc \"{data.get('id')}\"", data, "message"), severity, when, reason)
 
 
 def _rate(name: str, data: dict[str, Any], kinds: dict[str, str]) -> Rate:

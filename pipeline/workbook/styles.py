@@ -62,14 +62,32 @@ class Styles:
         return self._cache[name]
 
 
-def print_setup(sheet, last_col: int, repeat: tuple[int, int] | None = None) -> None:
-    """A4 landscape, one page wide, centred, page numbers in the footer, rows `repeat` on every page."""
+def print_setup(sheet, last_col: int, repeat: tuple[int, int] | None = None, *, title: str = "",
+                last_row: int = 10000, scale: int = 0, label_cols: int = 0) -> None:
+    """A4 landscape, centred, the sheet's title in the header and page numbers in the footer, rows `repeat`
+    on every page. One page wide by default; with `scale` (percent) a wide table is printed in page-wide
+    column groups, its first `label_cols` columns (the row labels) repeated on each."""
     sheet.set_landscape()
     sheet.set_paper(9)
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    if scale:
+        sheet.set_print_scale(scale)
+        if label_cols:
+            sheet.repeat_columns(0, label_cols - 1)
+    else:
+        sheet.fit_to_pages(1, 0)
     sheet.center_horizontally()
     if repeat:
         sheet.repeat_rows(*repeat)
+    if title:
+        sheet.set_header(f'&C&"Times New Roman,Bold"&12{title[:200].replace("&", "&&")}')
     sheet.set_footer("&C&\"Times New Roman\"Trang &P/&N")
-    sheet.print_area(0, 0, 10000, last_col)
+    sheet.print_area(0, 0, last_row, last_col)
+
+
+def text_height(text: str, width: float, size: float = 12) -> float:
+    """Points a wrapped text needs in a column (or merged columns) `width` units wide: about one
+    and a fifth characters of Times New Roman per unit of width at 12 pt, lines of 1.3 × the type size."""
+    per_line = max(width * 1.2 * 12 / size, 1)
+    lines = sum(-(-max(len(part), 1) // int(per_line)) for part in str(text).split("\n"))
+    return round(max(lines, 1) * size * 1.32 + 3, 1)

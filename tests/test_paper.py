@@ -1,0 +1,169 @@
+"""What leaders and units read: the demo's outputs printed by LibreOffice to A4 PDF and read back page by page
+(`pdftotext -bbox`: a word box is about 1.3 × its type size), and the key sentences' figures recomputed from
+the accepted files without the aggregation."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.demo.run import run_demo
+from pipeline.report.sentences import pct
+from pipeline.vntext import fmt_number
+from pipeline.workbook.contract import META_SHEET, TemplateMeta, data_name
+
+from .conftest import needs
+from .helpers import soffice_convert
+
+Word = tuple[float, float, float, float, str]
+MIN_BOX = 8 * 1.3 - 0.2  # 8 pt type, the smallest a reader is asked to read on paper
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+
+
+def pages_of(pdf: Path) -> list[list[Word]]:
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = []
+    for chunk in out.split("<page ")[1:]:
+        pages.append([(float(m[1]), float(m[2]), float(m[3]), float(m[4]), html.unescape(m[5])) for m in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', chunk)])
+    return pages
+
+
+def overprinted(words: list[Word]) -> list[tuple[str, str]]:
+    """Pairs of words printed over each other: text of one row running into the next when a row is too short
+    for its wrapped lines (pieces of one word touch side by side; they never overlap this much)."""
+    found = []
+    for i, a in enumerate(words):
+        for b in words[i + 1:]:
+            dx = min(a[2], b[2]) - max(a[0], b[0])
+            dy = min(a[3], b[3]) - max(a[1], b[1])
+            if dx > 1.5 and dy > 0.4 * min(a[3] - a[1], b[3] - b[1]) and abs(a[1] - b[1]) > 1:
+                found.append((a[4], b[4]))
+    return found
+
+
+def page_texts(words: list[Word]) -> str:
+    return " ".join(w[4] for w in words)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("paper")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ANNEX_PDF", "1")
+    try:
+        result = run_demo(folder / "demo").result
+    finally:
+        mp.undo()
+    return folder, result
+
+
+@needs("soffice")
+@needs("pdftotext")
+def test_the_summary_prints_legibly_in_about_a_dozen_pages(demo):
+    _, result = demo
+    pdf = Path(result.outputs["summary_pdf"])  # made by collect itself, beside the workbook
+    assert pdf.with_suffix(".xlsx").name == Path(result.outputs["summary"]).name
+    pages = pages_of(pdf)
+    assert len(pages) <= 24
+    for n, words in enumerate(pages, start=1):
+        text = page_texts(words)
+        assert min(w[3] - w[1] for w in words) >= MIN_BOX, f"p{n}"
+        assert not SNAKE.findall(text), f"p{n}: {SNAKE.findall(text)[:3]}"
+        assert not overprinted(words), f"p{n}: {overprinted(words)[:3]}"
+        assert re.search(r"Trang \d+/\d+", text), f"p{n}: page number"
+        first = text.replace(" ", "")[:60]
+        assert first.startswith(("TỔNGQUAN", "TÌNHHÌNHNỘP", "PHỤLỤC", "CHẤTLƯỢNG", "DỮLIỆU", "CSDL")), first
+
+
+@needs("soffice")
+@needs("pdftotext")
+def test_a_feedback_workbook_prints_its_report_with_a_heading(demo, tmp_path):
+    folder, _ = demo
+    feedback = sorted((folder / "demo" / "outbox" / "feedback").glob("*.xlsx"))
+    assert feedback
+    pdf = soffice_convert(feedback[0], tmp_path, "pdf", tmp_path / "profile")
+    report = pages_of(pdf)[0]  # the report sheet goes first
+    first = page_texts(report).replace(" ", "")
+    assert "KẾTQUẢKIỂMTRABIỂUBÁOCÁO" in first and f"(mã{feedback[0].stem})" in first
+    assert min(w[3] - w[1] for w in report) >= MIN_BOX and not overprinted(report)
+    assert re.search(r"Trang \d+/\d+", page_texts(report))
+
+
+def _accepted_values(result, annex_id: str) -> list[dict]:
+    """Every accepted record of one annex, read straight from the files through their `<ID>_data` names."""
+    records = []
+    for sub in result.counted.values():
+        if annex_id not in sub.annexes:
+            continue
+        wb = openpyxl.load_workbook(sub.file.path, data_only=True)
+        meta = TemplateMeta.parse({r[0].value: r[1].value for r in wb[META_SHEET].iter_rows() if r[0].value})
+        about = meta.annexes[annex_id]
+        sheet_name, ref = wb.defined_names[data_name(annex_id)].attr_text.split("!")
+        cells = wb[sheet_name.strip("'")][ref.replace("$", "")]
+        if about.layout == "form":
+            records.append({k: row[0].value for k, row in zip(about.columns, cells, strict=True)})
+        else:
+            records += [{k: c.value for k, c in zip(about.columns, row, strict=True)} for row in cells
+                        if any(c.value not in (None, "") for c in row[1:])]
+    return records
+
+
+def test_key_sentence_figures_recomputed_from_the_accepted_files(demo):
+    _, result = demo
+    sentences = {k: " ".join(v["sentences"]) for k, v in result.totals.items()}
+
+    def total(annex: str, *keys: str) -> float:
+        return sum(float(r.get(k) or 0) for r in _accepted_values(result, annex) for k in keys)
+
+    def share(num: float, den: float) -> str:
+        return f"{fmt_number(num)} hồ sơ được tiếp nhận trực tuyến, chiếm {pct(num / den)}"
+
+    pl3 = sentences["PL3"]
+    new = total("PL3", "hs_moi_truc_tuyen", "hs_moi_truc_tiep")
+    online = total("PL3", "hs_moi_truc_tuyen")
+    assert f"nhận giải quyết {fmt_number(total('PL3', 'hs_tong_nhan'))} hồ sơ" in pl3
+    assert f"{fmt_number(new)} hồ sơ mới tiếp nhận" in pl3, "the rate's base is stated"
+    assert share(online, new) in pl3
+    done = total("PL3", "da_gq_truoc_han", "da_gq_dung_han", "da_gq_qua_han")
+    on_time = total("PL3", "da_gq_truoc_han", "da_gq_dung_han")
+    assert f"Đã giải quyết {fmt_number(done)} hồ sơ, trong đó {fmt_number(on_time)} hồ sơ" in pl3
+    assert f"đạt {pct(on_time / done)} số hồ sơ đã giải quyết" in pl3
+    pl2 = sentences["PL2"]
+    assets = _accepted_values(result, "PL2")
+    assert f"báo cáo {fmt_number(len(assets))} tài sản, lô tài sản" in pl2
+    assert f"cộng theo cột Số lượng là {fmt_number(sum(r['so_luong'] for r in assets))}" in pl2
+    pl1 = sentences["PL1"]
+    staff, women = total("PL1", "tong_hien_co"), total("PL1", "so_nu")
+    assert f"nữ có {fmt_number(women)} người, chiếm {pct(women / staff)} trên tổng số {fmt_number(staff)}" in pl1
+    provisional = {k for k, v in result.totals.items() if v["provisional"]}
+    assert all(("tạm tính" in sentences[k]) == (k in provisional) for k in sentences)
+    for item in result.completeness:  # one computation: the sentences' units are the status sheet's
+        reporting = result.totals[item["annex"]]["reporting_units"]
+        assert (item["unit"] in reporting) == item["state"].startswith("accepted"), item
+    pl4c = sentences["PL4c"]
+    for name in {r["ten_csdl"] for r in _accepted_values(result, "PL4c")}:
+        rows = [r for r in _accepted_values(result, "PL4c") if r["ten_csdl"] == name]
+        done, due = sum(r["so_da_so_hoa"] for r in rows), sum(r["tong_so_can_so_hoa"] for r in rows)
+        assert f"{name} {pct(done / due)} ({fmt_number(done)}/{fmt_number(due)})" in pl4c
+
+
+def test_demo_feedback_carries_no_note_that_is_only_a_peer_comparison(demo):
+    folder, result = demo
+    texts = list((folder / "demo" / "outbox" / "feedback").glob("*.txt"))
+    only_peers = []
+    for d in result.files:
+        sent = [i for i in d.issues if i.severity.value in ("error", "warning")]
+        if sent and all(i.code == "outlier" for i in sent):
+            only_peers.append(d.file.rel)
+    assert texts and not only_peers
+    for path in texts:
+        text = path.read_text(encoding="utf-8")
+        for count, items in re.findall(r"\((?:phải sửa|kiểm tra lại)\): (\d+)\n((?:- .*\n?)+)", text):
+            assert int(count) == len(items.strip().splitlines()), path.name
+        assert "trung vị" not in text or "lỗi" in text, path.name
