@@ -160,7 +160,8 @@ def table_rows(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list
             line = grid[r - 1][c0: c0 + width]  # one slice per row: most rows of a table are empty
             if line.count("") + line.count(None) < len(line) and not all(_blank(v) for v in line):
                 rows.append((r, _raw(spec, grid, r)))
-    return rows + _below(sub, spec, grid, sheet) + _beside(sub, spec, grid, sheet)
+    _beside(sub, spec, grid, sheet)
+    return rows + _below(sub, spec, grid, sheet)
 
 
 def _raw(spec: AnnexSpec, grid: Grid, row: int) -> Raw:
@@ -219,14 +220,13 @@ def _below(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list[tup
     return out
 
 
-def _beside(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list[tuple[int, Raw]]:
+def _beside(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> None:
     """Values typed right of the table, in the gap before the hidden helper columns."""
     lay = Layout(spec)
     gap = lay.last_col + 1
     for row in range(lay.first_row, lay.last_row + 1):
         if not _blank(value := _at(grid, row, gap)):
             _outside(sub, sheet, row, gap, value)
-    return []
 
 
 def renamed_sheet(spec: AnnexSpec, book: RawBook, claimed: set[str]) -> str | None:

@@ -83,30 +83,25 @@ def _extract(sub: Submission, spec: AnnexSpec, meta: TemplateMeta, grid: list[li
     if not check_headers(sub, spec, grid, sheet):
         return None
     rows = table_rows(sub, spec, grid, sheet)
-    if _nothing(sub, spec, [raw for _, raw in rows], sheet):
-        return data if _declared_none(rows, spec) else None
+    if nothing := _nothing(sub, spec, [raw for _, raw in rows], sheet):
+        return data if nothing == "none" else None
     for row, raw in rows:
         _add_record(sub, data, row, raw)
     return data
 
 
-def _nothing(sub: Submission, spec: AnnexSpec, raws: list[dict[str, object]], sheet: str) -> bool:
-    """True when the annex holds no value at all: refused ("biểu chưa có số liệu"), unless the unit wrote
-    "Không có" in its first input cell to say there is nothing to report (then read as no records)."""
+def _nothing(sub: Submission, spec: AnnexSpec, raws: list[dict[str, object]], sheet: str) -> str:
+    """"" when the annex holds values; "none" when the unit wrote only "Không có" to say there is nothing to
+    report (read as no records); "empty" when it holds no value at all (refused: "biểu chưa có số liệu")."""
     values = [v for raw in raws for k, v in raw.items() if k != spec.row_key and v not in ("", None)]
     if len(values) == 1 and isinstance(values[0], str) and fold(values[0]) in NONE_WORDS:
         sub.add("annex_declared_none", sheet=sheet, annex=spec.code)
-        return True
+        return "none"
     if values:
-        return False
+        return ""
     first = next(k for k in spec.keys if k != spec.row_key)
     sub.add("annex_empty", sheet=sheet, annex=spec.code, cell=Layout(spec).cell_of(first, Layout(spec).first_row))
-    return True
-
-
-def _declared_none(rows: list[tuple[int, dict[str, object]]], spec: AnnexSpec) -> bool:
-    return any(isinstance(v, str) and fold(v) in NONE_WORDS for _, raw in rows for k, v in raw.items()
-               if k != spec.row_key)
+    return "empty"
 
 
 class FormulaError(str):

@@ -23,8 +23,8 @@ from pipeline.workbook.xmlpatch import (
     Package,
     Styles,
     Unsupported,
-    text,
     with_rel_id,
+    xml_text,
 )
 
 FONT = '<font><sz val="12"/><color rgb="FF000000"/><name val="Times New Roman"/><family val="1"/></font>'
@@ -186,7 +186,7 @@ def _cell_xml(ref: str, value: object, style: int) -> str:
         return ""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f'<c r="{ref}" s="{style}"><v>{value}</v></c>'
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text(value)}</t></is></c>'
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{xml_text(value)}</t></is></c>'
 
 
 def row_height(sheet: NewSheet, values: list[object]) -> float | None:
@@ -216,7 +216,7 @@ def sheet_xml(sheet: NewSheet, formats: dict[str, int], selected: bool) -> str:
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                    for i, w in enumerate(sheet.widths, start=1))
     cols = f"<cols>{cols}</cols>" if cols else ""
-    links = "".join(f'<hyperlink ref="{col_letter(c)}{r}" location="{text(loc)}" display="{text(loc)}"/>'
+    links = "".join(f'<hyperlink ref="{col_letter(c)}{r}" location="{xml_text(loc)}" display="{xml_text(loc)}"/>'
                     for (r, c), loc in sheet.links.items())
     pane = (f'<pane ySplit="{sheet.freeze}" topLeftCell="A{sheet.freeze + 1}" activePane="bottomLeft" '
             'state="frozen"/>' if sheet.freeze else "")
@@ -244,7 +244,7 @@ def _comments(pkg: Package, part: str, sx: SheetXml, cells: dict[str, Mark], blo
     for n, (ref, mark) in enumerate(cells.items()):
         body = "\n\n".join(mark.lines)[:30000]
         comments.append(f'<comment ref="{ref}" authorId="0"><text><r><rPr><sz val="10"/><rFont val="Tahoma"/>'
-                        f'</rPr><t xml:space="preserve">{text(body)}</t></r></text></comment>')
+                        f'</rPr><t xml:space="preserve">{xml_text(body)}</t></r></text></comment>')
         shapes.append(_shape(ref, 1024 * block + n + 1))
     member = pkg.unique("xl/commentsAnnex", ".xml")
     pkg.put(member, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

@@ -42,7 +42,7 @@ class Unsupported(Exception):
     """The package uses a form this patcher does not edit; fall back to a full load-and-save."""
 
 
-def text(value: object) -> str:
+def xml_text(value: object) -> str:
     """Character data for XML we write as text: escaped, characters XML cannot hold removed."""
     return escape(_ILLEGAL.sub("", str(value)), {'"': "&quot;"})
 
