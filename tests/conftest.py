@@ -43,11 +43,16 @@ def ws(ws_root: Path) -> Workspace:
 
 
 @pytest.fixture(scope="session")
-def stock_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """A default workspace whose templates are generated once per test session."""
+def stock_written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, dict[str, Path]]:
+    """A default workspace whose templates are generated once per test session, with what `write_templates`
+    returned (unit code → template). Read-only: a test that changes a template works on a copy."""
     stock = open_workspace(init_workspace(tmp_path_factory.mktemp("stock") / "ws"))
-    write_templates(stock)
-    return stock
+    return stock, {r.unit: r.path for r in write_templates(stock)}
+
+
+@pytest.fixture(scope="session")
+def stock_workspace(stock_written: tuple[Workspace, dict[str, Path]]) -> Workspace:
+    return stock_written[0]
 
 
 def _same_inputs(a: Workspace, b: Workspace) -> bool:

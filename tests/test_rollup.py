@@ -10,7 +10,6 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.collect import collect
-from pipeline.template.build import write_templates
 from pipeline.workspace import init_workspace, open_workspace, write_units_xlsx
 
 from .helpers import drop, payload
@@ -29,12 +28,12 @@ def _city(root):
     return open_workspace(city)
 
 
-def test_city_totals_equal_the_sum_of_the_communes(tmp_path):
+def test_city_totals_equal_the_sum_of_the_communes(tmp_path, stock):
     city = _city(tmp_path / "city")
     commune_totals = []
     for n, (code, units) in enumerate(COMMUNES.items()):
         ws = open_workspace(init_workspace(tmp_path / code))
-        write_templates(ws, list(units))
+        stock(ws, list(units))
         for m, unit in enumerate(units):
             drop(ws, f"{unit}.xlsx", unit, payload(ws, unit, n * 10 + m))
         local = collect(ws)

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 from python_calamine import load_workbook
 
-from pipeline.template.build import TemplateError, write_template, write_templates
+from pipeline.template.build import TemplateError, write_template
 from pipeline.template.fill import data_cells, fill, read_meta
 from pipeline.workbook.contract import (
     CHECK_SHEET,
@@ -24,8 +24,9 @@ from .helpers import soffice_convert
 
 
 @pytest.fixture
-def written(ws):
-    return ws, {r.unit: r.path for r in write_templates(ws)}
+def written(stock_written):
+    """The default templates, as `write_templates` wrote them once for the session (read, never changed)."""
+    return stock_written
 
 
 def test_one_template_per_unit_with_only_its_annexes(written):

@@ -31,7 +31,7 @@ _BOOKMARK = re.compile(r"F_([a-z][a-z0-9]*(?:_[a-z0-9]+)*)(?:__(\d+))?")
 def figure_bookmark(figure_id: str, occurrence: int = 1) -> str:
     """The bookmark name for the `occurrence`-th use of a figure in one document."""
     if not FIGURE_ID.fullmatch(figure_id):
-        raise ValueError(f"figure id {figure_id!r}: lowercase letters and digits in words joined by single _, starting with a letter")
+        raise ValueError(f"figure id {figure_id!r}: lowercase words of letters and digits joined by single _")
     name = BOOKMARK_PREFIX + figure_id + (f"__{occurrence}" if occurrence > 1 else "")
     if len(name) > MAX_BOOKMARK:
         raise ValueError(f"figure id {figure_id!r} is too long for a Word bookmark ({len(name)} > {MAX_BOOKMARK})")
