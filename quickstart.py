@@ -29,7 +29,7 @@ def plan(what, windows, python=None, have_venv=False):
         annex = os.path.join(".venv", "Scripts", "annex.exe") if windows else os.path.join(".venv", "bin", "annex")
         steps.append([annex, "demo"])
     else:
-        steps.append([target, "-m", "pytest"])
+        steps.append([target, "-m", "pytest", "-n", "auto"])  # one test process per core (pytest-xdist)
     return steps
 
 

@@ -99,7 +99,7 @@ def test_quickstart_sets_up_and_runs_on_both_systems():
     ] or os.sep == "/"  # os.path.join spells Windows paths only on Windows
     linux = quickstart.plan("test", windows=False, python="python3")
     assert linux == [["python3", "-m", "venv", ".venv"], [".venv/bin/python", "-m", "pip", "install", "-q", ".[test]"],
-                     [".venv/bin/python", "-m", "pytest"]]
+                     [".venv/bin/python", "-m", "pytest", "-n", "auto"]]
     assert quickstart.plan("demo", windows=False, have_venv=True)[-1] == [".venv/bin/annex", "demo"]
     done = subprocess.run([sys.executable, str(REPO / "quickstart.py"), "khong-co"], capture_output=True, timeout=60)
     assert done.returncode == 2 and "quickstart.py demo" in done.stdout.decode("utf-8")
