@@ -122,6 +122,17 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "một dòng của bảng. Lần sau, nếu thiếu dòng, hãy chèn thêm dòng ở giữa bảng.",
     ),
     "signature_text": (INF, "Ô {cell}: phần ký tên \"{value}\" đã được ghi nhận (không phải số liệu)."),
+    "merged_hidden_blank": (
+        W,
+        "Vùng ô {detail} đã bị gộp thành một ô nên ô {cells} bị che và được đọc là trống; số liệu nhìn thấy trong "
+        "vùng gộp chỉ được tính cho ô đầu vùng. Nếu các ô bị che cũng có số liệu, hãy bỏ gộp ô và nhập riêng cho "
+        "từng ô rồi gửi lại.",
+    ),
+    "merged_hidden_value": (
+        W,
+        "Vùng ô {detail} đã bị gộp thành một ô; ô {cells} bị che nhưng vẫn còn giá trị ({value}) và đã được đọc như "
+        "vậy. Hãy bỏ gộp ô để thấy lại các giá trị này và kiểm tra trước khi gửi.",
+    ),
     "note_read": (INF, "Ô {cell}: ghi chú của chỉ tiêu \"{label}\" đã được ghi nhận: \"{value}\"."),
     "form_rows_moved": (
         INF,

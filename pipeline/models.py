@@ -39,6 +39,7 @@ class RawBook:
     sheet_names: list[str] = field(default_factory=list)
     error: tuple[str, str] | None = None  # (issue code, detail) when the file could not be read
     errors: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> cell -> "#DIV/0!" (read as blank)
+    merges: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)  # sheet -> merged (r1,c1,r2,c2)
 
 
 @dataclass

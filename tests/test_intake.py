@@ -147,3 +147,22 @@ def test_far_values_are_found_whatever_the_prefix_attribute_order_or_reference(r
     files = {d.file.rel: d for d in collect(ws).files}
     for name in cases:
         assert [i.code for i in files[name].issues][:1] == ["sheet_too_big"], (name, files[name].issues)
+
+
+def test_input_cells_merged_as_excel_does_are_named_not_silently_blank(ready):
+    """Excel keeps only the first cell's value when cells are merged: the hidden cell reads blank, and the unit is
+    told which range was merged and which cells it hid (LibreOffice's kept values: tests/test_real_filling.py)."""
+    ws = ready
+    data = payload(ws, "PKT")
+    assert len(data["PL2"]) >= 2
+    filled = drop(ws, "../PKT_filled.xlsx", "PKT", data)
+    top, below = cell_of(ws, "PKT", "PL2", "loai_tai_san"), cell_of(ws, "PKT", "PL2", "loai_tai_san", 1)
+    wb = openpyxl.load_workbook(filled)
+    sheet = next(s for s in wb.worksheets if s.title == "PL2")
+    sheet.protection.sheet = False
+    sheet.merge_cells(f"{top}:{below}")  # what Excel's Merge & Center does after its warning: `below` emptied
+    wb.save(ws.inbox / "PKT.xlsx")
+    d, = collect(ws).files
+    hit, = [i for i in d.issues if i.code == "merged_hidden_blank"]
+    assert hit.cell == below and f"PL2!{top}:{below}" in hit.message and f"ô {below} bị che" in hit.message
+    assert hit.severity.value == "warning"

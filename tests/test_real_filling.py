@@ -40,7 +40,7 @@ EXPECTED: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "pl2_row_inserted_inside.xlsx": (OK, {}),
     "pl3_sorted.xlsx": (OK, {"rows_sorted": ""}),
     "pl4b_renamed.xlsx": (OK, {"sheet_renamed": ""}),
-    "pl4b_merged.xlsx": (OK, {}),
+    "pl4b_merged.xlsx": (("accepted_with_warnings",), {"merged_hidden_value": "PL4b!D16"}),
     "pl2_column_inserted.xlsx": (("rejected",), {"column_inserted": "PL2!I9"}),
     "pl2_header_in_dong.xlsx": (("rejected",), {"header_changed": "PL2!I10"}),
     "dtn_template_filled_by_hlhpn.xlsx": (("rejected",), {"unit_mismatch": "PL1!A6"}),

@@ -12,7 +12,7 @@ from python_calamine import CalamineError, PasswordError, ZipError, load_workboo
 
 from pipeline.intake.read_ods import SheetFilter, read_ods
 from pipeline.models import RawBook
-from pipeline.workbook.contract import META_SHEET
+from pipeline.workbook.contract import FIRST_DATA_ROW, META_SHEET
 
 
 def read_book(path: Path, wanted: frozenset[str], max_rows: int = 5000) -> RawBook:
@@ -30,6 +30,8 @@ def read_book(path: Path, wanted: frozenset[str], max_rows: int = 5000) -> RawBo
             elif wants(name):
                 sheet = wb.get_sheet_by_name(name)
                 book.sheets[name] = [list(r) for r in sheet.to_python(skip_empty_area=False, nrows=max_rows)]
+                if merged := _merged_below_header(sheet.merged_cell_ranges):
+                    book.merges[name] = merged
     except PasswordError:
         book.error = ("encrypted", "")
     except (ZipError, CalamineError) as exc:
@@ -39,6 +41,13 @@ def read_book(path: Path, wanted: frozenset[str], max_rows: int = 5000) -> RawBo
     except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         book.error = ("unreadable", _short(exc))
     return book
+
+
+def _merged_below_header(ranges: list[tuple[tuple[int, int], tuple[int, int]]] | None,
+                         ) -> list[tuple[int, int, int, int]]:
+    """Merged ranges reaching the data rows, 1-based (r1, c1, r2, c2); the template's own header merges are
+    above them. calamine gives none for .ods (None)."""
+    return [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in ranges or () if r2 + 1 >= FIRST_DATA_ROW]
 
 
 def _is_ods(path: Path) -> bool:

@@ -11,7 +11,7 @@ from pipeline.intake.identify import header_mismatch, identify
 from pipeline.intake.values import coerce
 from pipeline.models import AnnexData, RawBook, Submission
 from pipeline.spec.annex import AnnexSpec
-from pipeline.vntext import fold
+from pipeline.vntext import fmt_number, fold
 from pipeline.workbook.contract import NONE_TEXT, AnnexMeta, Layout, TemplateMeta, cell, parse_range
 from pipeline.workspace import Workspace
 
@@ -40,9 +40,11 @@ def build(sub: Submission, book: RawBook, ws: Workspace) -> Submission:
         if actual is None:
             sub.add("missing_sheet", sheet=spec.sheet, annex=spec.code)
             continue
-        data = _extract(sub, spec, meta, book.sheets[actual], actual, book.errors.get(actual, {}))
+        grid = book.sheets[actual]
+        data = _extract(sub, spec, meta, grid, actual, book.errors.get(actual, {}))
         if data is not None:
             sub.annexes[annex_id] = data
+            _merged_inputs(sub, data, grid, book.merges.get(actual, []))
     for annex_id, am in meta.annexes.items():
         if annex_id not in sub.unit.annexes and annex_id in ws.specs.annexes:
             sub.add("extra_annex", sheet=am.sheet, annex=ws.specs.annexes[annex_id].code)
@@ -139,3 +141,35 @@ def _add_record(sub: Submission, data: AnnexData, row: int, raw: dict[str, objec
                 data.bad.add((row, key))
     data.rows.append(row)
     data.values.append(tuple(record.values()))  # `raw`, hence `record`, is in spec.keys order
+
+
+def _merged_inputs(sub: Submission, data: AnnexData, grid: list[list[object]],
+                   merges: list[tuple[int, int, int, int]]) -> None:
+    """Input cells the unit merged into another: hidden under the merged cell, a blank one is read as blank
+    (Excel drops a hidden cell's value when merging), one that still holds a value (LibreOffice keeps it) is read
+    although the unit no longer sees it. Either way, said once per merged range."""
+    if not merges:
+        return
+    inputs = {parse_range(data.cell_of(key, row))[:2]: key for row in data.rows for key in data.spec.keys}
+    for r1, c1, r2, c2 in merges:
+        hidden = [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
+                  if (r, c) != (r1, c1) and (r, c) in inputs]
+        if not hidden:
+            continue
+        blank = [rc for rc in hidden if _at(grid, *rc) in ("", None)]
+        kept = [rc for rc in hidden if rc not in blank]
+        span = f"{data.sheet}!{cell(r1, c1)}:{cell(r2, c2)}"
+        if blank:
+            sub.add("merged_hidden_blank", sheet=data.sheet, cell=cell(*blank[0]), detail=span,
+                    cells=", ".join(cell(*rc) for rc in blank))
+        if kept:
+            sub.add("merged_hidden_value", sheet=data.sheet, cell=cell(*kept[0]), detail=span,
+                    cells=", ".join(cell(*rc) for rc in kept), value=", ".join(_shown(_at(grid, *rc)) for rc in kept))
+
+
+def _shown(value: object) -> str:
+    return fmt_number(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+
+
+def _at(grid: list[list[object]], row: int, col: int) -> object:
+    return grid[row - 1][col - 1] if row - 1 < len(grid) and col - 1 < len(grid[row - 1]) else None
