@@ -11,8 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import xlsxwriter
-
 from pipeline.files import place
 from pipeline.issues import SEVERITY_VN, Severity
 from pipeline.messages import Refused, say
@@ -35,6 +33,7 @@ from pipeline.workbook.contract import (
     list_name,
 )
 from pipeline.workbook.styles import SAFE_OPTIONS, Styles
+from pipeline.workbook.xlsxbook import Workbook
 from pipeline.workspace import Unit, Workspace
 
 
@@ -92,7 +91,7 @@ def write_template(ws: Workspace, unit: Unit, path: Path) -> TemplateResult:
 
 
 def _build(ws: Workspace, unit: Unit, path: Path) -> None:
-    wb = xlsxwriter.Workbook(str(path), SAFE_OPTIONS)
+    wb = Workbook(str(path), {**SAFE_OPTIONS, "in_memory": True})  # no temporary file per part
     wb.set_properties({"title": f"{ws.round.title} — {unit.name}", "author": ws.round.commune,
                        "comments": f"{GENERATOR}; {ws.round.round_id}/{unit.code}"})
     st = Styles(wb, 12)
@@ -114,7 +113,7 @@ def _build(ws: Workspace, unit: Unit, path: Path) -> None:
     wb.close()
 
 
-def _write_lists(wb: xlsxwriter.Workbook, specs: list[AnnexSpec]) -> dict[tuple[str, str], str]:
+def _write_lists(wb: Workbook, specs: list[AnnexSpec]) -> dict[tuple[str, str], str]:
     """Category lists on a hidden sheet (inline list validations are capped at 255 characters)."""
     sheet = wb.add_worksheet(LISTS_SHEET)
     names: dict[tuple[str, str], str] = {}
@@ -137,7 +136,7 @@ def _write_lists(wb: xlsxwriter.Workbook, specs: list[AnnexSpec]) -> dict[tuple[
     return names
 
 
-def _write_meta(wb: xlsxwriter.Workbook, ws: Workspace, unit: Unit) -> None:
+def _write_meta(wb: Workbook, ws: Workspace, unit: Unit) -> None:
     sheet = wb.add_worksheet(META_SHEET)
     for r, (key, value) in enumerate(template_meta(ws, unit).rows()):
         sheet.write_string(r, 0, key)
