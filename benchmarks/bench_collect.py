@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipeline.demo import data as demo_data  # noqa: E402
-from pipeline.template.build import write_templates  # noqa: E402
+from pipeline.template.batch import write_templates  # noqa: E402
 from pipeline.template.fill import fill  # noqa: E402
 from pipeline.workspace import init_workspace, open_workspace, write_units_xlsx  # noqa: E402
 

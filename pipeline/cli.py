@@ -104,7 +104,7 @@ def init(directory: Path) -> None:
 def templates(root: Path | None, units: tuple[str, ...]) -> None:
     """Tạo biểu mẫu Excel cho từng đơn vị vào templates_xlsx/."""
     from pipeline.settings import state
-    from pipeline.template import build
+    from pipeline.template import batch
 
     ws = _open(root, "templates")
     unknown = [u for u in units if u not in ws.unit_by_code]
@@ -113,7 +113,7 @@ def templates(root: Path | None, units: tuple[str, ...]) -> None:
                                  known=", ".join(ws.unit_by_code)))
     steps = screen.Steps()
     try:
-        results = build.write_templates(ws, list(units) or None, progress=steps)
+        results = batch.write_templates(ws, list(units) or None, progress=steps)
     finally:
         steps.finish()
     state.record_issued(ws.root, ws.round.round_id, [r.unit for r in results])

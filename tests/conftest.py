@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.template.build import write_templates
+from pipeline.template.batch import write_templates
 from pipeline.workspace import Workspace, init_workspace, open_workspace
 
 os.environ.setdefault("ANNEX_PDF", "0")  # LibreOffice prints the summary only in the tests about it

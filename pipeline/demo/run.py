@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline.collect import CollectResult, collect
 from pipeline.demo.data import unit_payload
 from pipeline.messages import say
-from pipeline.template.build import write_templates
+from pipeline.template.batch import write_templates
 from pipeline.template.fill import fill
 from pipeline.workspace import VN_TZ, Workspace, WorkspaceError, init_workspace, open_workspace
 

@@ -7,8 +7,8 @@ defined names `<ID>_data`, so any reader can find the input cells without knowin
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 from pipeline.files import place
@@ -57,41 +57,32 @@ def template_meta(ws: Workspace, unit: Unit) -> TemplateMeta:
     return TemplateMeta(values, {a: AnnexMeta.of(ws.specs.annexes[a]) for a in unit.annexes})
 
 
-def write_templates(ws: Workspace, codes: list[str] | None = None,
-                    progress: Callable[[str, int, int], None] | None = None) -> list[TemplateResult]:
-    """Write `templates_xlsx/<code>.xlsx` for every unit (or the given codes)."""
-    ws.templates.mkdir(parents=True, exist_ok=True)
-    units = [u for u in ws.units if not codes or u.code in codes]
-    results = []
-    for n, u in enumerate(units):
-        if progress:
-            progress("templates", n, len(units))
-        results.append(write_template(ws, u, ws.templates / f"{u.code}.xlsx"))
-    if progress:
-        progress("templates", len(units), len(units))
-    return results
-
-
 def write_template(ws: Workspace, unit: Unit, path: Path) -> TemplateResult:
     """Write one template whole, then move it into place (beside the old one when that is open in Excel: the
     result's path says where). Nothing half-written stays behind, even when interrupted."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # XlsxWriter only warns when it drops a validation or a string
-        try:
-            _build(ws, unit, tmp)
-        except (Warning, ValueError) as exc:
-            tmp.unlink(missing_ok=True)
-            problem = say("template_refused", code=unit.code, log=LOG_NAME)
-            raise TemplateError(problem, f"biểu mẫu {unit.code}: {exc!r}") from exc
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+    try:
+        build_file(ws, unit, tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return TemplateResult(unit.code, place(tmp, path), unit.annexes)
 
 
-def _build(ws: Workspace, unit: Unit, path: Path) -> None:
-    wb = Workbook(str(path), {**SAFE_OPTIONS, "in_memory": True})  # no temporary file per part
+def build_file(ws: Workspace, unit: Unit, target: Path | BytesIO) -> None:
+    """Build a unit's template into a file or a buffer; what XlsxWriter would only warn about is refused."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # XlsxWriter only warns when it drops a validation or a string
+        try:
+            _build(ws, unit, target)
+        except (Warning, ValueError) as exc:
+            problem = say("template_refused", code=unit.code, log=LOG_NAME)
+            raise TemplateError(problem, f"biểu mẫu {unit.code}: {exc!r}") from exc
+
+
+def _build(ws: Workspace, unit: Unit, path: Path | BytesIO) -> None:
+    target = path if isinstance(path, BytesIO) else str(path)
+    wb = Workbook(target, {**SAFE_OPTIONS, "in_memory": True})  # no temporary file per part
     wb.set_properties({"title": f"{ws.round.title} — {unit.name}", "author": ws.round.commune,
                        "comments": f"{GENERATOR}; {ws.round.round_id}/{unit.code}"})
     st = Styles(wb, 12)
