@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the stages are imported by the commands that use them: `ann
 clickvn.install()  # before any click object below is built: some of click's texts are read when built
 
 EXIT_STRICT, EXIT_SETTINGS, EXIT_PROGRAM_FAILED = 1, 2, 3
+WATCH_INTERVAL = 2.0  # seconds between two looks at the inbox in `collect --watch`
 WORKSPACE_HELP = ("Thư mục làm việc của đợt báo cáo (có round.toml, units.xlsx). Bỏ trống: thư mục hiện tại, nếu đó "
                   "là một đợt đang làm.")
 
@@ -153,15 +154,27 @@ def demo(directory: Path, seed: int) -> None:
 @click.option("--workers", type=clickvn.IntegerRange(1, 64), default=None, metavar="SỐ",
               help="Số tiến trình đọc tệp (mặc định: số nhân CPU).")
 @click.option("--open", "open_summary", is_flag=True, help="Mở bảng tổng hợp (bằng Excel) khi xong.")
-def collect(root: Path | None, as_json: bool, strict: bool, workers: int | None, open_summary: bool) -> None:
+@click.option("--watch", is_flag=True,
+              help="Chạy liên tục: theo dõi inbox/, tự kiểm tra và tổng hợp lại mỗi khi có tệp mới, tệp được thay hoặc "
+                   "tệp bị xóa (bấm Ctrl+C để dừng).")
+@click.option("--interval", type=clickvn.NumberRange(0.1, 3600), default=WATCH_INTERVAL, metavar="GIÂY",
+              help=f"Với --watch: bao lâu xem lại inbox/ một lần (mặc định {WATCH_INTERVAL:g} giây).")
+def collect(root: Path | None, as_json: bool, strict: bool, workers: int | None, open_summary: bool, watch: bool,
+            interval: float) -> None:
     """Đọc inbox/, kiểm tra từng tệp, gửi phản hồi và tổng hợp vào outbox/.
 
     Không bao giờ sửa, chuyển hay xóa tệp trong inbox/. Chạy lại bao nhiêu lần cũng được: tệp đã đọc
-    được ghi nhớ trong ledger.sqlite, chỉ tệp mới được đọc.
+    được ghi nhớ trong ledger.sqlite, chỉ tệp mới được đọc. Với --watch, lệnh chạy cho đến khi bấm Ctrl+C
+    và tổng hợp lại mỗi khi inbox/ thay đổi (thiết lập round.toml, units.xlsx được đọc một lần lúc bắt đầu).
     """
     from pipeline.collect import collect as run
 
+    if watch and (as_json or strict):
+        raise WorkspaceError(say("watch_options"))
     ws = _open(root, "collect", receiving=True)
+    if watch:
+        _watch(ws, workers, interval, open_summary)
+        return
     steps = screen.Steps(enabled=not as_json)
     try:
         result = run(ws, workers=workers, progress=steps)
@@ -176,6 +189,35 @@ def collect(root: Path | None, as_json: bool, strict: bool, workers: int | None,
     if open_summary and result.outputs.get("summary") and not console.open_file(Path(str(result.outputs["summary"]))):
         _note(f"Mở bảng tổng hợp bằng Excel: {result.outputs['summary']}")
     sys.exit(_collect_code(result, strict))
+
+
+def _watch(ws: Workspace, workers: int | None, interval: float, open_summary: bool) -> None:
+    """`collect --watch`: collect whenever the inbox has changed, until Ctrl+C (exit code 0)."""
+    import datetime as dt
+
+    from pipeline.collect import collect as run
+    from pipeline.watch import watch
+
+    def once() -> Any:
+        steps = screen.Steps()
+        try:
+            return run(ws, workers=workers, progress=steps)
+        finally:
+            steps.finish()
+
+    def show(result: Any, change: Any) -> None:
+        if change is None:
+            screen.show_result(result, _echo)
+            if open_summary and result.outputs.get("summary"):
+                console.open_file(Path(str(result.outputs["summary"])))
+            _echo("\n" + sentence("watch_started", inbox=ws.inbox))
+        else:
+            screen.show_change(result, change, f"{dt.datetime.now():%H:%M:%S}", _echo)
+
+    try:
+        watch(ws, once, show, lambda: _note(sentence("watch_busy", time=f"{dt.datetime.now():%H:%M:%S}")), interval)
+    except KeyboardInterrupt:
+        _echo("\n" + sentence("watch_stopped"))
 
 
 def _collect_code(result: Any, strict: bool) -> int:

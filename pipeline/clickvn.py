@@ -124,6 +124,12 @@ class IntegerRange(click.IntRange):
     name = "số nguyên"
 
 
+class NumberRange(click.FloatRange):
+    """click.FloatRange, named in Vietnamese ("'abc' không phải là số hợp lệ")."""
+
+    name = "số"
+
+
 INT = Integer()
 
 

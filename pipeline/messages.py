@@ -160,6 +160,19 @@ TEXTS: dict[str, str] = {
                  "không) rồi chạy lại.",
     "interrupted": "Đã dừng theo yêu cầu (Ctrl+C): các tệp kết quả đã ghi xong vẫn nguyên vẹn, không có tệp nào bị "
                    "ghi dở; chạy lại lệnh để làm tiếp.",
+    # collect --watch
+    "watch_started": "Đang theo dõi thư mục {inbox}: mỗi khi có tệp mới, tệp được thay hoặc tệp bị xóa, chương trình "
+                     "tự kiểm tra lại và lập lại bảng tổng hợp. Cứ để cửa sổ này mở; bấm Ctrl+C khi muốn dừng.",
+    "watch_change": "{time} — inbox có thay đổi ({what}); đã kiểm tra và tổng hợp lại.",
+    "watch_added": "{n} tệp mới",
+    "watch_changed": "{n} tệp được thay",
+    "watch_removed": "{n} tệp bị xóa",
+    "watch_gone": "Tệp không còn trong inbox (không còn được tính): {names}",
+    "watch_busy": "{time} — một lượt annex collect khác đang chạy trên thư mục làm việc này; sẽ thử lại sau ít giây.",
+    "watch_stopped": "Đã dừng theo dõi (Ctrl+C). Bảng tổng hợp và các phản hồi là của lần tổng hợp xong gần nhất, "
+                     "không có tệp nào bị ghi dở.",
+    "watch_options": "--watch không dùng cùng --json hay --strict: chế độ theo dõi chạy liên tục và in kết quả sau mỗi "
+                     "lần tổng hợp; hãy bỏ bớt tùy chọn rồi chạy lại.",
     "program_failed": "Chương trình gặp lỗi ngoài dự kiến khi chạy lệnh {command}. Đây là lỗi của chương trình, không "
                       "phải lỗi của các tệp hay của thiết lập. Chi tiết kỹ thuật đã ghi vào {log}; hãy gửi tệp đó cho "
                       "người phụ trách kỹ thuật.",

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from pipeline.issues import ENVIRONMENT, SEVERITY_ACTION_VN, STATE_VN, STATUS_VN, Issue, Severity
+from pipeline.messages import sentence
 
 if TYPE_CHECKING:  # the console layer stays light: `annex --help` imports no stage
     from pipeline.models import CollectResult, Decision
     from pipeline.report.rollup import RollupResult
+    from pipeline.watch import Change
 
 Echo = Callable[[str], None]
 STEPS = {
@@ -118,6 +120,25 @@ def show_result(result: CollectResult, echo: Echo) -> None:
             echo_items = [f"  - {i.file}: {i.message}" if i.file else f"  - {i.message}" for i in items]
             for line in echo_items:
                 echo(line)
+
+
+def show_change(result: CollectResult, change: Change, when: str, echo: Echo) -> None:
+    """What a run of `collect --watch` after a change of the inbox says: the change, the files it concerns, the
+    totals, what is missing and where the outputs are."""
+    what = [sentence(code, n=len(files)).lower() for code, files in (
+        ("watch_added", change.added), ("watch_changed", change.changed), ("watch_removed", change.removed)) if files]
+    echo("")
+    echo(sentence("watch_change", time=when, what=", ".join(what) or "0"))
+    concerned = set(change.added) | set(change.changed)
+    for d in result.files:
+        if d.file.rel in concerned:
+            for line in file_lines(d):
+                echo(line)
+    if change.removed:
+        echo(sentence("watch_gone", names=", ".join(change.removed)))
+    echo(totals_line(result))
+    _missing(result, echo)
+    _outputs(result, echo)
 
 
 def _missing(result: CollectResult, echo: Echo) -> None:

@@ -1,0 +1,73 @@
+"""`annex collect --watch`: stay running, look at inbox/ every few seconds, collect again when it changed.
+
+No service and no new dependency: the inbox is listed (names, sizes, modification times, as collect finds its
+files) at every poll. A change is collected once the inbox has stayed as it is for one whole poll, so a file still
+being copied in (its size or time still moving) is not read half-written. Each run is an ordinary collect in this
+warm process (imports done, readings restored from the ledger's cache, only new bytes read), which writes its outputs
+whole and moves them into place; between runs nothing is held open, and the run lock is taken by each run alone.
+Ctrl+C while waiting ends at once; during a run, the run stops as collect does (nothing half-written, the lock
+released), and the outputs of the last finished run stay in place.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipeline.intake import inbox
+from pipeline.models import CollectResult
+from pipeline.runlock import Busy
+from pipeline.workspace import Workspace
+
+Snapshot = dict[str, tuple[int, float]]  # relative path -> (size, modification time)
+
+
+def snapshot(ws: Workspace) -> Snapshot:
+    return {f.rel: (f.size, f.mtime) for f in inbox.scan(ws.inbox)}
+
+
+@dataclass(frozen=True)
+class Change:
+    """What differs between the inbox as last collected and as it is now."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    @staticmethod
+    def between(before: Snapshot, after: Snapshot) -> Change:
+        return Change(tuple(sorted(set(after) - set(before))),
+                      tuple(sorted(k for k in set(after) & set(before) if after[k] != before[k])),
+                      tuple(sorted(set(before) - set(after))))
+
+
+def watch(ws: Workspace, run: Callable[[], CollectResult], show: Callable[[CollectResult, Change | None], None],
+          busy: Callable[[], None], interval: float, polls: int | None = None,
+          sleep: Callable[[float], None] = time.sleep) -> None:
+    """Collect once the inbox has settled, then again whenever it has changed and settled; `polls` bounds the loop
+    (tests)."""
+    collected: Snapshot | None = None
+    seen = _settled(ws, snapshot(ws), interval, sleep)
+    count = 0
+    while polls is None or count < polls:
+        if seen != collected:
+            try:
+                result = run()
+            except Busy:  # another collect holds the workspace: try again at the next poll
+                busy()
+            else:
+                show(result, None if collected is None else Change.between(collected, seen))
+                collected = seen
+        seen = _settled(ws, seen, interval, sleep)
+        count += 1
+
+
+def _settled(ws: Workspace, last: Snapshot, interval: float, sleep: Callable[[float], None]) -> Snapshot:
+    """The inbox once it is the same at two polls in a row (at once, when it is still as it was)."""
+    while True:
+        sleep(interval)
+        now = snapshot(ws)
+        if now == last:
+            return now
+        last = now

@@ -1,0 +1,137 @@
+"""`annex collect --watch`: collects again when the inbox changes, never reads a file still being copied, and stops
+cleanly on Ctrl+C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from pipeline.runlock import RunLock
+from pipeline.template.fill import fill
+from pipeline.watch import Change, snapshot, watch
+
+from .conftest import REPO
+from .helpers import drop, payload
+from .test_interrupt import DRIVER, _group_alive
+
+
+def test_a_change_is_collected_once_the_inbox_has_settled(ready):
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    data = (ws.inbox / "PKT.xlsx").read_bytes()
+    growing = ws.inbox / "VPUB.xlsx"
+    script = [lambda: None,  # the inbox as the watch starts: settled
+              lambda: growing.write_bytes(data[:1000]),  # a copy in progress: the file grows at every poll
+              lambda: growing.write_bytes(data[:5000]),
+              lambda: growing.write_bytes(data),
+              lambda: None,
+              lambda: (ws.inbox / "PKT.xlsx").unlink(),
+              lambda: None]
+    runs: list[dict] = []
+    shown: list[Change | None] = []
+
+    def sleep(_seconds: float) -> None:
+        if script:
+            script.pop(0)()
+
+    watch(ws, lambda: runs.append(snapshot(ws)) or "result", lambda result, change: shown.append(change),
+          lambda: None, interval=0, polls=6, sleep=sleep)
+    sizes = [{name: size for name, (size, _) in run.items()} for run in runs]
+    assert sizes == [{"PKT.xlsx": len(data)}, {"PKT.xlsx": len(data), "VPUB.xlsx": len(data)},
+                     {"VPUB.xlsx": len(data)}]  # never the half-copied file
+    assert shown[0] is None
+    assert shown[1] == Change(("VPUB.xlsx",), (), ()) and shown[2] == Change((), (), ("PKT.xlsx",))
+
+
+class _Watcher:
+    """`annex collect --watch` in its own process group (as a terminal runs it), its output gathered as it comes."""
+
+    def __init__(self, root: Path, slow: str = "") -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        module, _, name = slow.rpartition(".")
+        program = ["-c", DRIVER.format(module=module, name=name)] if slow else ["-m", "pipeline"]
+        self.proc = subprocess.Popen([sys.executable, *program, "collect", "--watch", "--interval", "0.3",
+                                      "--workspace", str(root)], env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.out = b""
+        threading.Thread(target=self._gather, daemon=True).start()
+
+    def _gather(self) -> None:
+        for chunk in iter(lambda: os.read(self.proc.stdout.fileno(), 4096), b""):
+            self.out += chunk
+
+    def text(self) -> str:
+        return self.out.decode("utf-8")
+
+    def wait_for(self, text: str, count: int = 1, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while self.text().count(text) < count:
+            assert self.proc.poll() is None, self.text()
+            assert time.monotonic() < deadline, f"waited for {text!r}:\n{self.text()}"
+            time.sleep(0.1)
+
+
+def test_watch_end_to_end_added_changed_removed_growing_and_ctrl_c(ready, tmp_path):
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    watcher = _Watcher(ws.root)
+    try:
+        watcher.wait_for("Đang theo dõi thư mục")
+        summary = ws.outbox / "TongHop_phuctho-soket-2026.xlsx"
+        first = summary.read_bytes()
+        drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB"))
+        watcher.wait_for("(1 tệp mới)")
+        watcher.wait_for("Bảng tổng hợp:", 2)
+        assert "VPUB.xlsx" in watcher.text().split("(1 tệp mới)")[1] and summary.read_bytes() != first
+        drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB", seed=8))
+        watcher.wait_for("(1 tệp được thay)")
+        (ws.inbox / "PKT.xlsx").unlink()
+        watcher.wait_for("(1 tệp bị xóa)")
+        watcher.wait_for("Tệp không còn trong inbox (không còn được tính): PKT.xlsx")
+        fill(ws.templates / "TYT.xlsx", tmp_path / "TYT.xlsx", payload(ws, "TYT"))
+        content = (tmp_path / "TYT.xlsx").read_bytes()
+        with open(ws.inbox / "TYT.xlsx", "wb") as f:  # copied in slowly: it grows at every poll for 2 s
+            for start in range(0, len(content), len(content) // 20 + 1):
+                f.write(content[start:start + len(content) // 20 + 1])
+                f.flush()
+                time.sleep(0.1)
+        watcher.wait_for("TYT.xlsx")
+        watcher.wait_for("Bảng tổng hợp:", 5)
+        after = watcher.text().split("(1 tệp mới)")[-1]
+        assert "TYT.xlsx" in after and "tiếp nhận" in after.split("TYT.xlsx")[1].splitlines()[0], after
+        assert watcher.text().count("TYT.xlsx") == 1  # read once, whole: never refused half-copied
+    finally:
+        os.killpg(watcher.proc.pid, signal.SIGINT)
+        code = watcher.proc.wait(timeout=60)
+    text = watcher.text()
+    assert code == 0 and text.rstrip().endswith("không có tệp nào bị ghi dở.") and "Traceback" not in text, text
+    assert text.count("Đã dừng theo dõi (Ctrl+C)") == 1
+    assert not [p for p in ws.root.rglob("*") if ".tmp" in p.name]
+    with RunLock(ws.root):  # not held by anyone
+        pass
+
+
+def test_ctrl_c_while_collecting_in_watch_mode_leaves_nothing_behind(ready):
+    ws = ready
+    for code in ("PKT", "VPUB", "TYT", "DTN"):
+        drop(ws, f"{code}.xlsx", code, payload(ws, code))
+    watcher = _Watcher(ws.root, slow="collect.process")  # the readers take a minute over a file
+    watcher.wait_for("Đang đọc tệp")
+    time.sleep(1.0)
+    os.killpg(watcher.proc.pid, signal.SIGINT)
+    code = watcher.proc.wait(timeout=60)
+    assert code == 0 and "Đã dừng theo dõi (Ctrl+C)" in watcher.text() and "Traceback" not in watcher.text()
+    for _ in range(50):
+        if not _group_alive(watcher.proc.pid):
+            break
+        time.sleep(0.1)
+    assert not _group_alive(watcher.proc.pid), "reader processes outlived the watch"
+    assert not ws.outbox.exists() or not list(ws.outbox.iterdir())  # stopped mid-run: nothing written
+    assert not [p for p in ws.root.rglob("*") if ".tmp" in p.name]
+    with RunLock(ws.root):
+        pass
