@@ -7,7 +7,11 @@ A: `annex collect` end to end on a fresh workspace (pre-checks, reading, validat
 F: the floor: python-calamine reading every cell value of the same files in one plain loop.
 B: the baseline: per file pandas.read_excel(engine="openpyxl", sheet_name=None), a pandera validation per
    sheet, pandas.concat, DataFrame.to_excel.
-I: incremental: one file added to the inbox after A, collect again (the ledger caches what it read).
+I: incremental: one file added to the inbox after A, collect again in a fresh process (the ledger caches what it
+   read).
+W: watch mode: `annex collect --watch` running (after its first run), one file added to the inbox; from the file
+   being in place to the new summary being in place (polling every --interval seconds, 0.2 here).
+T: `annex templates` for the N units, end to end as the clerk runs it; Td: the same for the 14 units of the demo.
 Prints medians, ratios, and A's peak RSS (its own process and its largest reader process).
 """
 
@@ -19,6 +23,7 @@ import os
 import random
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -129,6 +134,47 @@ def timed_collect(ws_root: Path, workers: int) -> tuple[float, dict]:
     return elapsed, json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def annex(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pipeline", *args]
+
+
+def timed_templates(ws_root: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(annex("templates", "--workspace", str(ws_root)), cwd=REPO, capture_output=True, check=True)
+    return time.perf_counter() - started
+
+
+def demo_templates(root: Path) -> float:
+    ws_root = init_workspace(root / "demo")
+    return timed_templates(ws_root)
+
+
+def watched(ws_root: Path, source: Path, interval: float) -> float:
+    """Seconds from a new file being in place in the inbox to the new summary being in place, in watch mode."""
+    summary = next((ws_root / "outbox").glob("TongHop_*.xlsx"))
+    proc = subprocess.Popen(annex("collect", "--watch", "--interval", str(interval), "--workspace", str(ws_root)),
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            encoding="utf-8")
+    try:
+        for line in proc.stdout:
+            if line.startswith("Đang theo dõi"):
+                break
+        before = summary.stat().st_mtime_ns
+        time.sleep(2 * interval)
+        extra = ws_root / "inbox" / f"{code(99999)}_watch.xlsx"
+        shutil.copy(source, extra.with_suffix(".part"))
+        os.replace(extra.with_suffix(".part"), extra)  # the file appears whole, at once
+        started = time.perf_counter()
+        while summary.stat().st_mtime_ns == before:
+            time.sleep(0.005)
+        elapsed = time.perf_counter() - started
+        extra.unlink()
+        return elapsed
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=120)
+
+
 def median_of(fn, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -143,7 +189,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--only", default="AFBI", help="which measurements: any of A, F, B, I")
+    parser.add_argument("--only", default="TAFBIW", help="which measurements: any of T, A, F, B, I, W")
+    parser.add_argument("--interval", type=float, default=0.2, help="watch mode's polling interval (W)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="annex-bench-"))
@@ -154,6 +201,9 @@ def main() -> None:
         print(f"N = {args.n} workbooks ({sum(f.stat().st_size for f in files) / 1e6:.1f} MB), generated in "
               f"{time.perf_counter() - started:.1f} s; {os.cpu_count()} cores; median of {args.repeat}")
         results: dict[str, float] = {}
+        if "T" in args.only:
+            results["Td"] = median_of(lambda: demo_templates(Path(tempfile.mkdtemp(dir=root))), args.repeat)
+            results["T"] = statistics.median(timed_templates(ws_root) for _ in range(args.repeat))
         if "F" in args.only:
             results["F"] = median_of(lambda: floor(files), args.repeat)
         if "A" in args.only:
@@ -167,16 +217,23 @@ def main() -> None:
             shutil.copy(files[0], extra)
             results["I"], _ = timed_collect(ws_root, args.workers)
             extra.unlink()
+        if "W" in args.only and "A" in args.only:
+            timed_collect(ws_root, args.workers)  # the inbox as it was, collected
+            results["W"] = statistics.median(watched(ws_root, files[0], args.interval) for _ in range(args.repeat))
         if "B" in args.only:
             results["B"] = median_of(lambda: baseline(files, root / "baseline.xlsx"), max(1, args.repeat // 2))
         for key, value in results.items():
-            print(f"{key}: {value:8.2f} s  ({args.n / value:7.0f} files/s)")
+            print(f"{key}: {value:8.2f} s" + (f"  ({args.n / value:7.0f} files/s)" if key in "AFB" else ""))
         if "A" in results and "F" in results:
             print(f"A / F = {results['A'] / results['F']:.2f}")
         if "A" in results and "B" in results:
             print(f"B / A = {results['B'] / results['A']:.1f}")
         if "A" in results and "I" in results:
             print(f"I / A = {results['I'] / results['A']:.1%}")
+        if "A" in results and "W" in results:
+            print(f"W / A = {results['W'] / results['A']:.1%}  (polling every {args.interval:g} s)")
+        if "A" in results and "T" in results:
+            print(f"T / A = {results['T'] / results['A']:.2f}")
         print(f"(this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
     finally:
         shutil.rmtree(root, ignore_errors=True)
