@@ -95,8 +95,10 @@ def _flag(group: pd.DataFrame, col, annex_id: str, counted: dict[str, Submission
     if mad == 0:
         return found
     for unit, value in zip(group["unit"], values, strict=True):
-        others = float(values[group["unit"] != unit].median())
-        if abs(0.6745 * (value - median) / mad) <= THRESHOLD or not material(value, others):
+        if abs(0.6745 * (value - median) / mad) <= THRESHOLD:
+            continue
+        others = float(values[group["unit"] != unit].median())  # only for the few far out: a median per unit is slow
+        if not material(value, others):
             continue
         sub = counted[unit]
         data = sub.annexes[annex_id]
