@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pipeline import clickvn, console, guard
-from pipeline.launcher import write_launcher
+from pipeline.launcher import CMD_NAME, WATCH_CMD_NAME, WATCH_SH_NAME, write_launcher
 from pipeline.messages import WARNING, WorkspaceError, quoted, say, sentence
 from pipeline.report import screen
 
@@ -97,6 +97,9 @@ def init(directory: Path) -> None:
     _echo(f"  annex templates --workspace {quoted(directory)}")
     _echo(f"Khi đã chép tệp các đơn vị gửi về vào inbox, bấm đúp tệp {launcher.name} trong thư mục đó (hoặc chạy "
           f"annex collect --workspace {quoted(directory)}) để kiểm tra và lập bảng tổng hợp.")
+    watcher = WATCH_CMD_NAME if launcher.name == CMD_NAME else WATCH_SH_NAME
+    _echo(f"Muốn bảng tổng hợp tự lập lại mỗi khi có tệp mới: bấm đúp tệp {watcher} và để cửa sổ đó mở "
+          "(bấm Ctrl+C để dừng).")
 
 
 @main.command(short_help="Tạo biểu mẫu Excel cho từng đơn vị.")

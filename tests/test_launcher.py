@@ -15,7 +15,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.launcher import CMD_NAME, SH_NAME, cmd_text, write_launcher
+from pipeline.launcher import CMD_NAME, SH_NAME, WATCH_CMD_NAME, WATCH_SH_NAME, cmd_text, write_launcher
 
 from .conftest import REPO
 from .helpers import drop, payload
@@ -29,7 +29,8 @@ def test_init_writes_the_launcher_of_this_system(tmp_path):
     assert out.exit_code == 0
     launcher = tmp_path / "Đợt 2" / SH_NAME
     assert launcher.is_file() and os.access(launcher, os.X_OK) and not (tmp_path / "Đợt 2" / CMD_NAME).exists()
-    assert f"bấm đúp tệp {SH_NAME}" in out.output
+    assert f"bấm đúp tệp {SH_NAME}" in out.output and f"bấm đúp tệp {WATCH_SH_NAME}" in out.output
+    assert os.access(tmp_path / "Đợt 2" / WATCH_SH_NAME, os.X_OK)
     assert f"annex templates --workspace \"{tmp_path / 'Đợt 2'}\"" in out.output  # quoted, ready to copy
 
 
@@ -128,3 +129,28 @@ def test_the_quick_start_demo_steps_run_as_quickstart_runs_them(tmp_path):
     assert done.returncode == 0, done.stderr.decode("utf-8")
     assert "Bảng tổng hợp:" in done.stdout.decode("utf-8")
     assert (copy / "demo" / "outbox" / "TongHop_phuctho-soket-2026.xlsx").is_file()
+
+
+def test_the_watch_launcher_keeps_collecting_until_ctrl_c(ready, tmp_path):
+    import signal
+    import time
+
+    ws = ready
+    write_launcher(ws.root, sys.executable, windows=False)
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
+    (tmp_path / "xdg-open").write_text("#!/bin/sh\n", encoding="utf-8")
+    (tmp_path / "xdg-open").chmod(0o755)
+    proc = subprocess.Popen(["sh", str(ws.root / WATCH_SH_NAME)], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    seen = b""
+    deadline = time.monotonic() + 120
+    while "Đang theo dõi thư mục".encode() not in seen and time.monotonic() < deadline and proc.poll() is None:
+        seen += os.read(proc.stdout.fileno(), 4096)
+    os.killpg(proc.pid, signal.SIGINT)
+    seen += proc.communicate(timeout=60)[0]
+    out = seen.decode("utf-8")
+    assert "PKT.xlsx" in out and "Đã dừng theo dõi (Ctrl+C)" in out and "Traceback" not in out, out
+    windows = write_launcher(tmp_path, "C:\\Python\\python.exe", windows=True)
+    text = (tmp_path / WATCH_CMD_NAME).read_text(encoding="utf-8")
+    assert windows.name == CMD_NAME and "collect --workspace \"%~dp0.\" --open --watch" in text
