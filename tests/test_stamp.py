@@ -166,3 +166,17 @@ def test_a_zip_written_from_deflated_members_reads_back(tmp_path):
     with zipfile.ZipFile(tmp_path / "a.zip") as z:
         assert z.testzip() is None
         assert z.read("xl/a.xml") == "ệ".encode() * 999 and z.namelist() == ["[Content_Types].xml", "xl/a.xml"]
+
+
+def test_templates_from_spawned_workers_as_on_windows(many, monkeypatch, tmp_path):
+    """Where workers start as fresh interpreters (Windows), they receive the workspace and stamp the same files."""
+    import pipeline.intake.isolate
+    from pipeline.template import batch
+
+    monkeypatch.setattr(pipeline.intake.isolate, "START_METHOD", "spawn")
+    monkeypatch.setattr(batch, "START_METHOD", "spawn")
+    monkeypatch.setattr(batch, "SPAWN_MINIMUM", 2)
+    stamped = {r.unit: r.path for r in write_templates(many, ["DTN", "HND", "HNCT", "BXDD", "UBKT"], workers=2)}
+    for code, path in stamped.items():
+        built = write_template(many, many.unit_by_code[code], tmp_path / f"{code}.xlsx").path
+        assert _parts(path) == _parts(built), code
