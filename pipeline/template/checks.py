@@ -12,6 +12,7 @@ warning check says the template cannot judge the rules on it until it is typed a
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -153,6 +154,12 @@ def _cached(spec: AnnexSpec, rule: Rule, constants: dict) -> int:
     """Does the rule fail on a blank record (as Excel sees it: blanks are 0 and "")?"""
     if any(isinstance(r, tuple) for r in rule.refs):
         return 0
+    return _fails_when_blank(spec, rule, tuple(sorted(constants.items())))
+
+
+@functools.lru_cache(maxsize=1024)  # a pure function of its arguments; every workbook of a run asks the same
+def _fails_when_blank(spec: AnnexSpec, rule: Rule, constant_items: tuple) -> int:
+    constants = dict(constant_items)
     frame = pd.DataFrame({c.key: pd.Series([None], dtype="float64" if c.numeric else object)
                           for c in spec.columns})
     if spec.row_key:
