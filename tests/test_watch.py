@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from pipeline.runlock import RunLock
+from pipeline.runlock import Busy, RunLock
 from pipeline.template.fill import fill
 from pipeline.watch import Change, snapshot, watch
 
@@ -135,3 +135,19 @@ def test_ctrl_c_while_collecting_in_watch_mode_leaves_nothing_behind(ready):
     assert not [p for p in ws.root.rglob("*") if ".tmp" in p.name]
     with RunLock(ws.root):
         pass
+
+
+def test_a_run_refused_because_another_collect_holds_the_workspace_is_tried_again(ready):
+    ws = ready
+    outcomes: list = [Busy("busy"), "result"]
+    told: list[str] = []
+    shown: list = []
+
+    def run() -> object:
+        out = outcomes.pop(0)
+        if isinstance(out, Exception):
+            raise out
+        return out
+    watch(ws, run, lambda result, change: shown.append(result), lambda: told.append("busy"), interval=0, polls=3,
+          sleep=lambda _s: None)
+    assert told == ["busy"] and shown == ["result"]  # said once, collected at the next poll, then nothing to do
