@@ -4,7 +4,8 @@ Exit codes: 0 done; 1 `collect --strict` and files were returned or annexes are 
 workspace's settings or the machine need correcting (a mistake in round.toml or units.xlsx, a folder that cannot be
 written, a full disk: the message says where and what to do); 3 this program failed (on a file, an output, or the
 whole command): the message says so, the traceback is in the workspace's log file; 130 stopped with Ctrl+C (nothing
-is left half-written). Every failure is one Vietnamese sentence per problem; no traceback reaches the console.
+is left half-written; `collect --watch` stopped with Ctrl+C ends with 0). Every failure is one Vietnamese sentence
+per problem; no traceback reaches the console.
 """
 
 from __future__ import annotations

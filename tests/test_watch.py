@@ -151,3 +151,14 @@ def test_a_run_refused_because_another_collect_holds_the_workspace_is_tried_agai
     watch(ws, run, lambda result, change: shown.append(result), lambda: told.append("busy"), interval=0, polls=3,
           sleep=lambda _s: None)
     assert told == ["busy"] and shown == ["result"]  # said once, collected at the next poll, then nothing to do
+
+
+def test_watch_does_not_mix_with_json_or_strict(ready):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    for option in ("--json", "--strict"):
+        out = CliRunner().invoke(main, ["collect", "--watch", option, "--workspace", str(ready.root)])
+        assert out.exit_code == 2 and "--watch không dùng cùng --json hay --strict" in out.output
+    assert not ready.outbox.exists() or not list(ready.outbox.iterdir())  # refused before anything ran
