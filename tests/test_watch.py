@@ -51,11 +51,11 @@ def test_a_change_is_collected_once_the_inbox_has_settled(ready):
 class _Watcher:
     """`annex collect --watch` in its own process group (as a terminal runs it), its output gathered as it comes."""
 
-    def __init__(self, root: Path, slow: str = "") -> None:
+    def __init__(self, root: Path, slow: str = "", interval: float = 1.0) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         module, _, name = slow.rpartition(".")
         program = ["-c", DRIVER.format(module=module, name=name)] if slow else ["-m", "pipeline"]
-        self.proc = subprocess.Popen([sys.executable, *program, "collect", "--watch", "--interval", "0.3",
+        self.proc = subprocess.Popen([sys.executable, *program, "collect", "--watch", "--interval", str(interval),
                                       "--workspace", str(root)], env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         self.out = b""
@@ -95,9 +95,9 @@ def test_watch_end_to_end_added_changed_removed_growing_and_ctrl_c(ready, tmp_pa
         watcher.wait_for("Tệp không còn trong inbox (không còn được tính): PKT.xlsx")
         fill(ws.templates / "TYT.xlsx", tmp_path / "TYT.xlsx", payload(ws, "TYT"))
         content = (tmp_path / "TYT.xlsx").read_bytes()
-        with open(ws.inbox / "TYT.xlsx", "wb") as f:  # copied in slowly: it grows at every poll for 2 s
-            for start in range(0, len(content), len(content) // 20 + 1):
-                f.write(content[start:start + len(content) // 20 + 1])
+        with open(ws.inbox / "TYT.xlsx", "wb") as f:  # copied in slowly: it grows 10 times a poll, for 3 polls
+            for start in range(0, len(content), len(content) // 30 + 1):
+                f.write(content[start:start + len(content) // 30 + 1])
                 f.flush()
                 time.sleep(0.1)
         watcher.wait_for("TYT.xlsx")
