@@ -34,7 +34,7 @@ from pipeline.workbook.contract import (
     data_name,
     list_name,
 )
-from pipeline.workbook.styles import SAFE_OPTIONS, Styles
+from pipeline.workbook.styles import SAFE_OPTIONS, Styles, print_setup, text_height
 from pipeline.workspace import Unit, Workspace
 
 
@@ -178,9 +178,9 @@ def _write_guide(sheet, st: Styles, ws: Workspace, unit: Unit, specs: list[Annex
             tag = SEVERITY_VN[Severity(rule.severity)]
             lines.append(("wrap", f"     – {tag}: {rule.message}"))
     for r, (style, text) in enumerate(lines):
-        sheet.write_string(r, 1, text, st[style])
+        sheet.write_string(r, 1, text, st["wrap" if style == "text" else style])
+        if style in ("text", "wrap"):
+            sheet.set_row(r, text_height(text, 110))
     sheet.set_row(0, 36)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    print_setup(sheet, 1, last_row=len(lines))
     sheet.protect()
