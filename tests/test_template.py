@@ -107,9 +107,12 @@ def test_headers_locked_inputs_unlocked_and_print_ready(written):
         assert sheet["A9"].protection.locked is True and sheet["A9"].value == "STT"
         assert sheet["A11"].value == "(1)"
         assert sheet.page_setup.orientation == "landscape" and str(sheet.page_setup.paperSize) == "9"
-        assert (sheet.page_setup.fitToWidth or 1) == 1  # OOXML default is 1
-        assert sheet.page_setup.fitToHeight == 0
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        if annex_id == "PL1":  # a form: one page, signature included (OOXML's default fitToHeight is 1)
+            assert (sheet.page_setup.fitToWidth or 1) == 1 and (sheet.page_setup.fitToHeight or 1) == 1
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        else:  # PL3's 22 columns: page-wide column groups at 75 %, STT and the lĩnh vực repeated
+            assert sheet.page_setup.scale == 75 and not sheet.sheet_properties.pageSetUpPr.fitToPage
+            assert sheet.print_title_cols == "$A:$B" and sheet.col_breaks.count >= 1
         assert sheet.print_title_rows == "$9:$11"
         assert sheet["A1"].font.name == "Times New Roman"
     pl3 = wb["PL3"]

@@ -220,13 +220,14 @@ def _plan_form(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, for
                                  _when_failing(count, f"các ô tô đỏ trên trang {spec.sheet}"), 0))
     helper = lay.last_col + 2
     for rule in rules:
-        ok = _rule_ok(rule, ref, constants)
+        ok = _noted(rule, lay, sheet + "!", _rule_ok(rule, ref, constants))
         cells = [ref(k) if isinstance(k, tuple) else local(k) for k in rule.refs]
         count = _unless_text(spec, rule, ref, f"IFERROR(IF({ok},0,1),1)")
         cached = _cached(spec, rule, constants)
         plan.checks.append(LiveCheck(spec.id, rule.id, rule.message, rule.severity, count,
                                      _when_failing(count, _where(spec.sheet, cells)), cached))
-        local_ok = _rule_ok(rule, lambda k: ref(k) if isinstance(k, tuple) else local(k), constants)
+        local_ok = _noted(rule, lay, "", _rule_ok(rule, lambda k: ref(k) if isinstance(k, tuple) else local(k),
+                                                  constants))
         own = [k for k in rule.refs if not isinstance(k, tuple)]
         bad = f"NOT({local_ok})"
         if own and len(own) < len(rule.refs):  # see _cross_sheet
@@ -235,6 +236,16 @@ def _plan_form(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, for
             bad, helper = _cross_sheet(cell(row, helper, True)), helper + 1
         for k in own:
             plan.formats.append((local(k), lay.row_of(k), lay.col_of(k), bad, rule.severity))
+
+
+def _noted(rule: Rule, lay: Layout, sheet: str, ok: str) -> str:
+    """A warning that asks for a reason holds once a note is typed beside any value it names, as collect
+    judges it (judge/validate.py): the "Ghi chú" cell on the row of that value."""
+    if not rule.reason_in_note:
+        return ok
+    notes = [f"NOT({_blank(sheet + cell(lay.row_of(k), lay.note_col, True))})" for k in rule.refs
+             if isinstance(k, str)]
+    return f"OR({','.join(notes)},{ok})" if notes else ok
 
 
 def _cross_sheet(helper: str) -> str:
