@@ -176,7 +176,9 @@ def test_xlsxwriter_warnings_fail_generation(ws_root, tmp_path):
 
 @needs("soffice")
 @needs("pdftotext")
-def test_templates_convert_to_pdf_in_libreoffice_one_page_wide(written, tmp_path):
+def test_templates_convert_to_pdf_in_libreoffice_with_every_column(written, tmp_path):
+    """A form or a narrow table prints one page wide; a wide one in page-wide column groups (test_paper.py
+    reads their type size): no column is lost either way."""
     ws, paths = written
     profile = tmp_path / "lo-profile"
     soffice_convert([paths["TTPVHCC"], paths["VPDU"]], tmp_path, "pdf", profile)
@@ -190,4 +192,4 @@ def test_templates_convert_to_pdf_in_libreoffice_one_page_wide(written, tmp_path
             last = f"({Layout(spec).last_col})"
             with_head = [p for p in pages if spec.title[:20] in p]
             assert with_head, f"{annex_id} title not found in the PDF"
-            assert all(last in p for p in with_head), f"{annex_id}: last column split onto another page"
+            assert any(last in p for p in with_head), f"{annex_id}: last column not printed"

@@ -366,14 +366,12 @@ NOTE = ("✓ là đạt; ✗ là còn sai: sửa các ô ghi ở cột \"Cần s
 def write_check_sheet(sheet, st, checks: list[LiveCheck], sheets: dict[str, str]) -> None:
     """One row per check: annex, what is checked, severity, ✓/✗, how many places, where to look."""
     heads = list(zip(CHECK_COLUMNS, (5, 9, 52, 9, 9, 10, 30, 18), strict=True))
-    sheet.merge_range(0, 0, 0, 6, "", st["title"])
-    sheet.write_string(0, 0, f"{TITLE} (tự cập nhật khi nhập số liệu)", st["title"])
+    sheet.merge_range(0, 0, 0, 6, f"{TITLE} (tự cập nhật khi nhập số liệu)", st["title"])
     status_row, status_col = parse_range(CHECK_STATUS_CELL)[:2]
     sheet.merge_range(status_row - 1, status_col - 1, status_row - 1, 6, "", st["center_bold"])
     sheet.write_formula(status_row - 1, status_col - 1, status_formula(""), st["center_bold"],
                         status_cached(checks, ""))
-    sheet.merge_range(2, 0, 2, 6, "", st["italic_wrap"])
-    sheet.write_string(2, 0, NOTE, st["italic_wrap"])
+    sheet.merge_range(2, 0, 2, 6, NOTE, st["italic_wrap"])
     for c, (h, w) in enumerate(heads):
         sheet.write_string(FIRST_CHECK_ROW - 2, c, h, st["head"])
         sheet.set_column(c, c, w, None, {"hidden": c == CHECK_CODE_COL - 1})  # the check's code: for tests only
