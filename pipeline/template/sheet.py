@@ -228,7 +228,7 @@ def _totals_row(sheet, st: Styles, spec: AnnexSpec, lay: Layout) -> None:
 def _signature(sheet, st: Styles, lay: Layout, group: tuple[int, int]) -> None:
     """Under the last printed column group (its page ends the annex on paper)."""
     row = lay.signature_row
-    first = 1 if group[0] == 1 else group[0]
+    first = group[0]
     split = max(first + 1, (first + group[1]) // 2)
     for i, (title, hint) in enumerate(zip(SIGNATURE_TITLES, SIGNATURE_HINTS, strict=True)):
         c1, c2 = (first, split) if i == 0 else (split + 1, group[1])
