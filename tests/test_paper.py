@@ -164,7 +164,9 @@ def test_demo_feedback_carries_no_note_that_is_only_a_peer_comparison(demo):
     assert texts and not only_peers
     for path in texts:
         text = path.read_text(encoding="utf-8")
-        for count, items in re.findall(r"\((?:phải sửa|kiểm tra lại)\): (\d+)\n((?:- .*\n?)+)", text):
+        lists = re.findall(r"\((?:phải sửa|kiểm tra lại)\): (\d+)\n((?:- .*\n?)+)", text)
+        assert lists, f"{path.name}: no counted list of errors or warnings"
+        for count, items in lists:
             assert int(count) == len(items.strip().splitlines()), path.name
         assert "trung vị" not in text or "lỗi" in text, path.name
 
