@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Render the README pictures from the demo output, as they print on A4 with LibreOffice:
 # annex demo -> PDF of the summary (made by collect) and of a feedback workbook -> pdftoppm -> docs/*.png
+# (the report page, and the first annex page with a marked cell)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -19,6 +20,8 @@ render "$pdf" 1 summary-overview
 render "$pdf" "$(page_with "$pdf" "TỔNGHỢPTHEOLĨNHVỰC")" summary-pl3
 feedback=$(ls "$work"/demo/outbox/feedback/*.xlsx | head -1)
 soffice -env:UserInstallation=file://"$work/profile" --headless --convert-to pdf --outdir "$work" "$feedback" > /dev/null
-render "$work/$(basename "${feedback%.xlsx}").pdf" 1 feedback-report
+fpdf="$work/$(basename "${feedback%.xlsx}").pdf"
+render "$fpdf" 1 feedback-report
+render "$fpdf" "$(page_with "$fpdf" "Đơnvịbáocáo:")" feedback-annex
 rm -rf "$work"
-echo "docs/summary-overview.png docs/summary-pl3.png docs/feedback-report.png"
+echo "docs/summary-overview.png docs/summary-pl3.png docs/feedback-report.png docs/feedback-annex.png"

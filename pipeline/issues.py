@@ -119,7 +119,8 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "row_below_read": (
         INF,
         "Dòng của ô {cell} nằm ngay dưới bảng ({detail} dòng có sẵn) và thẳng các cột của bảng nên đã được đọc như "
-        "một dòng của bảng. Lần sau, nếu thiếu dòng, hãy chèn thêm dòng ở giữa bảng.",
+        "một dòng của bảng. Lần sau, nếu cần thêm dòng, hãy bấm dấu + ở lề trái ngay dưới bảng để hiện các dòng "
+        "có sẵn.",
     ),
     "signature_text": (INF, "Ô {cell}: phần ký tên \"{value}\" đã được ghi nhận (không phải số liệu)."),
     "merged_hidden_blank": (
@@ -182,7 +183,7 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "not_integer": (E, "Ô {cell} ({label}) phải là số nguyên nhưng đang là {value}; hãy nhập số nguyên."),
     "not_date": (
         E,
-        "Ô {cell} ({label}) phải là ngày dạng dd/mm/yyyy nhưng đang là \"{value}\"; hãy nhập lại ngày.",
+        "Ô {cell} ({label}) phải là ngày (ngày/tháng/năm, ví dụ 15/05/2026) nhưng đang là \"{value}\"; hãy nhập lại.",
     ),
     "below_min": (E, "Ô {cell} ({label}) là {value}, nhỏ hơn mức tối thiểu {bound}; hãy sửa lại."),
     "above_max": (E, "Ô {cell} ({label}) là {value}, lớn hơn mức tối đa {bound}; hãy sửa lại."),
@@ -219,7 +220,8 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "rule": (E, "{message} Hiện tại: {detail} (các ô {cells})."),
     "rule_warning": (W, "{message} Hiện tại: {detail} (các ô {cells})."),
     "duplicate_across_units": (W, "{message} Ô {cell} (\"{value}\") trùng với {detail}."),
-    "outlier": (W, "Ô {cell} ({label}) là {value}, khác xa các đơn vị cùng khối (trung vị {expected}); kiểm tra lại."),
+    "outlier": (W, "Ô {cell} ({label}) là {value}, khác xa các đơn vị cùng khối (trung vị {expected}); đề nghị "
+                   "kiểm tra lại."),
     # submissions
     "superseded": (INF, "Tệp đã được thay bằng tệp nộp sau ({detail})."),
     "duplicate_file": (INF, "Tệp giống hệt tệp đã nhận trước đó ({detail}); không tính là lần nộp mới."),

@@ -16,6 +16,7 @@ from pipeline.workbook.contract import CHECK_SHEET, CHECK_STATUS_CELL, WARNING_F
 from .conftest import needs
 from .helpers import (
     ON_TIME,
+    cell_of,
     changed,
     check_results,
     check_rows,
@@ -186,3 +187,21 @@ def test_numbers_and_dates_typed_as_text_are_a_note_in_the_template_and_read_by_
     assert excel["PL2.types"] == 0 and excel["PL2.text_values"] == 2
     assert status_line(openpyxl.load_workbook(text_out, data_only=True), "PL2").startswith("✓ Sẵn sàng gửi (có")
     assert check_results(bad_out)["PL2.types"] == 1
+
+
+@needs("soffice")
+def test_a_reason_noted_beside_a_value_satisfies_the_live_check_as_it_satisfies_collect(ws, tmp_path, stock):
+    stock(ws, ["PKT"])
+    good = payload(ws, "PKT")
+    pl1 = good["PL1"]
+    over = changed(good, "PL1", {"bien_che_cong_chuc_giao": pl1["so_can_bo"] + pl1["so_cong_chuc"] - 1, "ghi_chu": ""})
+    files = [drop(ws, "silent.xlsx", "PKT", over), drop(ws, "noted.xlsx", "PKT", over)]
+    wb = openpyxl.load_workbook(files[1])
+    value = cell_of(ws, "PKT", "PL1", "so_cong_chuc")
+    wb["PL1"][f"E{value[1:]}"] = "Dôi dư sau sắp xếp, bố trí lại trong năm 2026"  # the "Ghi chú" beside the value
+    wb.save(files[1])
+    decisions = {d.file.rel: d for d in collect(ws, write_outputs=False).files}
+    silent, noted = libreoffice_recalculate(files, tmp_path / "out", tmp_path / "profile")
+    rule = "PL1.vuot_bien_che_cong_chuc"
+    assert check_results(silent)[rule] > 0 and _validator_verdicts(decisions["silent.xlsx"]).get(rule)
+    assert check_results(noted)[rule] == 0 and not _validator_verdicts(decisions["noted.xlsx"]).get(rule)

@@ -15,7 +15,7 @@ from openpyxl.comments import Comment
 
 from pipeline.collect import collect
 from pipeline.report.annotate import Mark, NewSheet, annotate
-from pipeline.workbook.contract import REPORT_SHEET
+from pipeline.workbook.contract import REPORT_SHEET, SHOWN_ROWS, SIGNATURE_TITLES, Layout
 from pipeline.workbook.xmlpatch import Unsupported
 
 from .conftest import needs
@@ -249,3 +249,42 @@ def test_the_message_counts_errors_and_warnings_apart_and_names_only_the_sent_fi
     after = resend_when(ws, ws.round.deadline + dt.timedelta(days=2))
     assert "đã qua" in after and "trước hạn" not in after, "still sensible after the deadline"
     assert "trước hạn" in resend_when(ws, ws.round.deadline)
+
+
+def _hidden_rows(sheet) -> set[int]:
+    return {r for r, dim in sheet.row_dimensions.items() if dim.hidden}
+
+
+def test_a_table_shows_its_rows_in_use_and_hides_the_empty_rest(ws, stock, tmp_path):
+    """A blank template shows a page of empty rows; feedback shows every row in use (here 20, in a file whose
+    unit showed all 200 rows) and hides the rest, so the signature block prints right after them."""
+    stock(ws, ["VPUB"])
+    lay = Layout(ws.specs.annexes["PL2"])
+    template = openpyxl.load_workbook(ws.templates / "VPUB.xlsx")["PL2"]
+    assert _hidden_rows(template) == set(range(lay.first_row + SHOWN_ROWS, lay.last_row + 1))
+    good = payload(ws, "VPUB")
+    rows = [dict(good["PL2"][0], ten_tai_san=f"Tài sản {i}") for i in range(20)]
+    rows[0]["so_luong"] = -1  # an error, so that the unit gets feedback
+    path = drop(ws, "VPUB.xlsx", "VPUB", {**good, "PL2": rows})
+    wb = openpyxl.load_workbook(path)
+    for dim in wb["PL2"].row_dimensions.values():
+        dim.hidden = False
+    wb.save(path)
+    os.utime(path, (ON_TIME.timestamp(), ON_TIME.timestamp()))
+    collect(ws)
+    fb = strict_workbook(ws.outbox / "feedback" / "VPUB.xlsx")["PL2"]
+    assert _hidden_rows(fb) == set(range(lay.first_row + 20, lay.last_row + 1))
+    assert fb.sheet_format.outlineLevelRow == 1 and fb.row_dimensions[lay.first_row + 25].outline_level == 1
+
+
+def test_rows_are_not_hidden_where_the_table_is_not_where_the_template_put_it(ws, stock, tmp_path):
+    stock(ws, ["VPUB"])
+    lay = Layout(ws.specs.annexes["PL2"])
+    shown, hidden = range(lay.first_row, lay.first_row + 3), range(lay.first_row + 3, lay.last_row + 1)
+    wb = openpyxl.load_workbook(ws.templates / "VPUB.xlsx")
+    wb["PL2"][f"A{lay.first_row + 40}"] = SIGNATURE_TITLES[0]  # rows deleted above: the signature moved up
+    wb.save(tmp_path / "moved.xlsx")
+    annotate(tmp_path / "moved.xlsx", tmp_path / "out.xlsx", {}, [], {}, {"PL2": (shown, hidden)})
+    assert _hidden_rows(openpyxl.load_workbook(tmp_path / "out.xlsx")["PL2"]) == _hidden_rows(wb["PL2"])
+    annotate(ws.templates / "VPUB.xlsx", tmp_path / "plain.xlsx", {}, [], {}, {"PL2": (shown, hidden)})
+    assert _hidden_rows(strict_workbook(tmp_path / "plain.xlsx")["PL2"]) == set(hidden)

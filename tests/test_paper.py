@@ -15,7 +15,7 @@ import pytest
 from pipeline.demo.run import run_demo
 from pipeline.report.sentences import pct
 from pipeline.vntext import fmt_number
-from pipeline.workbook.contract import META_SHEET, TemplateMeta, data_name
+from pipeline.workbook.contract import META_SHEET, SHOWN_ROWS, TemplateMeta, data_name
 
 from .conftest import needs
 from .helpers import soffice_convert
@@ -70,7 +70,7 @@ def test_the_summary_prints_legibly_in_about_a_dozen_pages(demo):
     pdf = Path(result.outputs["summary_pdf"])  # made by collect itself, beside the workbook
     assert pdf.with_suffix(".xlsx").name == Path(result.outputs["summary"]).name
     pages = pages_of(pdf)
-    assert len(pages) <= 24
+    assert len(pages) <= 20  # 27 before the print design, 22 with column groups, 20 with stacked blocks
     for n, words in enumerate(pages, start=1):
         text = page_texts(words)
         assert min(w[3] - w[1] for w in words) >= MIN_BOX, f"p{n}"
@@ -164,6 +164,44 @@ def test_demo_feedback_carries_no_note_that_is_only_a_peer_comparison(demo):
     assert texts and not only_peers
     for path in texts:
         text = path.read_text(encoding="utf-8")
-        for count, items in re.findall(r"\((?:phải sửa|kiểm tra lại)\): (\d+)\n((?:- .*\n?)+)", text):
+        lists = re.findall(r"\((?:phải sửa|kiểm tra lại)\): (\d+)\n((?:- .*\n?)+)", text)
+        assert lists, f"{path.name}: no counted list of errors or warnings"
+        for count, items in lists:
             assert int(count) == len(items.strip().splitlines()), path.name
         assert "trung vị" not in text or "lỗi" in text, path.name
+
+
+@needs("soffice")
+@needs("pdftotext")
+def test_a_template_and_a_feedback_workbook_print_legibly_and_only_their_rows_in_use(demo, tmp_path):
+    """VPUB's template printed 20 pages (200 numbered empty rows of PL2, PL4a and PL4c, the signature after them,
+    PL2 at 4 pt); now a page of empty rows at most per table, wide tables in page-wide column groups."""
+    folder, result = demo
+    template = folder / "demo" / "templates_xlsx" / "VPUB.xlsx"
+    feedback = folder / "demo" / "outbox" / "feedback" / "VPUB.xlsx"
+    soffice_convert(template, tmp_path / "t", "pdf", tmp_path / "profile")
+    soffice_convert(feedback, tmp_path / "f", "pdf", tmp_path / "profile")
+    sent = next(d.submission for d in result.files if d.unit == "VPUB" and d.file.path.name != "VPUB.xlsx"
+                and d.submission and d.errors + d.warnings)
+    in_use = [len(sent.annexes[a].rows) for a in ("PL2", "PL4a", "PL4c") if a in sent.annexes]
+    used = {tmp_path / "t" / "VPUB.pdf": [0], tmp_path / "f" / "VPUB.pdf": in_use}
+    for pdf, most in ((tmp_path / "t" / "VPUB.pdf", 14), (tmp_path / "f" / "VPUB.pdf", 15)):
+        pages = pages_of(pdf)
+        assert len(pages) <= most, (pdf, len(pages))
+        for n, words in enumerate(pages, start=1):
+            text = page_texts(words)
+            assert min(w[3] - w[1] for w in words) >= MIN_BOX, f"{pdf.parent.name} p{n}"
+            assert not SNAKE.findall(text), f"{pdf.parent.name} p{n}: {SNAKE.findall(text)[:3]}"
+            assert not overprinted(words), f"{pdf.parent.name} p{n}: {overprinted(words)[:3]}"
+            assert re.search(r"Trang \d+/\d+", text), f"{pdf.parent.name} p{n}: page number"
+        signed = [n for n, words in enumerate(pages) if "NGƯỜILẬPBIỂU" in page_texts(words).replace(" ", "")]
+        assert len(signed) == 5, "one signature block per annex sheet"
+        tables = [words for words in pages if re.search(r"PHỤLỤC(2|4a|4c)", page_texts(words).replace(" ", ""))]
+        assert tables and max(n for words in tables for n in stt_numbers(words)) == max(SHOWN_ROWS, *used[pdf])
+
+
+def stt_numbers(words: list[Word]) -> list[int]:
+    """The row numbers printed in a table's STT column (under its "(1)")."""
+    heads = [w for w in words if w[4] == "(1)"]
+    return [int(w[4]) for w in words for h in heads[:1] if w[4].isdigit() and w[0] < h[2] and w[2] > h[0]
+            and w[1] > h[3]]

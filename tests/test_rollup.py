@@ -59,7 +59,8 @@ def test_city_totals_equal_the_sum_of_the_communes(tmp_path, stock):
     rows = result.counted["XA1"].annexes["PL2"]
     assert rows.origins and all("—" in o for o in rows.origins.values())
     summary = openpyxl.load_workbook(result.outputs["summary"])
-    sources = [v for r in summary["PL2"].iter_rows(values_only=True) for v in r if isinstance(v, str) and "←" in v]
+    cells = [v for r in summary["PL2"].iter_rows(values_only=True) for v in r if isinstance(v, str) and "←" in v]
+    sources = [v.split("\n(", 1)[1][:-1] if "\n(" in v else v for v in cells]  # a list: "unit\n(source)"
     assert len(set(sources)) == _pl2_rows(tmp_path)  # every carried row, once (the overdue list repeats some)
     assert all("hanoi-soket-2026_XA" in s and "_BaoCao" not in s for s in sources)
     assert any("PKT — Phòng Kinh tế (PKT.xlsx, PL2!12)" in s for s in sources), "traceable to commune and unit"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.workbook.contract import ERROR_FILL, col_letter, col_number
-from pipeline.workbook.sheetxml import SheetXml, formula_cells, maybe_selected, split_ref, unselect
+from pipeline.workbook.sheetxml import SheetXml, formula_cells, maybe_selected, rows_folded, split_ref, unselect
 from pipeline.workbook.xmlpatch import (
     CT_COMMENTS,
     CT_VML,
@@ -109,10 +109,13 @@ class _Book:
         self.pkg.touch(self.part)
 
 
+Folds = dict[str, tuple[range, range]]  # sheet -> (rows shown, rows hidden): a table prints only its rows in use
+
+
 def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: list[NewSheet],
-             as_text: dict[str, list[str]]) -> None:
+             as_text: dict[str, list[str]], folds: Folds | None = None) -> None:
     """Write `dst`: the workbook `src` with `marks` on (sheet, cell), formulas in `as_text` cells turned
-    into text, and `sheets` in front (the first one selected)."""
+    into text, `sheets` in front (the first one selected), and table rows shown or hidden as `folds` says."""
     pkg = Package(src)
     if any(name.lower().endswith(".vml") for name in pkg.raw):
         raise Unsupported("workbook already has comments or controls")
@@ -145,6 +148,10 @@ def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: l
             merged.rgb = ERROR_FILL if ERROR_FILL in (merged.rgb, mark.rgb) else mark.rgb
             merged.lines += mark.lines
     _restyle(sheet, styles, by_sheet)
+    for name, (shown, hidden) in (folds or {}).items():
+        part = book.sheets.get(name)
+        if part and (part in edited or not rows_folded(pkg.raw.get(part, b""), shown, hidden)):
+            sheet(name).fold_rows(shown, hidden)
     block = 1  # VML shape ids: each drawing its own blocks of 1024
     for name, cells in by_sheet.items():
         block = _comments(pkg, book.sheets[name], sheet(name), cells, block)

@@ -23,13 +23,22 @@ from pipeline.intake.read import read_book
 from pipeline.issues import NOT_READ, SEVERITY_ACTION_VN, Issue, Severity
 from pipeline.judge.compare import change_text, show_value
 from pipeline.models import Decision, Resubmission
-from pipeline.report.annotate import Mark, NewSheet, annotate, row_height
+from pipeline.report.annotate import Folds, Mark, NewSheet, annotate, row_height
 from pipeline.template.build import write_template
-from pipeline.workbook.contract import CHANGES_SHEET, ERROR_FILL, REPORT_SHEET, WARNING_FILL, col_letter, parse_range
+from pipeline.workbook.contract import (
+    CHANGES_SHEET,
+    ERROR_FILL,
+    REPORT_SHEET,
+    WARNING_FILL,
+    Layout,
+    col_letter,
+    parse_range,
+)
 from pipeline.workbook.xmlpatch import Unsupported
 from pipeline.workspace import VN_TZ, Unit, Workspace
 
 FILL = {Severity.ERROR: ERROR_FILL, Severity.WARNING: WARNING_FILL}
+_ROW = re.compile(r"(\d+)$")
 _CELL = re.compile(r"^(?:(?P<sheet>[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
 
 
@@ -171,6 +180,7 @@ def _open_copy(ws: Workspace, unit: Unit, d: Decision, tmp: Path) -> openpyxl.Wo
     for data in sub.annexes.values():  # the values exactly as the unit typed them, read again
         grid, sheet = book.sheets.get(data.sheet, []), wb[data.spec.sheet]
         for row in data.rows:
+            sheet.row_dimensions[data.layout.row_of(data.spec.keys[0], row)].hidden = False
             for key in data.spec.keys:
                 r, c = parse_range(data.cell_of(key, row))[:2]
                 value = grid[r - 1][c - 1] if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) else ""
@@ -275,14 +285,40 @@ def _marks(issues: list[Issue]) -> dict[tuple[str, str], Mark]:
     return marks
 
 
+def _folds(d: Decision, marks: dict[tuple[str, str], Mark]) -> Folds:
+    """Per table sheet: its rows up to the last one in use (a record or a marked cell), at least a page, are
+    shown; the empty rows beyond are hidden, so the signature block prints right after the rows in use."""
+    folds: Folds = {}
+    for data in (d.submission.annexes.values() if d.submission else ()):
+        lay = Layout(data.spec)
+        marked = [int(m[1]) for (name, ref) in marks if name == data.sheet and (m := _ROW.search(ref))]
+        hidden = lay.rows_to_hide(max([*data.rows, *marked], default=0))
+        if not lay.form and hidden:
+            folds[data.sheet] = (range(lay.first_row, hidden.start), hidden)
+    return folds
+
+
+def _fold(sheet, shown: range, hidden: range) -> None:
+    """`_folds` through openpyxl (rows holding a typed value are never hidden: then nothing is)."""
+    typed = (c for r in hidden for c in sheet[r] if c.value is not None and c.data_type != "f")
+    if any(c.column > 1 or c.data_type != "n" for c in typed):  # (a number in column A is the row's own)
+        return
+    for r in shown:
+        sheet.row_dimensions[r].hidden, sheet.row_dimensions[r].outline_level = False, 0
+    for r in hidden:
+        sheet.row_dimensions[r].hidden, sheet.row_dimensions[r].outline_level = True, 1
+    sheet.sheet_format.outlineLevelRow = 1
+
+
 def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path: Path,
               diff: Resubmission | None = None) -> Path:
     sheets = [_report(ws, unit, d, issues)] + ([_changes(diff)] if diff else [])
     marks = _marks(issues)
+    folds = _folds(d, marks)
     tmp_out = path.with_name(f".{path.name}.tmp")
     if d.kind == "xlsx":
         try:  # the unit's own file, patched: fast, and keeps everything openpyxl would drop
-            annotate(d.file.path, tmp_out, marks, sheets, _text_cells(d))
+            annotate(d.file.path, tmp_out, marks, sheets, _text_cells(d), folds)
         except Unsupported:  # the patcher's own signal; any other exception is our bug and is reported
             tmp_out.unlink(missing_ok=True)
         else:
@@ -298,6 +334,9 @@ def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path:
     for (name, ref), mark in marks.items():
         if name in wb.sheetnames:
             _mark(wb[name], ref, mark)
+    for name, (shown, hidden) in folds.items():
+        if name in wb.sheetnames:
+            _fold(wb[name], shown, hidden)
     wb.active = 0
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = sheet.title == REPORT_SHEET

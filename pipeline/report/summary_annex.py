@@ -64,7 +64,7 @@ def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg, outdi
     if agg.by_row_key is not None:
         r, chart = _by_row_key(sheet, st, agg, 3)
         charts.append(chart)
-        width = max(width, 2 + len(agg.numeric) + sum(rv.rate.kind == "ratio" for rv in agg.rates))
+        width = max(width, 2 + BLOCK_COLUMNS)
     else:
         r = _khoi_table(sheet, st, agg, 3)
         width = max(width, 3 + len(agg.by_khoi.index))
@@ -77,7 +77,7 @@ def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg, outdi
         width = max(width, 3 + min(table.shape))
     for label, frame, keys in agg.lists:
         r = _list(sheet, st, agg, label, frame, keys, r + 1)
-        width = max(width, 3 + len(keys))
+        width = max(width, 2 + min(len(keys), BLOCK_COLUMNS))
     for chart in charts:
         r = _chart(wb, sheet, *chart, r + 1)
     print_setup(sheet, width, title=f"{spec.heading}: {spec.title}", last_row=r, scale=PRINT_SCALE, label_cols=3)
@@ -222,40 +222,58 @@ def _rate_cell(sheet, st: Styles, r: int, c: int, rv: RateValue, value: float | 
 
 
 def _by_row_key(sheet, st: Styles, agg: AnnexAgg, r: int) -> tuple[int, tuple]:
-    """Tables with preset rows (Biểu 06): sums per row key, each row's rates, and a chart of the rates."""
+    """Tables with preset rows (Biểu 06): sums per row key, then each row's rates, and a chart of the rates.
+    The columns go in blocks one A4 width wide, stacked down the page, the row labels repeated in each: a
+    28-column table reads on paper without page-wide column groups."""
     spec = agg.spec
-    table = agg.by_row_key
     rates = [rv for rv in agg.rates if rv.rate.kind == "ratio"]
     sheet.write_string(r, 0, f"TỔNG HỢP THEO {spec.by_key[spec.row_key].label.upper()} (toàn xã)", st["bold"])
-    r += 1
     labels = {c.key: c.full_label for c in spec.columns} | {d.key: d.label for d in spec.derived}
-    heads = [spec.by_key[spec.row_key].label, *[labels[k] for k in agg.numeric], *[rv.rate.label for rv in rates]]
+    sums = [(labels[k], k) for k in agg.numeric]
+    blocks = [sums[i:i + BLOCK_COLUMNS] for i in range(0, len(sums), BLOCK_COLUMNS)]
+    blocks += [rates[i:i + BLOCK_COLUMNS] for i in range(0, len(rates), BLOCK_COLUMNS)]
+    chart: tuple = ("", 0, -1, 0, [])
+    for block in blocks:
+        r, first, last = _row_key_block(sheet, st, agg, block, r + 1)
+        if block and isinstance(block[0], RateValue) and not chart[4]:
+            title = f"Các tỷ lệ theo {spec.by_key[spec.row_key].label.lower()}"
+            chart = (title, first, last, 0, [(rv.rate.label, 3 + i) for i, rv in enumerate(block[:2])])
+    return r + 1, chart
+
+
+BLOCK_COLUMNS = 7  # figures beside the row labels in one A4 width at the print scale
+
+
+def _row_key_block(sheet, st: Styles, agg: AnnexAgg, block: list, r: int) -> tuple[int, int, int]:
+    """One block of columns (sums, or rates) per row key with a total row; returns the next row and the
+    block's first and last data rows."""
+    spec = agg.spec
     sheet.merge_range(r, 0, r, 2, "", st["head"])
-    sheet.write_string(r, 0, heads[0], st["head"])
-    for c, h in enumerate(heads[1:], start=3):
+    sheet.write_string(r, 0, spec.by_key[spec.row_key].label, st["head"])
+    heads = [item.rate.label if isinstance(item, RateValue) else item[0] for item in block]
+    for c, h in enumerate(heads, start=3):
         sheet.write_string(r, c, h, st["head"])
-    sheet.set_row(r, 90)
+    sheet.set_row(r, max(36.0, *(text_height(h, 13, 12) for h in heads)))
     first = r + 1
-    for key, values in table.iterrows():
+    for key, values in agg.by_row_key.iterrows():
         r += 1
         sheet.merge_range(r, 0, r, 2, "", st["label"])
         sheet.write_string(r, 0, str(key), st["label"])
-        for c, k in enumerate(agg.numeric, start=3):
-            sheet.write_number(r, c, float(values[k]), st["int"])
-        for c, rv in enumerate(rates, start=3 + len(agg.numeric)):
-            _rate_cell(sheet, st, r, c, rv, rv.by_group.get(str(key)))
+        for c, item in enumerate(block, start=3):
+            if isinstance(item, RateValue):
+                _rate_cell(sheet, st, r, c, item, item.by_group.get(str(key)))
+            else:
+                sheet.write_number(r, c, float(values[item[1]]), st["int"])
     last = r
     r += 1
     sheet.merge_range(r, 0, r, 2, "", st["total_label"])
     sheet.write_string(r, 0, "TỔNG SỐ", st["total_label"])
-    for c, k in enumerate(agg.numeric, start=3):
-        sheet.write_number(r, c, float(agg.total[k]), st["total"])
-    for c, rv in enumerate(rates, start=3 + len(agg.numeric)):
-        _rate_cell(sheet, st, r, c, rv, rv.value)
-    r, first_row = last, first
-    title = f"Các tỷ lệ theo {spec.by_key[spec.row_key].label.lower()}"
-    return r + 2, (title, first_row, last, 0, [(rv.rate.label, 3 + len(agg.numeric) + i)
-                                               for i, rv in enumerate(rates[:2])])
+    for c, item in enumerate(block, start=3):
+        if isinstance(item, RateValue):
+            _rate_cell(sheet, st, r, c, item, item.value)
+        else:
+            sheet.write_number(r, c, float(agg.total[item[1]]), st["total"])
+    return r + 1, first, last
 
 
 def _rates_by_group(sheet, st: Styles, agg: AnnexAgg, r: int) -> tuple[int, tuple]:
@@ -321,18 +339,37 @@ def _pivot(sheet, st: Styles, label: str, table: pd.DataFrame, r: int) -> int:
 
 
 def _list(sheet, st: Styles, agg: AnnexAgg, label: str, frame: pd.DataFrame, keys: tuple[str, ...], r: int) -> int:
+    """One row per listed record: the unit and where the row is in its file, then the columns the spec names,
+    within one A4 width (columns beyond it are written, with their labels, into the last one)."""
     sheet.write_string(r, 0, f"{label.upper()} ({len(frame)})", st["bold"])
     r += 1
-    heads = ["Mã đơn vị", "Tên đơn vị", "Nguồn", *[agg.spec.by_key[k].label for k in keys]]
-    for c, h in enumerate(heads, start=1):
+    shown, folded = keys[:BLOCK_COLUMNS - 1], keys[BLOCK_COLUMNS - 1:]
+    labels = {k: agg.spec.by_key[k].label for k in keys}
+    heads = [*(labels[k] for k in shown), "; ".join(labels[k] for k in folded)] if folded else list(shown)
+    sheet.merge_range(r, 0, r, 2, "", st["head"])
+    sheet.write_string(r, 0, "Đơn vị (tệp, trang!dòng)", st["head"])
+    for c, h in enumerate(heads, start=3):
         sheet.write_string(r, c, h, st["head"])
-    sheet.set_row(r, max(text_height(h, 11) for h in heads))
+    sheet.set_row(r, max(text_height(h, 13) for h in heads))
     for _, rec in frame.iterrows():
         r += 1
-        texts = [str(rec[k]) for k in ("unit", "unit_name", "source", *keys) if isinstance(rec[k], str)]
-        sheet.set_row(r, max([text_height(t, 13) for t in texts] + [16]))
-        for c, key in enumerate(("unit", "unit_name", "source"), start=1):
-            sheet.write_string(r, c, str(rec[key]), st["cell"])
-        for c, key in enumerate(keys, start=4):
+        unit = f"{rec['unit']} — {rec['unit_name']}\n({rec['source']})"
+        rest = "\n".join(f"{labels[k]}: {_listed(rec[k])}" for k in folded if _listed(rec[k]))
+        texts = [str(rec[k]) for k in shown if isinstance(rec[k], str)] + [rest]
+        sheet.set_row(r, max([text_height(t, 13) for t in texts] + [text_height(unit, 41), 16]))
+        sheet.merge_range(r, 0, r, 2, "", st["cell"])
+        sheet.write_string(r, 0, unit, st["cell"])
+        for c, key in enumerate(shown, start=3):
             write_value(sheet, r, c, rec[key], agg.spec.by_key[key], st)
+        if folded:
+            sheet.write_string(r, 3 + len(shown), rest, st["cell"])
     return r + 1
+
+
+def _listed(value: object) -> str:
+    """A value as the list shows it inside text: dates as dd/mm/yyyy, blanks as nothing."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return fmt_number(value) if isinstance(value, int | float) else str(value)

@@ -32,7 +32,7 @@ from pipeline.workbook.contract import (
     data_name,
     list_name,
 )
-from pipeline.workbook.styles import SAFE_OPTIONS, Styles
+from pipeline.workbook.styles import SAFE_OPTIONS, Styles, print_setup, text_height
 from pipeline.workbook.xlsxbook import Workbook
 from pipeline.workspace import Unit, Workspace
 
@@ -147,14 +147,16 @@ def _write_guide(sheet, st: Styles, ws: Workspace, unit: Unit, specs: list[Annex
         ("title", f"HƯỚNG DẪN ĐIỀN BIỂU MẪU — {rnd.title.upper()}"),
         ("bold", f"Đơn vị: {unit.name} (mã {unit.code}) — {rnd.commune}"),
         ("text", f"Kỳ báo cáo: từ ngày {rnd.period_start:%d/%m/%Y} đến ngày {rnd.period_end:%d/%m/%Y}. "
-                 f"Hạn gửi: trước hết ngày {rnd.deadline:%d/%m/%Y}."),
+                 f"Hạn gửi: chậm nhất ngày {rnd.deadline:%d/%m/%Y}."),
         ("text", f"Gửi tệp này (giữ nguyên định dạng .xlsx) về: {rnd.contact or rnd.commune}."),
         ("bold", "Cách điền"),
         ("text", "1. Chỉ nhập vào các ô nền trắng; các ô tiêu đề, nhãn và công thức đã được khóa."),
         ("text", "2. Cột có danh sách: bấm vào ô và chọn giá trị trong danh sách thả xuống, không gõ khác đi."),
         ("text", "3. Số: gõ số, không gõ chữ; được dùng dấu chấm ngăn cách hàng nghìn (1.234). Không có thì ghi 0."),
         ("text", "4. Ngày: gõ theo dạng ngày/tháng/năm, ví dụ 15/05/2026."),
-        ("text", "5. Không đổi tên trang, không chèn hoặc xóa dòng, cột; bảng có sẵn đủ dòng để điền."),
+        ("text", "5. Không đổi tên trang, không chèn hoặc xóa dòng, cột. Bảng nhiều dòng có sẵn đủ dòng nhưng chỉ "
+                 "hiện trước một trang: cần thêm dòng thì bấm dấu + ở lề trái, ngay dưới bảng (Excel báo trang đang "
+                 "được bảo vệ thì chọn dòng cuối bảng và dòng ngay dưới, bấm chuột phải, chọn Unhide – Bỏ ẩn)."),
         ("text", "6. Không xóa các trang ẩn (_meta, _lists): chúng giúp máy nhận ra biểu của đơn vị."),
         ("text", "7. Gõ tiếng Việt bằng bảng mã Unicode. Không đặt mật khẩu mở tệp."),
         ("text", "8. Nếu nhận được tệp \"Lỗi cần sửa\", sửa đúng các ô được tô màu rồi gửi lại chính tệp đó."),
@@ -168,9 +170,9 @@ def _write_guide(sheet, st: Styles, ws: Workspace, unit: Unit, specs: list[Annex
             tag = SEVERITY_VN[Severity(rule.severity)]
             lines.append(("wrap", f"     – {tag}: {rule.message}"))
     for r, (style, text) in enumerate(lines):
-        sheet.write_string(r, 1, text, st[style])
+        sheet.write_string(r, 1, text, st["wrap" if style == "text" else style])
+        if style in ("text", "wrap"):
+            sheet.set_row(r, text_height(text, 110))
     sheet.set_row(0, 36)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    print_setup(sheet, 1, last_row=len(lines))
     sheet.protect()

@@ -38,6 +38,7 @@ from pipeline.workbook.contract import (
     col_letter,
     parse_range,
 )
+from pipeline.workbook.styles import print_setup, text_height
 
 
 @dataclass
@@ -226,13 +227,14 @@ def _plan_form(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, for
                                  _when_failing(count, f"các ô tô đỏ trên trang {spec.sheet}"), 0))
     helper = lay.last_col + 2
     for rule in rules:
-        ok = _rule_ok(rule, ref, constants)
+        ok = _noted(rule, lay, sheet + "!", _rule_ok(rule, ref, constants))
         cells = [ref(k) if isinstance(k, tuple) else local(k) for k in rule.refs]
         count = _unless_text(spec, rule, ref, f"IFERROR(IF({ok},0,1),1)")
         cached = _cached(spec, rule, constants)
         plan.checks.append(LiveCheck(spec.id, rule.id, rule.message, rule.severity, count,
                                      _when_failing(count, _where(spec.sheet, cells)), cached))
-        local_ok = _rule_ok(rule, lambda k: ref(k) if isinstance(k, tuple) else local(k), constants)
+        local_ok = _noted(rule, lay, "", _rule_ok(rule, lambda k: ref(k) if isinstance(k, tuple) else local(k),
+                                                  constants))
         own = [k for k in rule.refs if not isinstance(k, tuple)]
         bad = f"NOT({local_ok})"
         if own and len(own) < len(rule.refs):  # see _cross_sheet
@@ -241,6 +243,16 @@ def _plan_form(plan: Plan, lay: Layout, rules: list[Rule], lists, constants, for
             bad, helper = _cross_sheet(cell(row, helper, True)), helper + 1
         for k in own:
             plan.formats.append((local(k), lay.row_of(k), lay.col_of(k), bad, rule.severity))
+
+
+def _noted(rule: Rule, lay: Layout, sheet: str, ok: str) -> str:
+    """A warning that asks for a reason holds once a note is typed beside any value it names, as collect
+    judges it (judge/validate.py): the "Ghi chú" cell on the row of that value."""
+    if not rule.reason_in_note:
+        return ok
+    notes = [f"NOT({_blank(sheet + cell(lay.row_of(k), lay.note_col, True))})" for k in rule.refs
+             if isinstance(k, str)]
+    return f"OR({','.join(notes)},{ok})" if notes else ok
 
 
 def _cross_sheet(helper: str) -> str:
@@ -353,26 +365,30 @@ def status_cached(checks: list[LiveCheck], annex: str) -> str:
     return "✓ Sẵn sàng gửi" if not warnings else f"✓ Sẵn sàng gửi (có {warnings} điểm cần lưu ý)"
 
 
+TITLE = "KIỂM TRA BIỂU TRƯỚC KHI GỬI"
+NOTE = ("✓ là đạt; ✗ là còn sai: sửa các ô ghi ở cột \"Cần sửa ở\" (trên trang phụ lục, ô sai được tô đỏ, ô cần lưu "
+        "ý được tô vàng).")
+
+
 def write_check_sheet(sheet, st, checks: list[LiveCheck], sheets: dict[str, str]) -> None:
     """One row per check: annex, what is checked, severity, ✓/✗, how many places, where to look."""
-    heads = list(zip(CHECK_COLUMNS, (5, 9, 70, 9, 9, 10, 48, 18), strict=True))
-    sheet.merge_range(0, 0, 0, 6, "", st["title"])
-    sheet.write_string(0, 0, "KIỂM TRA BIỂU TRƯỚC KHI GỬI (tự cập nhật khi nhập số liệu)", st["title"])
+    heads = list(zip(CHECK_COLUMNS, (5, 9, 52, 9, 9, 10, 30, 18), strict=True))
+    sheet.merge_range(0, 0, 0, 6, f"{TITLE} (tự cập nhật khi nhập số liệu)", st["title"])
     status_row, status_col = parse_range(CHECK_STATUS_CELL)[:2]
     sheet.merge_range(status_row - 1, status_col - 1, status_row - 1, 6, "", st["center_bold"])
     sheet.write_formula(status_row - 1, status_col - 1, status_formula(""), st["center_bold"],
                         status_cached(checks, ""))
-    sheet.write_string(2, 0, "✓ là đạt; ✗ là còn sai: sửa các ô ở cột \"Cần sửa ở\" (trên trang phụ lục, ô sai "
-                       "được tô đỏ, ô cần lưu ý tô vàng).", st["italic"])
+    sheet.merge_range(2, 0, 2, 6, NOTE, st["italic_wrap"])
     for c, (h, w) in enumerate(heads):
         sheet.write_string(FIRST_CHECK_ROW - 2, c, h, st["head"])
-        sheet.set_column(c, c, w)
+        sheet.set_column(c, c, w, None, {"hidden": c == CHECK_CODE_COL - 1})  # the check's code: for tests only
     for i, chk in enumerate(checks):
         r = FIRST_CHECK_ROW - 1 + i
         count_ref = cell(r + 1, COUNT_COL)
         sheet.write_number(r, 0, i + 1, st["label_center"])
         sheet.write_string(r, CHECK_ANNEX_COL - 1, sheets[chk.annex], st["label_center"])
         sheet.write_string(r, 2, chk.label, st["cell"])
+        sheet.set_row(r, text_height(chk.label, heads[2][1]))
         sheet.write_string(r, CHECK_SEVERITY_COL - 1, SEVERITY_VN[Severity(chk.severity)], st["label_center"])
         sheet.write_formula(r, CHECK_RESULT_COL - 1, f'=IF({count_ref}=0,"✓","✗")', st["label_center"],
                             "✓" if not chk.cached else "✗")
@@ -385,7 +401,6 @@ def write_check_sheet(sheet, st, checks: list[LiveCheck], sheets: dict[str, str]
     sheet.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"✗"', "format": st["bad"]})
     sheet.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"✓"', "format": st["good"]})
     sheet.freeze_panes(FIRST_CHECK_ROW - 1, 0)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    sheet.set_row(2, text_height(NOTE, sum(w for _, w in heads[:7])))
+    print_setup(sheet, CHECK_CODE_COL - 2, (FIRST_CHECK_ROW - 2, FIRST_CHECK_ROW - 2), title=TITLE, last_row=last - 1)
     sheet.protect()

@@ -12,6 +12,7 @@ from typing import Any
 import openpyxl
 
 from pipeline.workbook.contract import META_SHEET, TemplateMeta, data_name, parse_range
+from pipeline.workbook.styles import text_height
 
 Record = Mapping[str, Any]
 
@@ -58,6 +59,13 @@ def _put(sheet, coord: str, value: object) -> None:
         sheet[coord].data_type = "s"
 
 
+def _show(sheet, coord: str) -> None:
+    """A row written into is shown, as a person shows a hidden row before typing into it."""
+    row = openpyxl.utils.cell.coordinate_from_string(coord)[1]
+    if sheet.row_dimensions[row].hidden:
+        sheet.row_dimensions[row].hidden = False
+
+
 def _fill_table(sheet, keys: list[str], grid: list[list[str]], rows: list[Record], row_key: str) -> None:
     """Rows in order; or, where the table has preset locked row keys, each record on its key's row."""
     if row_key:
@@ -69,6 +77,28 @@ def _fill_table(sheet, keys: list[str], grid: list[list[str]], rows: list[Record
             raise ValueError(f"{len(rows)} rows do not fit in {len(grid)}")
         placed = list(zip(grid, rows, strict=False))
     for row, record in placed:
+        _show(sheet, row[0])
         for key, coord in zip(keys, row, strict=True):
             if key in record and key != row_key:
                 _put(sheet, coord, record[key])
+        _fit_height(sheet, row)
+
+
+def _fit_height(sheet, row: list[str]) -> None:
+    """A row as tall as its wrapped text, as Excel and LibreOffice make it when a person types into it."""
+    need = 0.0
+    for coord in row:
+        c = sheet[coord]
+        if isinstance(c.value, str) and c.alignment.wrap_text:
+            width = _width(sheet, c.column)
+            need = max(need, text_height(c.value, width, c.font.sz or 12))
+    r = openpyxl.utils.cell.coordinate_from_string(row[0])[1]
+    if need > (sheet.row_dimensions[r].height or 15.75):
+        sheet.row_dimensions[r].height = need
+
+
+def _width(sheet, col: int) -> float:
+    for dim in sheet.column_dimensions.values():
+        if dim.min and dim.max and dim.min <= col <= dim.max and dim.width:
+            return dim.width
+    return 8.43

@@ -26,26 +26,30 @@ from pipeline.workbook.styles import Styles
 from pipeline.workspace import Unit, Workspace
 
 INT_LIMIT = 2_000_000_000
+_WIDE_SCALE = 75  # percent: 12 pt type prints at 9 pt, the 11 pt column numbers at 8.25 pt
+_PAGE_UNITS = 106  # column-width units across A4 landscape between its margins at 100 % (measured in LibreOffice)
+_FORM_ON_ONE_PAGE = 30  # a form of up to this many fields prints on one page, its signature block included
 _INPUT_STYLE = {"int": "input_int", "decimal": "input_dec", "date": "input_date"}
 
 
 def write_annex(wb, sheet, st: Styles, spec: AnnexSpec, ws: Workspace, unit: Unit,
                 lists: dict[tuple[str, str], str], plan: Plan, all_checks: list) -> None:
     lay = Layout(spec)
-    _header_block(sheet, st, spec, ws, unit, lay.last_col)
+    groups = _column_groups(lay)
+    _header_block(sheet, st, spec, ws, unit, groups[0][1])
     if spec.layout == "form":
         _form(sheet, st, spec, lay, lists)
     else:
         _table(sheet, st, spec, lay, lists)
     _live_checks(sheet, st, spec, lay, plan, all_checks)
-    _signature(sheet, st, ws, lay)
-    _page_setup(sheet, lay)
+    _signature(sheet, st, lay, groups[-1])
+    _page_setup(sheet, lay, groups)
 
 
 def _live_checks(sheet, st: Styles, spec: AnnexSpec, lay: Layout, plan: Plan, all_checks: list) -> None:
     """The status line, the hidden helper columns of a table (cells of a form), and conditional formatting of
     bad cells."""
-    split = max(2, lay.last_col // 2)
+    split = max(2, _column_groups(lay)[0][1] // 2)
     sheet.merge_range(STATUS_ROW - 1, 0, STATUS_ROW - 1, split - 1, "", st["status"])
     sheet.write_formula(STATUS_ROW - 1, 0, status_formula(spec.sheet), st["status"], status_cached(all_checks, spec.id))
     for col, per_row, check_id in plan.helpers:
@@ -172,6 +176,16 @@ def _table(sheet, st: Styles, spec: AnnexSpec, lay: Layout, lists) -> None:
         _add_validation(sheet, lay.first_row, c, lay.last_row, c, _validation(spec, col, lists))
     if spec.preset_rows:
         _totals_row(sheet, st, spec, lay)
+    _group_empty_rows(sheet, lay)
+
+
+def _group_empty_rows(sheet, lay: Layout) -> None:
+    """Rows beyond the first page of empty rows, grouped and collapsed: they print only once shown."""
+    hidden = lay.rows_to_hide()
+    for row in hidden:
+        sheet.set_row(row - 1, None, None, {"level": 1, "hidden": True})
+    if hidden:
+        sheet.set_row(lay.last_row, None, None, {"collapsed": True})
 
 
 def _headers(sheet, st: Styles, lay: Layout, heads: list[tuple[str, str, str, float | None]]) -> None:
@@ -211,22 +225,50 @@ def _totals_row(sheet, st: Styles, spec: AnnexSpec, lay: Layout) -> None:
         sheet.write_formula(row - 1, c - 1, f"=SUM({rng})", st["total"], 0)
 
 
-def _signature(sheet, st: Styles, ws: Workspace, lay: Layout) -> None:
+def _signature(sheet, st: Styles, lay: Layout, group: tuple[int, int]) -> None:
+    """Under the last printed column group (its page ends the annex on paper)."""
     row = lay.signature_row
-    split = max(2, lay.last_col // 2)
+    first = group[0]
+    split = max(first + 1, (first + group[1]) // 2)
     for i, (title, hint) in enumerate(zip(SIGNATURE_TITLES, SIGNATURE_HINTS, strict=True)):
-        c1, c2 = (1, split) if i == 0 else (split + 1, lay.last_col)
+        c1, c2 = (first, split) if i == 0 else (split + 1, group[1])
         _merge(sheet, row, c1, c2, title, st["center_bold"])
         _merge(sheet, row + 1, c1, c2, hint, st["center_italic"])
 
 
-def _page_setup(sheet, lay: Layout) -> None:
+def _column_groups(lay: Layout) -> list[tuple[int, int]]:
+    """The printed pages across (first, last column, 1-based): one for a form or a table that fits one A4
+    width at no less than the wide scale; else page-wide groups at that scale, each after the first also
+    printing the repeated STT and first columns."""
+    if lay.form:
+        return [(1, lay.last_col)]
+    widths = [5.0] + [c.width or 11 for c in lay.spec.columns] + [12.0] * len(lay.spec.derived)
+    room = _PAGE_UNITS * 100 / _WIDE_SCALE
+    if sum(widths) <= room:
+        return [(1, lay.last_col)]
+    groups, start, used = [], 1, 0.0
+    for col, width in enumerate(widths, start=1):
+        if used + width > room and col > start:
+            groups.append((start, col - 1))
+            start, used = col, widths[0] + widths[1]
+        used += width
+    return [*groups, (start, lay.last_col)]
+
+
+def _page_setup(sheet, lay: Layout, groups: list[tuple[int, int]]) -> None:
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
     sheet.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.6)
     sheet.center_horizontally()
     sheet.repeat_rows(HEADER_ROW - 1, NUMBER_ROW - 1)
-    sheet.fit_to_pages(1, 0)
+    if len(groups) > 1:  # wide tables: page-wide column groups, STT and the first column repeated
+        sheet.set_print_scale(_WIDE_SCALE)
+        sheet.repeat_columns(0, 1)
+        sheet.set_v_pagebreaks([first - 1 for first, _ in groups[1:]])
+        title = f"{lay.spec.heading} — {lay.spec.title}".replace("&", "&&")
+        sheet.set_header(f'&C&"Times New Roman,Bold"&12{title}')  # a title on the pages the header block is not
+    else:
+        sheet.fit_to_pages(1, 1 if lay.form and len(lay.spec.columns) <= _FORM_ON_ONE_PAGE else 0)
     sheet.print_area(0, 0, lay.signature_row + 5, lay.last_col - 1)
     sheet.set_footer("&C&\"Times New Roman\"Trang &P/&N")
     sheet.freeze_panes(FIRST_DATA_ROW - 1, 2 if lay.spec.layout == "table" else 0)

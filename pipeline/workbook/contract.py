@@ -34,6 +34,10 @@ FIRST_DATA_ROW = 12
 FORM_COLUMNS = ("STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu", "Ghi chú")
 FORM_VALUE_COL = 4  # D
 SIGNATURE_GAP = 3  # the signature block starts this many rows below the last data row
+# A table without preset rows shows this many empty rows (a printed page with the header block); its other rows
+# are grouped and hidden, so the signature block prints right after the rows in use. The "+" in the margin (or
+# Excel's "Unhide") shows them; fill and feedback show every row in use.
+SHOWN_ROWS = 15
 
 # The signature block under every annex: left and right titles, then what to write under them.
 SIGNATURE_TITLES = ("NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ")
@@ -115,6 +119,17 @@ class Layout:
     @property
     def last_row(self) -> int:
         return FIRST_DATA_ROW + self.spec.n_rows - 1
+
+    @property
+    def shown_last_row(self) -> int:
+        """The last row shown in a blank template: every row of a form or of preset rows, else SHOWN_ROWS."""
+        if self.form or self.spec.preset_rows:
+            return self.last_row
+        return min(self.last_row, FIRST_DATA_ROW + SHOWN_ROWS - 1)
+
+    def rows_to_hide(self, used: int = 0) -> range:
+        """The table rows to hide when rows up to `used` are in use: those beyond a page and beyond `used`."""
+        return range(max(self.shown_last_row, used) + 1, self.last_row + 1)
 
     @property
     def first_col(self) -> int:

@@ -56,6 +56,19 @@ def formula_cells(raw: bytes) -> set[str] | None:
     return {ref.decode() for ref in cells} if len(cells) == len(found) else None
 
 
+_ROW_TAG = re.compile(rb'<row r="([0-9]{1,7})"([^>]*)>')
+_HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
+
+
+def rows_folded(raw: bytes, shown: range, hidden: range) -> bool:
+    """Whether the bytes tell for sure that rows `shown` are visible and rows `hidden` hidden already (a template
+    filled as the contract says), so that the part need not be parsed."""
+    if formula_cells(raw) is None:
+        return False
+    state = {int(m[1]): bool(_HIDDEN.search(m[2])) for m in _ROW_TAG.finditer(raw)}
+    return all(not state.get(r, False) for r in shown) and all(state.get(r, False) for r in hidden)
+
+
 def maybe_selected(raw: bytes) -> bool:
     """Whether a sheet part may be a selected tab, told from its bytes: False only when every tabSelected is
     written "false" or "0" (LibreOffice writes one on every sheet), so that parsing it could change nothing."""
@@ -169,6 +182,39 @@ class SheetXml:
         t.set(XML_SPACE, "preserve")
         t.text = "=" + formula
         self.pkg.touch(self.part)
+
+    def fold_rows(self, shown: range, hidden: range) -> bool:
+        """Show rows `shown`, group and hide rows `hidden` (a "+" below them shows them again), so that only rows
+        in use print; False, changing nothing, when a row to hide holds a value beyond its row number (the table
+        is not where the template put it: rows inserted or deleted)."""
+        for r in hidden:  # (a number in column A is the template's own row number)
+            if any(c.find(MAIN + "f") is None and len(c) and (c.get("r") != f"A{r}" or c.get("t", "n") != "n")
+                   for c in self._row_cells(r).values()):
+                return False
+        for r in shown:
+            row = self._rows.get(r)
+            if row is not None:
+                for name in ("hidden", "outlineLevel", "collapsed"):
+                    row.attrib.pop(name, None)
+        for r in hidden:
+            row = self._rows[r] if r in self._rows else self._insert_row(r)
+            row.set("hidden", "1")
+            row.set("outlineLevel", "1")
+        if hidden:
+            after = hidden.stop
+            (self._rows[after] if after in self._rows else self._insert_row(after)).set("collapsed", "1")
+            self._outline_level()
+        self.pkg.touch(self.part)
+        return True
+
+    def _outline_level(self) -> None:
+        fmt = self.root.find(MAIN + "sheetFormatPr")
+        if fmt is None:
+            fmt = etree.Element(MAIN + "sheetFormatPr", defaultRowHeight="15")
+            cols = self.root.find(MAIN + "cols")
+            (cols if cols is not None else self.data).addprevious(fmt)
+        if int(fmt.get("outlineLevelRow", "0") or 0) < 1:
+            fmt.set("outlineLevelRow", "1")
 
     def legacy_drawing(self, rid: str) -> None:
         """Point the sheet at its VML drawing (comments), at the place the schema gives <legacyDrawing>."""

@@ -15,6 +15,7 @@ _BASE: dict[str, dict[str, Any]] = {
     "wrap": {"text_wrap": True, "valign": "top"},
     "bold": {"bold": True},
     "italic": {"italic": True},
+    "italic_wrap": {"italic": True, "text_wrap": True, "valign": "top"},
     "title": {"bold": True, "font_size": 14, "align": "center", "text_wrap": True, "valign": "vcenter"},
     "center_bold": {"bold": True, "align": "center"},
     "center": {"align": "center"},
