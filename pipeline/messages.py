@@ -70,6 +70,11 @@ TEXTS: dict[str, str] = {
     "draft_provisional_all": "Số liệu trong dự thảo là số liệu tạm tính: mới có {done}/{expected} cơ quan, đơn vị có "
                              "biểu được tiếp nhận; còn thiếu: {names}.",
     "draft_blank": "(chưa ghi)",
+    "draft_offer": "Kính gửi {unit},\n\nBiểu số liệu của đơn vị đã được tiếp nhận. Kèm theo là dự thảo báo cáo lời "
+                   "của đơn vị ({code}.docx), lập sẵn theo đề cương và điền sẵn số liệu từ chính biểu đơn vị đã gửi. "
+                   "Đề nghị đơn vị viết các phần tô vàng, giữ nguyên các số liệu đã điền (nếu cần sửa số liệu thì "
+                   "sửa cả biểu Excel và gửi lại biểu), rồi gửi lại báo cáo dạng .docx để tổng hợp.\n\nTrân trọng.\n",
+    "draft_outline": "Chưa lập được dự thảo báo cáo lời: {problem}",
     # round.toml: the values
     "missing_key": "thiếu dòng {key} ({meaning}); hãy thêm dòng {example} vào trước dòng [[headers]] đầu tiên.",
     "not_text": "{key} phải là chữ đặt trong ngoặc kép, ví dụ: {example}.",

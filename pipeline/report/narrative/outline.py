@@ -90,11 +90,16 @@ def default_outline_path() -> Any:
     return resources.files("pipeline") / "defaults" / OUTLINE_NAME
 
 
+def outline_bytes(root: Path) -> bytes:
+    """The workspace's baocao.toml as stored; the default one when the workspace has none."""
+    path = root / OUTLINE_NAME
+    return path.read_bytes() if path.is_file() else default_outline_path().read_bytes()
+
+
 def load_outline(root: Path, specs: SpecSet) -> Outline:
     """The workspace's baocao.toml (the default one when the workspace has none), checked against its specs;
     WorkspaceError naming every mistake otherwise."""
-    path = root / OUTLINE_NAME
-    raw = path.read_bytes() if path.is_file() else default_outline_path().read_bytes()
+    raw = outline_bytes(root)
     try:
         text = decode(raw)[0]
         data = tomllib.loads(text)

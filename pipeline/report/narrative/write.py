@@ -5,13 +5,16 @@ workspace's outline (baocao.toml) and describing themselves (custom properties, 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from docx.document import Document
 
 from pipeline.files import place
+from pipeline.judge.ledger import cache_key
 from pipeline.messages import sentence
-from pipeline.models import Submission
+from pipeline.models import Decision, Submission
 from pipeline.report.narrative import document as dm
 from pipeline.report.narrative.appendix import appendices
 from pipeline.report.narrative.docprops import set_custom_properties
@@ -53,17 +56,52 @@ def write_unit_draft(ws: Workspace, code: str, accepted: Submission, completenes
     return _save(render(ws, draft, outline), ws, code, unit_path(ws, code))
 
 
-def write_unit_drafts(ws: Workspace, counted: dict[str, Submission], completeness: list[dict],
-                      outline: Outline | None = None) -> list[Path]:
-    """One draft per unit whose submission counts; drafts of units that no longer have one are removed."""
-    outline = outline or load_outline(ws.root, ws.specs)
-    written = [write_unit_draft(ws, code, sub, completeness, outline) for code, sub in counted.items()]
+@dataclass(frozen=True)
+class DraftJob:
+    code: str
+    path: Path
+    stamp: Path
+    key: str
+
+
+def plan_unit_drafts(ws: Workspace, decisions: list[Decision], counted: dict[str, Submission],
+                     completeness: list[dict], outline_bytes: bytes) -> tuple[list[Path], list[DraftJob]]:
+    """Each unit whose submission counts is offered a draft from it (with a short message, `<code>.txt`); a draft
+    whose inputs are unchanged since the last run is not rewritten, and drafts of units that no longer have an
+    accepted submission are removed (our outbox only)."""
     folder = ws.outbox / UNIT_FOLDER
-    for old in folder.glob("*.docx"):
-        if old.stem not in counted and old.stem in ws.unit_by_code:
-            with contextlib.suppress(OSError):
-                old.unlink()
-    return written
+    folder.mkdir(parents=True, exist_ok=True)
+    digests = {id(d.submission): d.sha256 for d in decisions if d.submission is not None}
+    base = cache_key(ws).encode() + outline_bytes
+    written, jobs = [], []
+    for unit in ws.units:
+        path, txt, stamp = unit_path(ws, unit.code), folder / f"{unit.code}.txt", folder / f".{unit.code}.key"
+        sub = counted.get(unit.code)
+        if sub is None:
+            for stale in (path, txt, stamp):
+                with contextlib.suppress(OSError):
+                    stale.unlink(missing_ok=True)
+            continue
+        txt.write_text(sentence("draft_offer", unit=unit.name, code=unit.code), encoding="utf-8")
+        mine = [c for c in completeness if c["unit"] == unit.code]
+        key = hashlib.sha256(base + repr((digests.get(id(sub), ""), mine)).encode()).hexdigest()
+        if path.exists() and stamp.exists() and stamp.read_text() == key:
+            written.append(path)
+            continue
+        stamp.unlink(missing_ok=True)
+        jobs.append(DraftJob(unit.code, path, stamp, key))
+    return written, jobs
+
+
+def finish_unit_draft(job: DraftJob, out: object, written: list[Path]) -> None:
+    """Stamp a draft written in place; after a failure remove what is left of it (an older draft would carry
+    figures the unit no longer sent). The caller reports the failure."""
+    if isinstance(out, Path):
+        if out == job.path:
+            job.stamp.write_text(job.key)
+        written.append(out)
+    else:
+        job.path.unlink(missing_ok=True)
 
 
 def _save(doc: Document, ws: Workspace, unit: str, target: Path) -> Path:
