@@ -5,21 +5,43 @@ the templates' own self-description (`_meta`, defined names), never through our 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
+import defusedxml.ElementTree as SafeET
+import docx
+import docx.table
 import openpyxl
 import pytest
+from docx.enum.text import WD_COLOR_INDEX
+from docx.oxml.ns import qn
 
 from pipeline.collect import collect
 from pipeline.demo.run import CORRECTED, MISSING, run_demo
 from pipeline.messages import WorkspaceError
+from pipeline.report.narrative.docprops import read_custom_properties
 from pipeline.report.narrative.figures import build_draft, commune_scope, unit_figures
 from pipeline.report.narrative.outline import OUTLINE_NAME, load_outline
+from pipeline.report.narrative.write import write_commune_draft
 from pipeline.template.fill import data_cells, read_meta
-from pipeline.workbook.draft import FIGURE_ID, figure_bookmark
-from pipeline.workspace import Workspace, open_workspace
+from pipeline.workbook.draft import (
+    COMMUNE_UNIT,
+    DRAFT_KIND,
+    DRAFT_VERSION,
+    FIGURE_ID,
+    PROP_KIND,
+    PROP_ROUND,
+    PROP_UNIT,
+    PROP_VERSION,
+    figure_bookmark,
+    figure_of_bookmark,
+)
+from pipeline.workspace import Workspace, default_unit_rows, open_workspace, write_units_xlsx
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +79,106 @@ def records(path: Path) -> dict[str, list[dict]]:
 def total(recs: dict[str, dict[str, list[dict]]], annex: str, *keys: str, where=lambda r: True) -> float:
     return float(sum(float(r.get(k) or 0) for unit in recs.values() for r in unit.get(annex, []) if where(r)
                      for k in keys))
+
+
+def records_of(recs: dict[str, dict[str, list[dict]]], annex: str, units: set[str] | None = None) -> list[dict]:
+    return [dict(r, _unit=code) for code, unit in recs.items() if units is None or code in units
+            for r in unit.get(annex, [])]
+
+
+def _day(value: object) -> object:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def evaluate(source: str, rec: dict, ws: Workspace) -> float:
+    """A spec expression evaluated by Python itself on one record read from the cells (blank: 0 or "")."""
+    names = {k: (_day(v) if v not in (None, "") else 0) for k, v in rec.items()}
+    names.update({"filled": lambda x: x not in (0, "", None), "blank": lambda x: x in (0, "", None),
+                  **ws.round.constants})
+    return float(eval(source, {"__builtins__": {}}, names))  # a condition counts 1 where it holds
+
+
+def expected(fid: str, recs: dict[str, dict[str, list[dict]]], ws: Workspace) -> float | None:
+    """A figure recomputed from the inbox's cells: its id says annex, kind, key, and khối or group."""
+    annex = next(a for a in sorted(ws.specs.annexes, key=len, reverse=True) if fid.startswith(a.lower() + "_"))
+    spec = ws.specs.annexes[annex]
+    rest = fid[len(annex) + 1:]
+    kind, _, key = rest.partition("_")
+    units, group = None, None
+    scoped = re.fullmatch(r"(.*)_([kg])(\d+)", key) or re.fullmatch(r"()([kg])(\d+)", key)
+    if scoped and (scoped[1] == "" or scoped[1] in {c.key for c in spec.columns} | {r.key for r in spec.rates}):
+        key, n = scoped[1], int(scoped[3])
+        if scoped[2] == "k":
+            khoi = list(dict.fromkeys(u.khoi for u in ws.units))[n - 1]
+            units = {u.code for u in ws.units if u.khoi == khoi}
+        else:
+            group = n
+    rows = records_of(recs, annex, units)
+    if group is not None:
+        column = spec.row_key or next(r.by for r in spec.rates if r.by)
+        names = list(spec.preset_rows) if column == spec.row_key else list(spec.by_key[column].categories)
+        rows = [r for r in rows if r[column] == names[group - 1]]
+    if kind == "sum":
+        return sum(float(r[key] or 0) for r in rows)
+    if kind in ("count", "units"):
+        return float(len(rows) if kind == "count" else len({r["_unit"] for r in rows}))
+    if kind == "list":
+        rule = next(x for x in spec.lists if x.key == key)
+        return float(sum(evaluate(rule.when.source, r, ws) for r in rows))
+    rate = next(x for x in spec.rates if x.key == key)
+    num = sum(evaluate(rate.numerator.source, r, ws) for r in rows)
+    den = sum(evaluate(rate.denominator.source, r, ws) for r in rows)
+    if kind in ("num", "den"):
+        return num if kind == "num" else den
+    if rate.kind == "difference":
+        return num - den
+    return num / den if den else None
+
+
+def shown_number(text: str) -> float | None:
+    """A figure's text read back: "7.915" → 7915, "62,7 %" → 0.627, "thiếu 2 người" → -2."""
+    sign = -1 if text.startswith("thiếu") else 1
+    if text.startswith("bằng"):
+        return 0.0
+    match = re.search(r"[\d.]+(?:,\d+)?", text)
+    if not match:
+        return None
+    value = float(match[0].replace(".", "").replace(",", "."))
+    return sign * (value / 100 if text.endswith("%") else value)
+
+
+def bound_figures(path: Path) -> dict[str, str]:
+    """bookmark name → the text between its start and end, straight from document.xml."""
+    with zipfile.ZipFile(path) as z:
+        root = SafeET.fromstring(z.read("word/document.xml"))
+    out, open_ = {}, {}
+    for el in root.iter():
+        if el.tag == W + "bookmarkStart":
+            open_[el.get(W + "id")] = [el.get(W + "name"), ""]
+        elif el.tag == W + "bookmarkEnd" and el.get(W + "id") in open_:
+            name, text = open_.pop(el.get(W + "id"))
+            out[name] = text
+        elif el.tag == W + "t":
+            for item in open_.values():
+                item[1] += el.text or ""
+    return out
+
+
+def check_bound(path: Path, recs: dict[str, dict[str, list[dict]]], ws: Workspace) -> int:
+    """Every figure bound in a draft equals its recomputation (to the precision it is written with)."""
+    bound = bound_figures(path)
+    assert bound
+    for name, text in bound.items():
+        fid = figure_of_bookmark(name)
+        assert fid, name
+        want, got = expected(fid, recs, ws), shown_number(text)
+        if want is None:
+            assert "chưa tính được" in text, (name, text)
+        elif text.endswith("%"):
+            assert got == pytest.approx(want, abs=0.0005), (name, text, want)
+        else:
+            assert got == pytest.approx(want, abs=0.05), (name, text, want)
+    return len(bound)
 
 
 def test_default_outline_follows_the_plan(demo: Workspace) -> None:
@@ -119,3 +241,128 @@ def test_outline_mistakes_are_named(demo: Workspace, tmp_path: Path) -> None:
     said = str(err.value)
     assert said.count("baocao.toml: mục thứ") == 3
     assert "{PL1.sum:so_phong}" in said and "{PL4b.den:ty_le_ky_nang_so}" in said and '"thoi_han"' in said
+
+
+def docx_text(path: Path) -> str:
+    doc = docx.Document(str(path))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+def test_drafts_bind_the_inbox_figures(demo: Workspace) -> None:
+    recs = {code: records(p) for code, p in accepted_files(demo).items()}
+    commune = demo.outbox / f"BaoCao_{demo.round.round_id}.docx"
+    assert check_bound(commune, recs, demo) > 150
+    for code in ("VPDU", CORRECTED, "TTPVHCC"):
+        unit = demo.outbox / "baocao" / f"{code}.docx"
+        assert check_bound(unit, {code: recs[code]}, demo) > 20
+        props = read_custom_properties(unit)
+        assert props == {PROP_KIND: DRAFT_KIND, PROP_ROUND: demo.round.round_id, PROP_UNIT: code,
+                         PROP_VERSION: DRAFT_VERSION}
+    assert read_custom_properties(commune)[PROP_UNIT] == COMMUNE_UNIT
+    assert {p.stem for p in (demo.outbox / "baocao").glob("*.docx")} == set(recs)  # every accepted unit, no other
+
+
+def test_draft_page_font_and_header(demo: Workspace) -> None:
+    doc = docx.Document(str(demo.outbox / f"BaoCao_{demo.round.round_id}.docx"))
+    first = doc.sections[0]
+    assert (round(first.page_width.mm), round(first.page_height.mm)) == (210, 297)
+    assert [round(x.mm) for x in (first.top_margin, first.bottom_margin, first.left_margin, first.right_margin)] == \
+        [20, 20, 30, 15]
+    assert all({round(s.page_width.mm), round(s.page_height.mm)} == {210, 297} for s in doc.sections)
+    assert any(s.page_width > s.page_height for s in doc.sections[1:])  # the wide tables are landscape
+    normal = doc.styles["Normal"].font
+    assert normal.name == "Times New Roman" and normal.size.pt == 14
+    fonts = doc.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:hAnsi")) == "Times New Roman"
+    header = [c.text for c in doc.tables[0].rows[0].cells]
+    assert "ĐẢNG BỘ XÃ PHÚC THỌ" in header[0] and "-BC/ĐU" in header[0]
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in header[1] and "Phúc Thọ, ngày" in header[1] and "năm 2026" in header[1]
+    text = docx_text(demo.outbox / f"BaoCao_{demo.round.round_id}.docx")
+    assert "Nơi nhận:" in text and "BÁO CÁO" in text
+    unit = docx.Document(str(demo.outbox / "baocao" / "VPUB.docx"))
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in unit.tables[0].rows[0].cells[1].text
+    assert "VĂN PHÒNG HĐND VÀ UBND" in unit.tables[0].rows[0].cells[0].text
+    writes = [r for p in doc.paragraphs for r in p.runs if r.text.startswith("[Viết:")]
+    assert writes and all(r.font.highlight_color == WD_COLOR_INDEX.YELLOW for r in writes)
+
+
+def _table(doc: docx.document.Document, first: list[str], after: str) -> list[list[str]]:
+    """The first table after the paragraph `after` whose header row starts with `first`."""
+    body = doc.element.body
+    seen = False
+    for el in body.iterchildren():
+        if el.tag == W + "p" and "".join(t.text or "" for t in el.iter(W + "t")).strip() == after:
+            seen = True
+        if seen and el.tag == W + "tbl":
+            table = docx.table.Table(el, doc)
+            rows = [[c.text for c in r.cells] for r in table.rows]
+            if rows[0][:len(first)] == first:
+                return rows
+    raise AssertionError(f"no table {first} after {after}")
+
+
+def test_appendices_equal_the_inbox(demo: Workspace) -> None:
+    recs = {code: records(p) for code, p in accepted_files(demo).items()}
+    doc = docx.Document(str(demo.outbox / f"BaoCao_{demo.round.round_id}.docx"))
+    pl1 = demo.specs.annexes["PL1"]
+    rows = _table(doc, ["STT", "Chỉ tiêu"], pl1.title)
+    assert rows[0][-1] == "Toàn xã"
+    numeric = [c for c in pl1.columns if c.numeric]
+    assert [r[1] for r in rows[1:]] == [c.full_label for c in numeric]
+    for row, col in zip(rows[1:], numeric, strict=True):
+        assert shown_number(row[-1]) == sum(float(r[col.key] or 0) for r in records_of(recs, "PL1")), col.key
+    pl3 = demo.specs.annexes["PL3"]
+    rows = _table(doc, ["STT", pl3.by_key["linh_vuc"].label], pl3.title)
+    keys = [c.key for c in pl3.columns if c.numeric]
+    for row in rows[1:]:
+        mine = [r for r in records_of(recs, "PL3") if row[1] in (r["linh_vuc"], "TỔNG SỐ")]
+        for key, cell in zip(keys, row[2:], strict=False):
+            assert shown_number(cell) == sum(float(r[key] or 0) for r in mine), (row[1], key)
+    pl2 = demo.specs.annexes["PL2"]
+    rows = _table(doc, ["STT", "Đơn vị"], pl2.title)
+    total = next(r for r in rows if r[1] == "TOÀN XÃ")
+    heads = rows[0]
+    for col in (c for c in pl2.columns if c.numeric):
+        cell = total[heads.index(col.full_label)]
+        assert shown_number(cell) == pytest.approx(sum(float(r[col.key] or 0) for r in records_of(recs, "PL2"))), \
+            col.key
+    assert len(rows) - 1 == len(records_of(recs, "PL2")) + 1 + len({u.khoi for u in demo.units if "PL2" in u.annexes
+                                                                      and u.code in recs})
+
+
+def test_provisional_exactly_when_units_are_missing(demo: Workspace, tmp_path: Path) -> None:
+    commune = docx_text(demo.outbox / f"BaoCao_{demo.round.round_id}.docx")
+    assert "tạm tính" in commune
+    assert all(demo.unit_by_code[code].name in commune for code in MISSING)
+    assert all("tạm tính" not in docx_text(p) for p in (demo.outbox / "baocao").glob("*.docx"))
+    root = tmp_path / "full"
+    shutil.copytree(demo.root, root, ignore=shutil.ignore_patterns("outbox", "*.sqlite*", "*.lock", "units.xlsx"))
+    write_units_xlsx(root / "units.xlsx", [r for r in default_unit_rows() if r[0] not in MISSING])
+    full = open_workspace(root)
+    result = collect(full, workers=1, write_outputs=False)
+    path = write_commune_draft(full, result.counted, result.completeness)
+    text = docx_text(path)
+    assert "tạm tính" not in text and "Chưa có" not in text
+
+
+def test_changing_the_outline_changes_the_draft(demo: Workspace, tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(demo.root, root, ignore=shutil.ignore_patterns("outbox", "*.sqlite*", "*.lock"))
+    text = (root / OUTLINE_NAME).read_text(encoding="utf-8")
+    text = text.replace('heading = "9. Công tác kiểm tra, giám sát"', 'heading = "9. Công tác thi đua, khen thưởng"')
+    text = text.replace('title = "BÁO CÁO"', 'title = "BÁO CÁO SƠ KẾT"')
+    text += ('\n[[sections]]\nlevel = 1\nheading = "V. PHỤ LỤC SỐ LIỆU"\nbody = ["Số máy quét: '
+             '{PL4b.sum:so_may_scan} chiếc.", "[Viết: nhận xét.]"]\n')
+    (root / OUTLINE_NAME).write_text(text, encoding="utf-8")
+    ws = open_workspace(root)
+    result = collect(ws, workers=1, write_outputs=False)
+    path = write_commune_draft(ws, result.counted, result.completeness)
+    doc = docx.Document(str(path))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "9. Công tác thi đua, khen thưởng" in headings and headings[-1] == "V. PHỤ LỤC SỐ LIỆU"
+    assert "9. Công tác kiểm tra, giám sát" not in headings
+    assert "BÁO CÁO SƠ KẾT" in docx_text(path)
+    recs = {code: records(p) for code, p in accepted_files(ws).items()}
+    bound = bound_figures(path)
+    assert shown_number(bound["F_pl4b_sum_so_may_scan"]) == expected("pl4b_sum_so_may_scan", recs, ws)
