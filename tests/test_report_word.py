@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -40,6 +41,8 @@ from pipeline.workbook.draft import (
     figure_of_bookmark,
 )
 from pipeline.workspace import Workspace, default_unit_rows, open_workspace, write_units_xlsx
+from tests.conftest import needs
+from tests.helpers import soffice_convert
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -366,3 +369,39 @@ def test_changing_the_outline_changes_the_draft(demo: Workspace, tmp_path: Path)
     recs = {code: records(p) for code, p in accepted_files(ws).items()}
     bound = bound_figures(path)
     assert shown_number(bound["F_pl4b_sum_so_may_scan"]) == expected("pl4b_sum_so_may_scan", recs, ws)
+
+
+def _pdf_pages(pdf: Path) -> list[tuple[float, float]]:
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    return [tuple(float(x) for x in m) for m in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
+
+
+@needs("soffice")
+@needs("pdftotext")
+def test_drafts_render_in_libreoffice(demo: Workspace, tmp_path: Path) -> None:
+    """LibreOffice prints the commune's and a unit's draft on A4 with the outline's headings in order, the
+    provisional mark only where units are missing; and keeps properties and bookmarks when it saves a .docx."""
+    commune = demo.outbox / f"BaoCao_{demo.round.round_id}.docx"
+    unit = demo.outbox / "baocao" / "VPDU.docx"
+    soffice_convert([commune, unit], tmp_path, "pdf", tmp_path / "profile")
+    outline = load_outline(demo.root, demo.specs)
+    for path in (commune, unit):
+        pdf = tmp_path / f"{path.stem}.pdf"
+        pages = _pdf_pages(pdf)
+        assert pages and all(sorted(p) == pytest.approx([595.3, 841.9], abs=1) for p in pages)
+        text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                                 check=True).stdout)  # justified lines: pdftotext splits words
+        at = 0
+        for section in outline.sections:
+            found = text.find(re.sub(r"\s+", "", section.heading), at)
+            assert found >= 0, section.heading
+            at = found
+        assert ("tạmtính" in text) == (path == commune)
+        assert "PHỤLỤC1" in text[at:] and "PHỤLỤC4b" in text[at:]
+    assert any(w > h for w, h in _pdf_pages(tmp_path / f"{commune.stem}.pdf"))
+    saved = tmp_path / "saved"
+    soffice_convert(unit, saved, "docx:MS Word 2007 XML", tmp_path / "profile")
+    again = saved / unit.name
+    assert read_custom_properties(again) == read_custom_properties(unit)
+    assert bound_figures(again) == bound_figures(unit)
