@@ -371,6 +371,21 @@ def test_changing_the_outline_changes_the_draft(demo: Workspace, tmp_path: Path)
     assert shown_number(bound["F_pl4b_sum_so_may_scan"]) == expected("pl4b_sum_so_may_scan", recs, ws)
 
 
+def test_unit_drafts_are_rewritten_only_when_their_inputs_change(demo: Workspace, tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(demo.root, root)
+    ws = open_workspace(root)
+    drafts = root / "outbox" / "baocao"
+    before = {p.name: p.stat().st_mtime_ns for p in drafts.glob("*.docx")}
+    result = collect(ws, workers=1)
+    assert {p.stat().st_mtime_ns for p in drafts.glob("*.docx")} == set(before.values())
+    assert len(result.outputs["draft_files"]) == len(before)
+    text = (root / OUTLINE_NAME).read_text(encoding="utf-8")
+    (root / OUTLINE_NAME).write_text(text.replace("2.2. Rà soát", "2.2. Rà soát lại"), encoding="utf-8")
+    collect(ws, workers=1)
+    assert all(p.stat().st_mtime_ns != before[p.name] for p in drafts.glob("*.docx"))
+    assert any(p.text.startswith("2.2. Rà soát lại") for p in docx.Document(str(drafts / "VPDU.docx")).paragraphs)
+
 def _pdf_pages(pdf: Path) -> list[tuple[float, float]]:
     info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True,
                           check=True).stdout

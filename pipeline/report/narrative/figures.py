@@ -220,7 +220,8 @@ def _each_khoi(scope: Scope, text: str) -> list[Para]:
     out: list[Para] = []
     for n, khoi in enumerate(khoi_order(scope.ws), start=1):
         part = scope.narrowed([u for u in scope.ws.units if u.khoi == khoi])
-        out += [p for p in _paragraph(part, text, f"_k{n}", "item", fields={KHOI: khoi}) if p.style == "item"]
+        out += [p for p in _paragraph(part, text, f"_k{n}", "item", fields={KHOI: khoi})  # khối with figures only
+                if p.style == "item" and any(isinstance(x, Figure) for x in p.pieces)]
     return out
 
 
