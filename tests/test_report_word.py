@@ -6,9 +6,11 @@ the templates' own self-description (`_meta`, defined names), never through our 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -385,6 +387,22 @@ def test_unit_drafts_are_rewritten_only_when_their_inputs_change(demo: Workspace
     collect(ws, workers=1)
     assert all(p.stat().st_mtime_ns != before[p.name] for p in drafts.glob("*.docx"))
     assert any(p.text.startswith("2.2. Rà soát lại") for p in docx.Document(str(drafts / "VPDU.docx")).paragraphs)
+
+def test_annex_report_command(demo: Workspace, tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(demo.root, root, ignore=shutil.ignore_patterns("outbox"))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PYTHONIOENCODING": "utf-8"}
+    run = subprocess.run([sys.executable, "-m", "pipeline", "report", "--workspace", str(root)], env=env,
+                         capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert f"Dự thảo báo cáo lời của xã: {root / 'outbox' / f'BaoCao_{demo.round.round_id}.docx'}" in run.stdout
+    assert (root / "outbox" / "baocao" / "VPDU.docx").is_file()
+    (root / OUTLINE_NAME).write_text('title = "BÁO CÁO"\n[[sections]]\nlevel = 1\nheading = "I. A"\n'
+                                     'body = ["{PL9.sum:x}"]\n', encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "pipeline", "report", "--workspace", str(root)], env=env,
+                         capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert run.returncode == 2 and "Traceback" not in run.stderr + run.stdout
+    assert "baocao.toml: mục thứ 1 (I. A): chỗ trống {PL9.sum:x} không hợp lệ" in run.stderr + run.stdout
 
 def _pdf_pages(pdf: Path) -> list[tuple[float, float]]:
     info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True,
