@@ -149,6 +149,7 @@ def demo(directory: Path, seed: int) -> None:
     _echo(f"Tệp các đơn vị gửi về: {ws.inbox}\n")
     screen.show_result(result, _echo)
     _echo(f"\nMở bảng tổng hợp bằng Excel: {result.outputs.get('summary')}")
+    _echo(f"Dự thảo báo cáo lời (Word): {result.outputs.get('report')}")
 
 
 @main.command(short_help="Kiểm tra tệp trong inbox/, phản hồi và tổng hợp.")
@@ -235,6 +236,38 @@ def _collect_code(result: Any, strict: bool) -> int:
                    or any(c["state"] in ("missing", "rejected") for c in result.completeness)):
         return EXIT_STRICT
     return 0
+
+
+@main.command(short_help="Lập dự thảo báo cáo lời (Word) từ số liệu đã tiếp nhận.")
+@workspace_option
+def report(root: Path | None) -> None:
+    """Lập dự thảo báo cáo lời của xã (outbox/BaoCao_<đợt>.docx) theo đề cương baocao.toml, điền sẵn số liệu
+    đã tiếp nhận, kèm các phụ lục; và dự thảo cho từng đơn vị đã được tiếp nhận (outbox/baocao/).
+
+    Chạy kiểm tra inbox/ như lệnh collect trước, để số liệu trong dự thảo khớp với bảng tổng hợp.
+    """
+    from pipeline.collect import collect as run
+    from pipeline.report.narrative.outline import load_outline
+    from pipeline.report.narrative.write import write_commune_draft
+
+    ws = _open(root, "report", receiving=True)
+    outline = load_outline(ws.root, ws.specs)  # a mistake in baocao.toml is said before anything is read
+    steps = screen.Steps()
+    try:
+        result = run(ws, progress=steps)
+    finally:
+        steps.finish()
+    path = write_commune_draft(ws, result.counted, result.completeness, outline)
+    for note in result.outputs.get("notes", []):
+        _note(str(note))
+    _echo(f"Dự thảo báo cáo lời của xã: {path}")
+    if path.name != f"BaoCao_{ws.round.round_id}.docx":
+        _note(sentence("file_open", name=f"BaoCao_{ws.round.round_id}.docx", new=path.name))
+    drafts = result.outputs.get("draft_files", [])
+    if drafts:
+        _echo(f"Dự thảo của {len(drafts)} đơn vị đã được tiếp nhận: {result.outputs.get('drafts_dir')}")
+    _echo(f"Bảng tổng hợp: {result.outputs.get('summary')}")
+    sys.exit(_collect_code(result, False))
 
 
 @main.command(short_help="Lập biểu gửi cấp trên từ số liệu đã tiếp nhận.")

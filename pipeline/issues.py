@@ -244,6 +244,11 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "vị không nhận nhầm bản cũ. Đây là lỗi của chương trình; chi tiết đã ghi vào {log}. Tạm thời hãy gửi "
         "cho đơn vị nội dung tệp {unit}.txt.",
     ),
+    "draft_failed": (
+        E,
+        "Không lập được dự thảo báo cáo lời cho đơn vị {unit} ({detail}); dự thảo cũ (nếu có) đã được gỡ. Đây là "
+        "lỗi của chương trình; chi tiết đã ghi vào {log}.",
+    ),
     "summary_failed": (
         E,
         "Không lập được bảng tổng hợp ({detail}). Đây là lỗi của chương trình; chi tiết đã ghi vào {log}.",
@@ -274,7 +279,7 @@ NOT_READ = frozenset({"not_workbook", "empty_file", "encrypted", "unreadable", "
                       "csv_file"})
 
 # Codes that report a failure of this program, not of the file or the unit: no feedback goes to the unit.
-PROGRAM_FAULTS = frozenset({"internal_error", "feedback_failed", "summary_failed"})
+PROGRAM_FAULTS = frozenset({"internal_error", "feedback_failed", "summary_failed", "draft_failed"})
 # Outputs the machine would not let us write: the clerk's to fix (exit code 2), never the unit's.
 ENVIRONMENT = frozenset({"output_denied", "output_disk_full", "output_os"})
 

@@ -51,6 +51,30 @@ TEXTS: dict[str, str] = {
                     "round.toml).",
     "txt_beside": "bên cạnh round.toml có tệp {name} mới hơn: có thể bản sửa đã bị Notepad lưu thành {name}. "
                   "Chương trình chỉ đọc round.toml; nếu đã sửa trong {name}, hãy đổi tên nó thành round.toml (ghi đè).",
+    # baocao.toml: the outline of the Word report
+    "outline_key": "{what} phải là {kind}, ví dụ: {example}.",
+    "outline_section": "mục thứ {n} ({heading}): {problem}",
+    "outline_block": "đoạn này không rõ là loại nào; một đoạn là một câu trong ngoặc kép \"…\" hoặc một nhóm { … } "
+                     "có một trong các tên: commune / unit, sentences, each, rows (xem hướng dẫn ở đầu tệp).",
+    "outline_placeholder": "chỗ trống {{{found}}} không hợp lệ: {why}.",
+    "outline_rate_base": "câu dùng tỷ lệ {{{annex}.rate:{key}}} mà không nêu mẫu số {{{annex}.den:{key}}}; người đọc "
+                         "cần biết tỷ lệ này là trên tổng số nào.",
+    "outline_expr": "điều kiện {key} = \"{source}\" chưa đúng: {problem}.",
+    "outline_column": "{key} = \"{value}\": phụ lục {annex} không có cột này (các cột: {known}).",
+    "outline_annex": "không có phụ lục {annex} trong schemas/ (các phụ lục: {known}).",
+    "outline_each": "each = \"{value}\": nhóm theo \"khoi\" hoặc theo cột dòng cố định của phụ lục, hay cột \"by\" của "
+                    "tỷ lệ (ví dụ \"PL3.linh_vuc\").",
+    # the Word draft's own sentences (baocao.toml holds the rest)
+    "draft_no_data": "Chưa có {annex} được tiếp nhận nên chưa có số liệu.",
+    "draft_provisional": "(Số liệu tạm tính: chưa có {annex} được tiếp nhận của {names}.)",
+    "draft_provisional_all": "Số liệu trong dự thảo là số liệu tạm tính: mới có {done}/{expected} cơ quan, đơn vị có "
+                             "biểu được tiếp nhận; còn thiếu: {names}.",
+    "draft_blank": "(chưa ghi)",
+    "draft_offer": "Kính gửi {unit},\n\nBiểu số liệu của đơn vị đã được tiếp nhận. Kèm theo là dự thảo báo cáo lời "
+                   "của đơn vị ({code}.docx), lập sẵn theo đề cương và điền sẵn số liệu từ chính biểu đơn vị đã gửi. "
+                   "Đề nghị đơn vị viết các phần tô vàng, giữ nguyên các số liệu đã điền (nếu cần sửa số liệu thì "
+                   "sửa cả biểu Excel và gửi lại biểu), rồi gửi lại báo cáo dạng .docx để tổng hợp.\n\nTrân trọng.\n",
+    "draft_outline": "Chưa lập được dự thảo báo cáo lời: {problem}",
     # round.toml: the values
     "missing_key": "thiếu dòng {key} ({meaning}); hãy thêm dòng {example} vào trước dòng [[headers]] đầu tiên.",
     "not_text": "{key} phải là chữ đặt trong ngoặc kép, ví dụ: {example}.",

@@ -73,6 +73,7 @@ def init_workspace(target: Path, launcher: bool = True) -> Path:
         (target / folder).mkdir(exist_ok=True)
     defaults = _defaults()
     (target / "round.toml").write_bytes((defaults / "round.toml").read_bytes())
+    (target / "baocao.toml").write_bytes((defaults / "baocao.toml").read_bytes())  # the report's outline
     for item in (defaults / "schemas").iterdir():
         if item.name.endswith(".toml"):
             (target / "schemas" / item.name).write_bytes(item.read_bytes())

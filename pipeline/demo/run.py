@@ -18,6 +18,7 @@ from pathlib import Path
 from pipeline.collect import CollectResult, collect
 from pipeline.demo.data import unit_payload
 from pipeline.messages import say
+from pipeline.report.narrative.write import write_commune_draft
 from pipeline.template.batch import write_templates
 from pipeline.template.fill import fill
 from pipeline.workspace import VN_TZ, Workspace, WorkspaceError, init_workspace, open_workspace
@@ -79,7 +80,9 @@ def run_demo(folder: Path, seed: int = 2026, workers: int | None = None,
             continue
         _drop(ws, unit.code, f"{unit.code}_BaoCao.xlsx", data, when)
     (ws.inbox / "~$VPDU_BaoCao.xlsx").write_bytes(b"lock file left by Excel")
-    return DemoResult(ws, collect(ws, workers=workers, progress=progress))
+    result = collect(ws, workers=workers, progress=progress)
+    result.outputs["report"] = str(write_commune_draft(ws, result.counted, result.completeness))
+    return DemoResult(ws, result)
 
 
 def _with_errors(data: dict) -> dict:

@@ -162,6 +162,8 @@ def _outputs(result: CollectResult, echo: Echo) -> None:
     if out.get("feedback_files"):
         units = {str(p).replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in out["feedback_files"]}
         echo(f"Phản hồi cho đơn vị ({len(units)} đơn vị): {out['feedback_dir']}")
+    if out.get("draft_files"):
+        echo(f"Dự thảo báo cáo lời cho đơn vị ({len(out['draft_files'])} đơn vị): {out['drafts_dir']}")
     for note in out.get("notes", []):
         echo(str(note))
 

@@ -9,7 +9,6 @@ marked provisional.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pipeline.spec.sentences import PLACEHOLDER
@@ -54,27 +53,31 @@ def provisional_note(agg: AnnexAgg) -> str:
     return f"(Số liệu tạm tính: mới có {done}/{expected} đơn vị có biểu được tiếp nhận.)"
 
 
+def figure_value(kind: str, key: str | None, agg: AnnexAgg) -> tuple[str, float | None]:
+    """One placeholder of a key sentence ({sum:key}, {rate:key}, {num:key}, {den:key}, {by:key}, {list:key},
+    {count}, {units}): the text a sentence shows and the number behind it (a ratio as 0..1; None for {by:…},
+    which holds several). The summary's sentences and the Word draft's figures both come from here."""
+    if kind == "sum":
+        value = float(agg.total.get(key, 0.0))
+        return fmt_number(value), value
+    if kind in ("rate", "num", "den", "by"):
+        rv = next(rv for rv in agg.rates if rv.rate.key == key)
+        if kind == "rate":
+            return rate_text(rv), rv.value
+        if kind == "by":
+            return by_text(rv), None
+        value = rv.numerator if kind == "num" else rv.denominator
+        return fmt_number(value), value
+    if kind == "list":
+        index = next(i for i, rl in enumerate(agg.spec.lists) if rl.key == key)
+        count = float(len(agg.lists[index][1]))
+        return fmt_number(count), count
+    count = float(len(agg.rows) if kind == "count" else len(agg.reporting_units))
+    return fmt_number(count), count
+
+
 def render_sentence(text: str, agg: AnnexAgg) -> str:
     if not agg.reporting_units:
         return NO_DATA
-    rates = {rv.rate.key: rv for rv in agg.rates}
-    lists = {agg.spec.lists[i].key: len(frame) for i, (_, frame, _) in enumerate(agg.lists)}
-
-    def fill(m: re.Match) -> str:
-        kind, key = m[1], m[2]
-        if kind == "sum":
-            return fmt_number(float(agg.total.get(key, 0.0)))
-        if kind == "rate":
-            return rate_text(rates[key])
-        if kind in ("num", "den"):
-            return fmt_number(rates[key].numerator if kind == "num" else rates[key].denominator)
-        if kind == "by":
-            return by_text(rates[key])
-        if kind == "list":
-            return fmt_number(lists[key])
-        if kind == "count":
-            return fmt_number(len(agg.rows))
-        return fmt_number(len(agg.reporting_units))
-
-    out = PLACEHOLDER.sub(fill, text)
+    out = PLACEHOLDER.sub(lambda m: figure_value(m[1], m[2], agg)[0], text)
     return f"{out} {provisional_note(agg)}" if agg.provisional else out

@@ -1,0 +1,1 @@
+"""The report in words (báo cáo lời): the outline (baocao.toml), its figures, and the Word draft."""

@@ -1,0 +1,189 @@
+"""The appendices of the Word draft ("Phụ lục 1 … 4"): the consolidated tables, with the figures of the summary
+workbook (the same `AnnexAgg`), laid out for print: a form annex as indicators down the page with a column per
+khối and the commune's total, a table annex row by row with its totals, Biểu 06 by lĩnh vực; landscape pages
+for the wide tables.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from docx.document import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Emu, Pt
+from docx.table import Table, _Cell
+
+from pipeline.messages import sentence
+from pipeline.report.aggregate import AnnexAgg, RateValue
+from pipeline.report.narrative.document import line, new_section
+from pipeline.report.narrative.figures import Scope, show
+from pipeline.report.narrative.outline import Appendix
+from pipeline.report.sentences import provisional_note, rate_text
+from pipeline.report.summary_annex import formula_text
+from pipeline.vntext import fmt_number, fold
+
+TABLE_PT = 9
+WIDE_PT = 7.5
+TOTAL = "TOÀN XÃ"
+
+
+def appendices(doc: Document, scope: Scope, items: tuple[Appendix, ...], reference: str) -> None:
+    for item in items:
+        aggs = [a for a in (scope.agg(annex) for annex in item.annexes) if a is not None]
+        if not aggs:
+            continue
+        new_section(doc, landscape=any(a.spec.layout == "table" for a in aggs))
+        if len(aggs) > 1 or fold(aggs[0].spec.heading) != fold(item.heading):
+            line(doc, item.heading.upper(), 14, bold=True)
+        line(doc, reference, 13, italic=True, space_after=6)
+        for agg in aggs:
+            annex(doc, scope, agg)
+
+
+def annex(doc: Document, scope: Scope, agg: AnnexAgg) -> None:
+    spec = agg.spec
+    line(doc, spec.heading, 13, bold=True)
+    line(doc, spec.title, 13, bold=True, space_after=3)
+    where = scope.unit.name if scope.unit else scope.ws.round.commune
+    status = f" {provisional_note(agg)}" if agg.provisional else ""
+    line(doc, f"{where}. Đơn vị tính: {spec.unit}.{status}", 12, italic=True, space_after=6)
+    if not agg.reporting_units:
+        line(doc, sentence("draft_no_data", annex=spec.heading.capitalize()), 12, italic=True, space_after=12)
+        return
+    if spec.layout == "form":
+        _form(doc, scope, agg)
+    elif agg.by_row_key is not None:
+        _by_row_key(doc, agg)
+    else:
+        _rows(doc, scope, agg)
+    if agg.rates and not (agg.by_row_key is not None):
+        _rates(doc, scope, agg)
+    line(doc, "", space_after=6)
+
+
+def _columns(scope: Scope, agg: AnnexAgg) -> list[str]:
+    return [] if scope.unit else [str(k) for k in agg.by_khoi.index]
+
+
+def _labels(agg: AnnexAgg) -> dict[str, str]:
+    return {c.key: c.full_label for c in agg.spec.columns} | {d.key: d.label for d in agg.spec.derived}
+
+
+def _form(doc: Document, scope: Scope, agg: AnnexAgg) -> None:
+    """Indicators down the page: STT | Chỉ tiêu | Đơn vị tính | Khối … | Toàn xã (a unit: its own value)."""
+    khois = _columns(scope, agg)
+    last = "Số liệu" if scope.unit else TOTAL.capitalize()
+    heads = ["STT", "Chỉ tiêu", "Đơn vị tính", *(f"Khối {k}" for k in khois), last]
+    rows = []
+    for n, key in enumerate(agg.numeric, start=1):
+        col = agg.spec.by_key.get(key)
+        values = [fmt_number(float(agg.by_khoi.loc[k, key])) for k in khois]
+        unit = (col.unit if col else "") or ("" if ";" in agg.spec.unit else agg.spec.unit)
+        rows.append([str(n), _labels(agg)[key], unit, *values,
+                     fmt_number(float(agg.total.get(key, 0.0)))])
+    _table(doc, heads, rows, TABLE_PT, label_cols=(1,), widths=_widths(len(heads), 6, 2.2))
+
+
+def _rates(doc: Document, scope: Scope, agg: AnnexAgg) -> None:
+    """Each rate with how it is computed and its sums, for the commune (or the unit) and per khối."""
+    khois = _columns(scope, agg)
+    heads = ["Chỉ tiêu và cách tính", "Số liệu" if scope.unit else TOTAL.capitalize(), *(f"Khối {k}" for k in khois)]
+    rows = []
+    for rv in agg.rates:
+        num, den = fmt_number(round(rv.numerator, 1)), fmt_number(round(rv.denominator, 1))
+        text = f"{rv.rate.label}. Cách tính: {formula_text(agg, rv)} = {num} / {den}"
+        by = [_rate(rv, rv.by_khoi.get(k)) for k in khois]
+        rows.append([text, rate_text(rv), *by])
+    _table(doc, heads, rows, TABLE_PT, label_cols=(0,), widths=[8.0, *([2.4] * (len(heads) - 1))])
+
+
+def _rate(rv: RateValue, value: float | None) -> str:
+    return rate_text(RateValue(rv.rate, value, 0.0, 0.0))
+
+
+def _by_row_key(doc: Document, agg: AnnexAgg) -> None:
+    """Biểu 06: one row per lĩnh vực with its sums, then its rates per lĩnh vực."""
+    spec = agg.spec
+    labels = _labels(agg)
+    heads = ["STT", spec.by_key[spec.row_key].label, *(labels[k] for k in agg.numeric)]
+    table = agg.by_row_key if agg.by_row_key is not None else pd.DataFrame()
+    rows = [[str(n), str(key), *(fmt_number(float(values[k])) for k in agg.numeric)]
+            for n, (key, values) in enumerate(table.iterrows(), start=1)]
+    rows.append(["", "TỔNG SỐ", *(fmt_number(float(agg.total[k])) for k in agg.numeric)])
+    _table(doc, heads, rows, WIDE_PT, label_cols=(1,), total_rows=1, widths=[1.0, 3.0, 1.3])
+    ratios = [rv for rv in agg.rates if rv.rate.kind == "ratio"]
+    line(doc, "", space_after=4)
+    heads = [spec.by_key[spec.row_key].label, *(rv.rate.label for rv in ratios)]
+    rows = [[str(key), *(_rate(rv, rv.by_group.get(str(key))) for rv in ratios)] for key in table.index]
+    rows.append(["TỔNG SỐ", *(rate_text(rv) for rv in ratios)])
+    _table(doc, heads, rows, TABLE_PT, label_cols=(0,), total_rows=1, widths=[3.0, 1.5])
+
+
+def _rows(doc: Document, scope: Scope, agg: AnnexAgg) -> None:
+    """Every accepted row with its unit, then the totals by khối and for the commune."""
+    spec = agg.spec
+    keys = [c.key for c in spec.columns] + [d.key for d in spec.derived]
+    labels = _labels(agg)
+    heads = ["STT", "Đơn vị", *(labels[k] for k in keys)]
+    rows = []
+    for n, rec in enumerate(agg.rows.to_dict("records"), start=1):
+        rows.append([str(n), str(rec["unit_name"]),
+                     *(show(rec[k], spec.by_key[k].min if k in spec.by_key else None) if not _blank(rec[k]) else ""
+                       for k in keys)])
+    blocks = [] if scope.unit else [(f"Cộng khối {k}", agg.by_khoi.loc[k]) for k in agg.by_khoi.index]
+    blocks.append(("Cộng" if scope.unit else TOTAL, agg.total))
+    for label, values in blocks:
+        rows.append(["", label, *(fmt_number(float(values.get(k, 0.0))) if k in agg.numeric else "" for k in keys)])
+    weights = [5.0, 16.0, *(max(spec.by_key[k].width or 12.0, 12.0) if k in spec.by_key else 12.0 for k in keys)]
+    _table(doc, heads, rows, WIDE_PT, label_cols=(1,), total_rows=len(blocks), widths=weights)
+
+
+def _blank(value: object) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)) or value == ""
+
+
+def _widths(n: int, label: float, other: float) -> list[float]:
+    return [1.0, label, *([other] * (n - 2))]
+
+
+def _table(doc: Document, heads: list[str], rows: list[list[str]], size: float, label_cols: tuple[int, ...] = (),
+           total_rows: int = 0, widths: list[float] | None = None) -> Table:
+    """A bordered table across the text width; `widths` are relative (all columns alike when not given)."""
+    section = doc.sections[-1]
+    room = section.page_width - section.left_margin - section.right_margin
+    weights = [widths[min(c, len(widths) - 1)] for c in range(len(heads))] if widths else [1.0] * len(heads)
+    sizes = [Emu(int(room * w / sum(weights))) for w in weights]
+    table = doc.add_table(rows=1 + len(rows), cols=len(heads))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _repeat_header(table.rows[0])
+    for n, (row, values) in enumerate(zip(table.rows, [heads, *rows], strict=True)):
+        head, total = n == 0, n > len(rows) - total_rows
+        for c, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
+            _cell(cell, text, size, bold=head or total, left=c in label_cols and not head)
+            cell.width = sizes[c]
+    table.autofit = False  # LibreOffice reads the grid, Word the cells: both are set
+    for column, width in zip(table.columns, sizes, strict=True):
+        column.width = width
+    return table
+
+
+def _cell(cell: _Cell, text: str, size: float, bold: bool, left: bool) -> None:
+    p = cell.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.space_after = Pt(0)
+    p.paragraph_format.first_line_indent = None
+    p.paragraph_format.line_spacing = 1.0
+    run = p.add_run(text)
+    run.font.size = Pt(size)
+    run.bold = bold
+
+
+def _repeat_header(row) -> None:
+    """The header row repeats on every page the table runs over."""
+    trpr = row._tr.get_or_add_trPr()
+    mark = OxmlElement("w:tblHeader")
+    mark.set(qn("w:val"), "true")
+    trpr.append(mark)
