@@ -192,7 +192,8 @@ def _judge_reports(ws: Workspace, reports: list[Decision], counted: dict[str, Su
         elif d.kind != "docx":
             readings[i] = None
     tasks = [i for i in range(len(reports)) if i not in readings]
-    for n, result in [] if not tasks else run_isolated(process_report, [(str(reports[i].file.path),) for i in tasks], workers=workers):
+    paths = [(str(reports[i].file.path),) for i in tasks]
+    for n, result in run_isolated(process_report, paths, workers=workers) if tasks else ():
         d = reports[tasks[n]]
         readings[tasks[n]] = _report_failed(ws, d, result) if isinstance(result, Failed) else \
             ReportReading.from_plain(result)
