@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from pipeline.judge import narrative
 from pipeline.judge.narrative import Figure, parse_figure, same_figure
 from pipeline.vntext import fmt_number
 
+from .conftest import needs
 from .drafts import build_draft, draft_props
 from .helpers import drop, payload
 from .hostile import LAUGHS, rewrite
@@ -255,3 +257,57 @@ def test_console_and_json_count_the_reports(ready, figures):
     assert f"Báo cáo lời: đã nhận của 1/{len(ws.units)} đơn vị" in shown.output
     assert "Đơn vị chưa có báo cáo lời" in shown.output and "VPUB (chưa nộp)" in shown.output
 
+
+
+# ---------------------------------------------------------------- edited in LibreOffice as a person would
+
+EDIT = Path(__file__).resolve().parent / "corpus" / "edit_report.py"
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's interpreter: the one that has python3-uno
+
+
+def _edit_in_libreoffice(src: Path, dst: Path, *args: str) -> dict:
+    """Open `src` in headless LibreOffice, make the edits, save as .docx ("MS Word 2007 XML") to `dst`; returns
+    what LibreOffice held after loading (bookmarks, custom properties)."""
+    done = subprocess.run([SYSTEM_PYTHON, str(EDIT), str(src), str(dst), *args], capture_output=True, text=True,
+                          timeout=180, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _has_uno() -> bool:
+    try:
+        return subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@needs("soffice")
+def test_reports_edited_in_libreoffice_are_recognised_counted_and_checked(ready, figures, tmp_path):
+    if not _has_uno():
+        pytest.skip("Debian's python3-uno is not installed")
+    ws = ready
+    staff = {}
+    for code in ("PKT", "VPUB", "TTCT"):
+        data = payload(ws, code)
+        drop(ws, f"{code}.xlsx", code, data)
+        staff[code] = data["PL1"]["tong_hien_co"]
+        report(tmp_path / f"{code}.docx", code, ws.round.round_id, fmt_number(staff[code]))
+    bookmark = f"F_{FIGURE}"
+    seen = _edit_in_libreoffice(tmp_path / "PKT.docx", ws.inbox / "PKT_bao_cao.docx",
+                                "--figure", f"{bookmark}={fmt_number(staff['PKT'] + 7)}",
+                                "--add", "Đơn vị bổ sung: đã hoàn thành 12,5 % kế hoạch số hóa.")
+    assert seen["bookmarks"] == [bookmark]
+    assert {k: seen["properties"][k] for k in draft_props("PKT", "")} == draft_props("PKT", ws.round.round_id)
+    _edit_in_libreoffice(tmp_path / "VPUB.docx", ws.inbox / "VPUB_bao_cao.docx")  # opened and saved only
+    _edit_in_libreoffice(tmp_path / "TTCT.docx", ws.inbox / "TTCT_bao_cao.docx", "--delete", bookmark)
+    result = collect(ws)
+    files, rows = by_file(result), reports_of(result)
+    edited = files["PKT_bao_cao.docx"]
+    assert edited.unit == "PKT" and edited.status == "report" and rows["PKT"]["state"] == "mismatch"
+    (warning,) = [i for i in edited.issues if i.code == "report_figure_changed"]
+    assert "Đoạn 4 " in warning.message and "Tổng số người đang làm việc" in warning.message
+    assert f"ghi {fmt_number(staff['PKT'] + 7)}," in warning.message
+    assert f"({fmt_number(staff['PKT'])})" in warning.message
+    unedited = files["VPUB_bao_cao.docx"]
+    assert unedited.unit == "VPUB" and not unedited.warnings and rows["VPUB"]["state"] == "matched"
+    unbound = files["TTCT_bao_cao.docx"]
+    assert unbound.unit == "TTCT" and not unbound.warnings and [i.code for i in unbound.issues] == ["report_unbound"]
