@@ -21,10 +21,11 @@ from pipeline.issues import REPORT_STATE_VN
 from pipeline.judge import narrative
 from pipeline.judge.narrative import Figure, parse_figure, same_figure
 from pipeline.vntext import fmt_number
+from pipeline.workbook.contract import REPORT_SHEET
 
 from .conftest import needs
 from .drafts import build_draft, draft_props
-from .helpers import drop, payload
+from .helpers import changed, drop, payload
 from .hostile import LAUGHS, rewrite
 
 FIGURE = "pl1_tong_hien_co"  # the unit's staff in post, from PL1 (the test's own figure source below)
@@ -189,6 +190,18 @@ def test_doc_and_pdf_reports_are_counted_and_told_they_cannot_be_checked(ready, 
         assert note.message in (ws.outbox / "feedback" / f"{unit}.txt").read_text(encoding="utf-8")
     assert files["PKT.xlsx"].status == "accepted"  # the workbook's own feedback is not hidden by the report
 
+
+def test_report_warnings_join_the_feedback_workbook_of_a_unit_that_has_one(ready, figures):
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", changed(payload(ws, "PKT"), "PL1", {"so_nu": -1}))  # returned: a feedback workbook
+    (ws.inbox / "PKT_bao_cao.pdf").write_bytes(b"%PDF-1.4\n% a scanned report\n")
+    result = collect(ws)
+    (note,) = [i for i in by_file(result)["PKT_bao_cao.pdf"].issues if i.code == "report_unchecked"]
+    sheet = openpyxl.load_workbook(ws.outbox / "feedback" / "PKT.xlsx")[REPORT_SHEET]
+    rows = [r for r in sheet.iter_rows(values_only=True) if r and r[-1] == note.message]
+    assert len(rows) == 1 and rows[0][2] == "Báo cáo lời"
+    text = (ws.outbox / "feedback" / "PKT.txt").read_text(encoding="utf-8")
+    assert note.message in text and "PKT_bao_cao.pdf" in text
 
 def test_reports_recognised_by_name_and_random_word_files_reported(ready, figures):
     ws = ready

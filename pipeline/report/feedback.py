@@ -30,6 +30,7 @@ from pipeline.workbook.xmlpatch import Unsupported
 from pipeline.workspace import VN_TZ, Unit, Workspace
 
 FILL = {Severity.ERROR: ERROR_FILL, Severity.WARNING: WARNING_FILL}
+REPORT_PLACE = "Báo cáo lời"  # the "Trang" of a row about the unit's narrative report
 _CELL = re.compile(r"^(?:(?P<sheet>[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
 
 
@@ -62,6 +63,7 @@ class FeedbackJob:
     xlsx: Path
     stamp: Path
     key: str
+    report: Decision | None = None  # the unit's narrative report, when it has something to say
 
 
 def plan_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
@@ -100,7 +102,7 @@ def plan_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
             continue
         txt.write_text(text, encoding="utf-8")
         stamp.unlink(missing_ok=True)
-        jobs.append(FeedbackJob(unit.code, target, issues, diff, xlsx, stamp, key))
+        jobs.append(FeedbackJob(unit.code, target, issues, diff, xlsx, stamp, key, report))
     return written, jobs
 
 
@@ -118,7 +120,7 @@ def finish_feedback(job: FeedbackJob, out: object, written: list[Path]) -> None:
 
 
 def write_one(ws: Workspace, job: FeedbackJob) -> Path:
-    return _workbook(ws, ws.unit_by_code[job.unit], job.target, job.issues, job.xlsx, job.diff)
+    return _workbook(ws, ws.unit_by_code[job.unit], job.target, job.issues, job.xlsx, job.diff, job.report)
 
 
 def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], diff: Resubmission | None = None,
@@ -246,7 +248,7 @@ def _text_cells(d: Decision) -> dict[str, list[str]]:
     return cells
 
 
-def _report(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue]) -> NewSheet:
+def _report(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], report: Decision | None = None) -> NewSheet:
     """The "Lỗi cần sửa" sheet: a heading (unit, round, file, date, counts), then one row per issue, errors
     first, its cell a link to the cell."""
     errors = [i for i in issues if i.severity == Severity.ERROR]
@@ -269,6 +271,9 @@ def _report(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue]) -> NewS
         rows.append([n, SEVERITY_ACTION_VN[i.severity], i.sheet, i.cell, i.message])
         if i.sheet and i.cell:
             links[(top + n, 4)] = f"'{i.sheet}'!{i.cell}"
+    told = [i for i in report.issues if i.severity in (Severity.ERROR, Severity.WARNING)] if report else []
+    for n, i in enumerate(told, start=len(errors) + len(warnings) + 1):  # the narrative report's, after the annexes'
+        rows.append([n, SEVERITY_ACTION_VN[i.severity], REPORT_PLACE, "", i.message])
     return NewSheet(REPORT_SHEET, rows, [6, 22, 10, 10, 100], bold={1, top}, links=links, wrap={5}, freeze=top,
                     merges=[f"A{r}:E{r}" for r in range(1, top - 1)])
 
@@ -308,8 +313,8 @@ def _marks(issues: list[Issue]) -> dict[tuple[str, str], Mark]:
 
 
 def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path: Path,
-              diff: Resubmission | None = None) -> Path:
-    sheets = [_report(ws, unit, d, issues)] + ([_changes(diff)] if diff else [])
+              diff: Resubmission | None = None, report: Decision | None = None) -> Path:
+    sheets = [_report(ws, unit, d, issues, report)] + ([_changes(diff)] if diff else [])
     marks = _marks(issues)
     tmp_out = path.with_name(f".{path.name}.tmp")
     if d.kind == "xlsx":
