@@ -184,12 +184,14 @@ def _judge_reports(ws: Workspace, reports: list[Decision], counted: dict[str, Su
     """Read every .docx report in a reader process (after the pre-checks), then identify and check each report;
     other formats (.doc, .pdf) are counted unread, and a file refused by its type is said to be refused."""
     unread = {"encrypted": ("encrypted", ""), "empty": ("empty_file", ""),
+              "broken": ("unreadable", "tệp nén hỏng hoặc bị cắt cụt"),
               "other": ("unreadable", "nội dung không phải văn bản Word")}
     readings: dict[int, ReportReading | None] = {}
     for i, d in enumerate(reports):
-        if d.kind in unread or d.kind == "broken":
-            readings[i] = ReportReading(error=unread.get(d.kind, ("unreadable", "tệp nén hỏng hoặc bị cắt cụt")))
-        elif d.kind != "docx":
+        word = d.file.path.suffix.lower() in (".docx", ".docm")
+        if d.kind in unread and (d.kind != "other" or word):
+            readings[i] = ReportReading(error=unread[d.kind])
+        elif d.kind != "docx":  # .doc, .odt, .pdf, .rtf: counted, not read
             readings[i] = None
     tasks = [i for i in range(len(reports)) if i not in readings]
     paths = [(str(reports[i].file.path),) for i in tasks]

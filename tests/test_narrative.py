@@ -178,9 +178,13 @@ def test_doc_and_pdf_reports_are_counted_and_told_they_cannot_be_checked(ready, 
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 120 + "WordDocument".encode("utf-16-le") + b"\0" * 400
     (ws.inbox / "PKT_bao_cao.doc").write_bytes(ole)
     (ws.inbox / "VPUB-baocao.pdf").write_bytes(b"%PDF-1.4\n% a scanned report\n")
+    (ws.inbox / "TTCT bao cao.rtf").write_bytes(b"{\\rtf1\\ansi B\\'e1o c\\'e1o}")
+    drop(ws, "MTTQ.docx", "MTTQ", payload(ws, "MTTQ"))  # a workbook under a Word name is still a workbook
     result = collect(ws)
     files, rows = by_file(result), reports_of(result)
-    for name, unit, shown in (("PKT_bao_cao.doc", "PKT", "Word cũ (.doc)"), ("VPUB-baocao.pdf", "VPUB", "PDF")):
+    assert not files["MTTQ.docx"].report and files["MTTQ.docx"].status == "accepted"
+    for name, unit, shown in (("PKT_bao_cao.doc", "PKT", "Word cũ (.doc)"), ("VPUB-baocao.pdf", "VPUB", "PDF"),
+                              ("TTCT bao cao.rtf", "TTCT", "RTF")):
         d = files[name]
         assert d.report and d.unit == unit and d.status == "report", d.issues
         (note,) = [i for i in d.issues if i.code == "report_unchecked"]

@@ -152,4 +152,6 @@ def is_report(sniffed: Sniffed, path: Path) -> bool:
     """A narrative report: a Word, OpenDocument text or PDF file by content (unless named as a workbook), or any
     file named as one (an encrypted or damaged .docx included)."""
     ext = path.suffix.lower()
+    if sniffed.kind in ("xlsx", "xlsm", "xls", "ods", "xlsb"):  # a workbook under a Word name is read as one
+        return False
     return ext in REPORT_EXTS or (sniffed.kind in REPORT_KINDS and ext not in WORKBOOK_EXTS)
