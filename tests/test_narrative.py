@@ -328,3 +328,12 @@ def test_reports_edited_in_libreoffice_are_recognised_counted_and_checked(ready,
     assert unedited.unit == "VPUB" and not unedited.warnings and rows["VPUB"]["state"] == "matched"
     unbound = files["TTCT_bao_cao.docx"]
     assert unbound.unit == "TTCT" and not unbound.warnings and [i.code for i in unbound.issues] == ["report_unbound"]
+
+
+def test_without_the_writers_figures_a_report_is_counted_and_said_unchecked(ready):
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    report(ws.inbox / "PKT.docx", "PKT", ws.round.round_id, "1")
+    result = collect(ws, write_outputs=False)
+    assert [i.code for i in by_file(result)["PKT.docx"].issues] == ["report_no_figures"]
+    assert reports_of(result)["PKT"]["state"] == "unchecked"

@@ -96,7 +96,7 @@ def judge_report(ws: Workspace, d: Decision, reading: ReportReading | None, coun
         return
     sub = counted.get(unit.code)
     if sub is None or figures is None:
-        d.issues.append(issue("report_no_annex", file=d.file.rel))
+        d.issues.append(issue("report_no_annex" if sub is None else "report_no_figures", file=d.file.rel))
         return
     d.issues += compare_figures(d.file.rel, reading, figures(ws, sub))
 
