@@ -179,17 +179,20 @@ def test_doc_and_pdf_reports_are_counted_and_told_they_cannot_be_checked(ready, 
     (ws.inbox / "PKT_bao_cao.doc").write_bytes(ole)
     (ws.inbox / "VPUB-baocao.pdf").write_bytes(b"%PDF-1.4\n% a scanned report\n")
     (ws.inbox / "TTCT bao cao.rtf").write_bytes(b"{\\rtf1\\ansi B\\'e1o c\\'e1o}")
+    (ws.inbox / "HND").mkdir()  # the clerk sorted the unit's files into a folder named with its code
+    (ws.inbox / "HND" / "Bao cao so ket.pdf").write_bytes(b"%PDF-1.7\n")
     drop(ws, "MTTQ.docx", "MTTQ", payload(ws, "MTTQ"))  # a workbook under a Word name is still a workbook
     result = collect(ws)
     files, rows = by_file(result), reports_of(result)
     assert not files["MTTQ.docx"].report and files["MTTQ.docx"].status == "accepted"
     for name, unit, shown in (("PKT_bao_cao.doc", "PKT", "Word cũ (.doc)"), ("VPUB-baocao.pdf", "VPUB", "PDF"),
-                              ("TTCT bao cao.rtf", "TTCT", "RTF")):
+                              ("TTCT bao cao.rtf", "TTCT", "RTF"), ("HND/Bao cao so ket.pdf", "HND", "PDF")):
         d = files[name]
         assert d.report and d.unit == unit and d.status == "report", d.issues
         (note,) = [i for i in d.issues if i.code == "report_unchecked"]
         assert f"gửi dạng {shown} " in note.message and ".docx" in note.message
-        assert any(i.code == "report_by_name" and "tên tệp" in i.message for i in d.issues)
+        assert any(i.code == "report_by_name" and ("tên tệp" in i.message or "thư mục \"HND\"" in i.message)
+                   for i in d.issues)
         assert rows[unit]["state"] == "unchecked" and rows[unit]["file"] == name
         assert note.message in (ws.outbox / "feedback" / f"{unit}.txt").read_text(encoding="utf-8")
     assert files["PKT.xlsx"].status == "accepted"  # the workbook's own feedback is not hidden by the report

@@ -45,9 +45,13 @@ def identify(sub: Submission, book: RawBook, meta: TemplateMeta, ws: Workspace) 
 
 def codes_in_name(rel: str, ws: Workspace) -> set[str]:
     """Unit codes the file's name mentions as whole words (PKT_lan2.xlsx -> {PKT})."""
-    stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return codes_in_words(rel.rsplit("/", 1)[-1].rsplit(".", 1)[0], ws)
+
+
+def codes_in_words(text: str, ws: Workspace) -> set[str]:
+    """Unit codes a name mentions as whole words."""
     by_code = ws.units_by_folded_code
-    return {by_code[t.casefold()] for t in re.split(r"[^0-9A-Za-z]+", stem) if t.casefold() in by_code}
+    return {by_code[t.casefold()] for t in re.split(r"[^0-9A-Za-z]+", text) if t.casefold() in by_code}
 
 
 def _header_text(grids: list[list[list[object]]]) -> str:
@@ -173,4 +177,8 @@ def unit_of_other_report(head: str, rel: str, ws: Workspace) -> tuple[Unit | Non
     unit = unit_of_name(rel, ws)
     if unit is not None:
         return unit, "report_by_name", "mã đơn vị trong tên tệp"
+    for folder in reversed(rel.split("/")[:-1]):  # the clerk sorted the unit's files into a folder named for it
+        codes = codes_in_words(folder, ws)
+        if len(codes) == 1:
+            return ws.unit_by_code[codes.pop()], "report_by_name", f"mã đơn vị trong tên thư mục \"{folder}\""
     return None, "report_unidentified", rel.rsplit("/", 1)[-1]
