@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pipeline.intake.docx import ReportReading
 from pipeline.intake.identify import unit_of_other_report, unit_of_report
 from pipeline.intake.values import parse_number_text
-from pipeline.issues import PROGRAM_FAULTS, REPORT_REFUSALS, Severity, issue
+from pipeline.issues import PROGRAM_FAULTS, REPORT_REFUSALS, issue
 from pipeline.models import Decision, Submission
 from pipeline.workspace import Workspace
 
@@ -160,7 +160,3 @@ def _state(d: Decision | None) -> str:
         return "matched"
     return "unchecked"
 
-
-def report_issues(d: Decision) -> list:
-    """What the unit must read about its report: errors and warnings."""
-    return [i for i in d.issues if i.severity in (Severity.ERROR, Severity.WARNING)]
