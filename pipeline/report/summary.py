@@ -166,7 +166,7 @@ def _status_sheet(sheet, st: Styles, ws: Workspace, summary: Summary) -> dict[st
         sheet.set_row(r, max(text_height(t, w) for t, w in zip(texts, (22, 11, 16, 18, 38, 24), strict=True)))
     sheet.freeze_panes(1, 3)
     sheet.autofilter(0, 0, len(summary.completeness), len(heads) - 1)
-    sheet.set_row(0, text_height("Lời nhắc gửi đơn vị", widths[-1]) * 2)
+    sheet.set_row(0, text_height("Lời nhắc gửi đơn vị", widths[8]) * 2)
     print_setup(sheet, len(heads) - 1, (0, 0), title=f"TÌNH HÌNH NỘP BIỂU — {ws.round.title}")
     return counts
 
