@@ -124,12 +124,14 @@ def test_a_changed_figure_is_flagged_at_its_paragraph_with_both_values(ready, fi
     wb = openpyxl.load_workbook(result.outputs["summary"])
     quality = [r[-1] for r in wb["Chất lượng dữ liệu"].iter_rows(values_only=True)]
     assert warning.message in quality
-    status = wb["Tình hình nộp"]
-    heads = [c.value for c in status[1]]
-    cells = {r[1]: r[heads.index("Báo cáo lời")] for r in status.iter_rows(min_row=2, values_only=True)
-             if r[heads.index("Báo cáo lời")]}
-    assert cells["PKT"].startswith(REPORT_STATE_VN["mismatch"]) and "BaoCao_PKT.docx" in cells["PKT"]
-    assert cells["VPUB"] == REPORT_STATE_VN["missing"]
+    status = list(wb["Tình hình nộp"].iter_rows(min_row=2, values_only=True))
+    rows = {r[1]: r for r in status if r[4] == "Báo cáo lời"}  # one row per unit, after its annexes
+    assert len(rows) == len(ws.units)
+    assert rows["PKT"][5] == f"{REPORT_STATE_VN['mismatch']} (1 số liệu)" and rows["PKT"][6] == "BaoCao_PKT.docx"
+    assert rows["VPUB"][5] == REPORT_STATE_VN["missing"] and not rows["VPUB"][6]
+    pkt = [r[4] for r in status if r[1] == "PKT"]
+    assert pkt[-1] == "Báo cáo lời" and len(pkt) == len(ws.unit_by_code["PKT"].annexes) + 1
+    assert any("báo cáo lời" in (r[8] or "") for r in status if r[1] == "VPUB")  # the reminder names it
 
 
 def test_an_unedited_report_raises_nothing_and_counts_beside_the_annexes(ready, figures):

@@ -26,6 +26,7 @@ from pipeline.workspace import Workspace
 
 STATE_STYLE = {"missing": "bad", "rejected": "bad", "accepted": "good", "accepted_with_warnings": "warn",
                "accepted_late": "warn", "failed": "warn"}
+REPORT_ROW = "Báo cáo lời"  # the "Phụ lục" of a unit's narrative report in the status table
 REPORT_STYLE = {"missing": "bad", "rejected": "bad", "matched": "good", "mismatch": "warn", "unchecked": "warn",
                 "failed": "warn"}
 
@@ -133,25 +134,28 @@ def _status_chart(wb, sheet, counts: dict[str, int], row: int) -> None:
 
 
 def _status_sheet(sheet, st: Styles, ws: Workspace, summary: Summary) -> dict[str, int]:
+    """One row per unit × annex, then the unit's narrative report (báo cáo lời) on a row of its own."""
     heads = ["STT", "Mã đơn vị", "Tên đơn vị", "Khối", "Phụ lục", "Tình trạng", "Tệp được tính",
-             "Thời điểm nhận", "Lời nhắc gửi đơn vị", "Báo cáo lời"]
-    for c, (h, w) in enumerate(zip(heads, (5, 9, 22, 11, 7, 16, 18, 14, 38, 24), strict=True)):
+             "Thời điểm nhận", "Lời nhắc gửi đơn vị"]
+    widths = (5, 9, 22, 11, 7, 16, 18, 14, 38)
+    for c, (h, w) in enumerate(zip(heads, widths, strict=True)):
         sheet.write_string(0, c, h, st["head"])
         sheet.set_column(c, c, w)
     counts = dict.fromkeys(STATE_VN, 0)
     reminders = _reminders(ws, summary)
-    reports = {r["unit"]: r for r in summary.reports}
-    widths = (5, 9, 22, 11, 7, 16, 18, 14, 38, 24)
-    for r, item in enumerate(summary.completeness, start=1):
-        counts[item["state"]] += 1
+    rows = _status_rows(summary)
+    for r, item in enumerate(rows, start=1):
+        if item["annex"] is None:  # the unit's narrative report
+            label, style, annex = _report_state(item), REPORT_STYLE[item["state"]], REPORT_ROW
+        else:
+            counts[item["state"]] += 1
+            label = STATE_VN[item["state"]] + (" (có lưu ý)" if item["warnings"] and item["state"] != "rejected"
+                                               and item["state"] != "accepted_with_warnings" else "")
+            style, annex = STATE_STYLE[item["state"]], ws.specs.annexes[item["annex"]].sheet
         sheet.write_number(r, 0, r, st["label_center"])
-        sheet.write_string(r, 1, item["unit"], st["cell"])
-        sheet.write_string(r, 2, item["unit_name"], st["cell"])
-        sheet.write_string(r, 3, item["khoi"], st["cell"])
-        sheet.write_string(r, 4, ws.specs.annexes[item["annex"]].sheet, st["cell"])
-        label = STATE_VN[item["state"]] + (" (có lưu ý)" if item["warnings"] and item["state"] != "rejected"
-                                           and item["state"] != "accepted_with_warnings" else "")
-        sheet.write_string(r, 5, label, st[STATE_STYLE[item["state"]]])
+        for c, text in ((1, item["unit"]), (2, item["unit_name"]), (3, item["khoi"]), (4, annex)):
+            sheet.write_string(r, c, text, st["cell"])
+        sheet.write_string(r, 5, label, st[style])
         sheet.write_string(r, 6, item["file"] or "", st["cell"])
         if item["received_at"]:
             received = dt.datetime.fromisoformat(item["received_at"]).replace(tzinfo=None)
@@ -160,25 +164,30 @@ def _status_sheet(sheet, st: Styles, ws: Workspace, summary: Summary) -> dict[st
             sheet.write_blank(r, 7, None, st["cell"])
         reminder = reminders.pop(item["unit"], "")
         sheet.write_string(r, 8, reminder, st["cell"])
-        report = _report_cell(reports.pop(item["unit"], None))  # on the unit's first row, as its reminder
-        sheet.write_string(r, 9, report[0], st[report[1]])
-        texts = (item["unit_name"], item["khoi"], label, item["file"] or "", reminder, report[0])
-        sheet.set_row(r, max(text_height(t, w) for t, w in zip(texts, (22, 11, 16, 18, 38, 24), strict=True)))
+        texts = (item["unit_name"], item["khoi"], annex, label, item["file"] or "", reminder)
+        sheet.set_row(r, max(text_height(t, w) for t, w in zip(texts, (22, 11, 7, 16, 18, 38), strict=True)))
     sheet.freeze_panes(1, 3)
-    sheet.autofilter(0, 0, len(summary.completeness), len(heads) - 1)
-    sheet.set_row(0, text_height("Lời nhắc gửi đơn vị", widths[8]) * 2)
+    sheet.autofilter(0, 0, len(rows), len(heads) - 1)
+    sheet.set_row(0, text_height("Lời nhắc gửi đơn vị", widths[-1]) * 2)
     print_setup(sheet, len(heads) - 1, (0, 0), title=f"TÌNH HÌNH NỘP BIỂU — {ws.round.title}")
     return counts
 
 
-def _report_cell(report: dict | None) -> tuple[str, str]:
-    """The unit's narrative report in the status table (text, style); blank on the unit's other rows."""
-    if report is None:
-        return "", "cell"
+def _status_rows(summary: Summary) -> list[dict]:
+    """The completeness rows, each unit's narrative report (annex None) after its last annex."""
+    reports = {r["unit"]: {**r, "annex": None} for r in summary.reports}
+    rows: list[dict] = []
+    for n, item in enumerate(summary.completeness):
+        rows.append(item)
+        following = summary.completeness[n + 1]["unit"] if n + 1 < len(summary.completeness) else None
+        if following != item["unit"] and item["unit"] in reports:
+            rows.append(reports.pop(item["unit"]))
+    return rows + list(reports.values())  # a unit that files no annex
+
+
+def _report_state(report: dict) -> str:
     text = REPORT_STATE_VN[report["state"]]
-    if report["mismatches"]:
-        text += f" ({report['mismatches']} số liệu)"
-    return (f"{text}: {report['file']}" if report["file"] else text), REPORT_STYLE[report["state"]]
+    return text + (f" ({report['mismatches']} số liệu)" if report["mismatches"] else "")
 
 
 def _reminders(ws: Workspace, summary: Summary) -> dict[str, str]:
