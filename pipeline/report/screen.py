@@ -144,10 +144,10 @@ def _reports(result: CollectResult, echo: Echo) -> None:
     unchecked = sum(r["state"] == "unchecked" for r in result.reports)
     echo(f"\nBáo cáo lời: đã nhận của {len(received)}/{len(result.reports)} đơn vị ({mismatch} có số liệu lệch biểu "
          f"phụ lục, {unchecked} chưa đối chiếu được số liệu).")
-    todo = [f"{r['unit']} ({REPORT_STATE_VN[r['state']].lower()})" for r in result.reports
-            if r["state"] in ("missing", "rejected")]
-    if todo:
-        echo(f"Đơn vị chưa có báo cáo lời ({len(todo)}): {', '.join(todo)}")
+    for state in ("missing", "rejected"):
+        units = [r["unit"] for r in result.reports if r["state"] == state]
+        if units:
+            echo(f"  {REPORT_STATE_VN[state]} ({len(units)} đơn vị): {', '.join(units)}")
 
 
 def _outputs(result: CollectResult, echo: Echo) -> None:
