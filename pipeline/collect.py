@@ -10,11 +10,12 @@ from collections.abc import Callable
 
 from pipeline.files import IO_REASONS
 from pipeline.intake import inbox
+from pipeline.intake.docx import ReportReading
 from pipeline.intake.identify import unit_of_name, unit_of_text
 from pipeline.intake.isolate import Failed, run_isolated
-from pipeline.intake.worker import open_for_worker, process
+from pipeline.intake.worker import open_for_worker, process, process_report
 from pipeline.issues import PROGRAM_FAULTS, Issue, issue
-from pipeline.judge import validate
+from pipeline.judge import narrative, validate
 from pipeline.judge.decide import completeness, decide, resubmissions
 from pipeline.judge.ledger import Ledger, cache_key, received_from_mtime, restore
 from pipeline.models import CollectResult, Decision, Submission, submission_from_plain
@@ -58,7 +59,7 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress, write_outpu
     ledger = Ledger(ws.root / LEDGER_NAME)
     try:
         found = inbox.scan(ws.inbox)
-        subs, pre = _prepare(ws, ledger, found, progress)
+        subs, pre, reports = _prepare(ws, ledger, found, progress)
         fresh = _read_all(ws, subs, ledger, workers, progress)
         progress("validate", 0, 1)
         _validate_all(ws, fresh)
@@ -67,6 +68,11 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress, write_outpu
         decisions, counted = decide(ws, subs, pre)
         result = CollectResult(decisions, completeness(ws, decisions, counted), counted)
         result.changes = resubmissions(decisions)
+        _judge_reports(ws, reports, counted, workers)
+        narrative.pick_reports(reports)
+        decisions += reports
+        decisions.sort(key=lambda d: d.file.rel)
+        result.reports = narrative.report_completeness(ws, decisions)
         ledger.record([d.ledger_entry() for d in decisions])
     finally:
         ledger.close()
@@ -80,12 +86,14 @@ def _program_fault(sub: Submission) -> bool:
 
 
 def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile],
-             progress: Progress) -> tuple[list[Submission], list[Decision]]:
-    """Hash and sniff every file; the ones that can be read become submissions, the rest decisions.
+             progress: Progress) -> tuple[list[Submission], list[Decision], list[Decision]]:
+    """Hash and sniff every file; the ones that can be read become submissions, narrative reports (báo cáo lời)
+    decisions of their own, the rest decisions.
     Received: the date of a dated folder (the clerk's record), else when the ledger first saw these bytes (their
     modification time then), else the file's modification time now."""
     subs: list[Submission] = []
     pre: list[Decision] = []
+    reports: list[Decision] = []
     for n, f in enumerate(found, start=1):
         progress("prepare", n, len(found))
         sha = ledger.known_hash(f.rel, f.size, f.mtime) or inbox.sha256(f.path)
@@ -93,6 +101,10 @@ def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile],
         received = inbox.dated(f.rel) or (seen.received_at if seen else received_from_mtime(f.mtime))
         sniffed = inbox.sniff(f.path)
         ext = f.path.suffix.lower()
+        if inbox.is_report(sniffed, f.path):
+            reports.append(Decision(f, sha, sniffed.kind, received, late=received > ws.round.deadline_end,
+                                    report=True))
+            continue
         if sniffed.kind in READABLE:
             sub = Submission(f, sha, sniffed.kind, received)
             if sniffed.kind == "xlsm":
@@ -111,7 +123,7 @@ def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile],
             decision.unit = unit.code if unit else ""
             decision.late = received > ws.round.deadline_end
         pre.append(decision)
-    return subs, pre
+    return subs, pre, reports
 
 
 def _refusal(rel: str, kind: str, detail: str, ext: str) -> Issue:
@@ -165,6 +177,39 @@ def _failed(ws: Workspace, sub: Submission, failed: Failed) -> None:
             "memory": "tệp đòi quá nhiều bộ nhớ khi đọc, có thể là tệp độc hại hoặc hỏng",
             }.get(failed.reason, f"trình đọc bị dừng đột ngột ({failed.detail}), có thể tệp bị hỏng")
     sub.add("unreadable", detail=text)
+
+
+def _judge_reports(ws: Workspace, reports: list[Decision], counted: dict[str, Submission],
+                   workers: int | None) -> None:
+    """Read every .docx report in a reader process (after the pre-checks), then identify and check each report;
+    other formats (.doc, .pdf) are counted unread, and a file refused by its type is said to be refused."""
+    unread = {"encrypted": ("encrypted", ""), "empty": ("empty_file", ""),
+              "broken": ("unreadable", "tệp nén hỏng hoặc bị cắt cụt"),
+              "other": ("unreadable", "nội dung không phải văn bản Word")}
+    readings: dict[int, ReportReading | None] = {}
+    for i, d in enumerate(reports):
+        word = d.file.path.suffix.lower() in (".docx", ".docm")
+        if d.kind in unread and (d.kind != "other" or word):
+            readings[i] = ReportReading(error=unread[d.kind])
+        elif d.kind != "docx":  # .doc, .odt, .pdf, .rtf: counted, not read
+            readings[i] = None
+    tasks = [i for i in range(len(reports)) if i not in readings]
+    paths = [(str(reports[i].file.path),) for i in tasks]
+    for n, result in run_isolated(process_report, paths, workers=workers) if tasks else ():
+        d = reports[tasks[n]]
+        readings[tasks[n]] = _report_failed(ws, d, result) if isinstance(result, Failed) else \
+            ReportReading.from_plain(result)
+    for i, d in enumerate(reports):
+        narrative.judge_report(ws, d, readings[i], counted, narrative.FIGURES)
+
+
+def _report_failed(ws: Workspace, d: Decision, failed: Failed) -> ReportReading:
+    """A report's reader that did not return: ours when our code raised (logged), else the file's."""
+    if failed.reason == "internal" or failed.reason in IO_REASONS:
+        record(ws.root, f"đọc tệp {d.file.rel}", failed.detail)
+        d.issues.append(issue("internal_error", file=d.file.rel, detail="khi đọc báo cáo lời", log=LOG_NAME))
+        return ReportReading()
+    return ReportReading(error=("unreadable", "trình đọc bị dừng khi đọc tệp, có thể tệp bị hỏng hoặc độc hại"))
 
 
 def _validate_all(ws: Workspace, subs: list[Submission]) -> None:

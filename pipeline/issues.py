@@ -231,6 +231,49 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "Tệp nộp sau ({detail}) bị trả lại vì có lỗi; tạm thời vẫn dùng tệp đã được chấp nhận trước đó.",
     ),
     "ignored": (INF, "Bỏ qua tệp không phải bảng tính ({detail})."),
+    # the narrative report (báo cáo lời) a unit returns beside its annexes
+    "report_by_name": (INF, "Tệp không còn thông tin nhận diện của dự thảo báo cáo lời; đã nhận ra đơn vị {unit} "
+                            "theo {detail}."),
+    "report_unidentified": (
+        INF,
+        "Tệp {detail} không phải dự thảo báo cáo lời của đợt này và không nhận ra của đơn vị nào (tên tệp và phần "
+        "đầu văn bản không có tên hay mã đơn vị nào trong danh sách). Nếu đây là báo cáo lời của một đơn vị, hãy đặt "
+        "tên tệp theo mã đơn vị (ví dụ PKT_baocao.docx) rồi chạy lại annex collect.",
+    ),
+    "report_other_round": (
+        E,
+        "Tệp là dự thảo báo cáo lời của đợt báo cáo khác (\"{detail}\"); hãy lập báo cáo từ dự thảo của đợt này.",
+    ),
+    "report_refused": (
+        E,
+        "Báo cáo lời không được đọc vì {detail}. Hãy mở tệp bằng Word, lưu lại dạng Word Document (.docx) rồi "
+        "gửi lại.",
+    ),
+    "report_unchecked": (
+        W,
+        "Báo cáo lời gửi dạng {detail} nên đã được ghi nhận là đã nộp nhưng không đối chiếu được số liệu trong báo "
+        "cáo với biểu phụ lục: chương trình chỉ đọc được số liệu trong tệp Word (.docx) lập từ dự thảo báo cáo. "
+        "Để được đối chiếu, đề nghị gửi thêm bản .docx của báo cáo.",
+    ),
+    "report_no_annex": (
+        INF,
+        "Chưa đối chiếu được số liệu của báo cáo lời vì đơn vị chưa có biểu phụ lục được tiếp nhận; số liệu sẽ được "
+        "đối chiếu khi biểu được tiếp nhận.",
+    ),
+    "report_unbound": (
+        INF,
+        "Báo cáo lời không còn số liệu nào gắn với biểu phụ lục (các dấu đánh dấu số liệu của dự thảo đã bị xóa khi "
+        "soạn thảo) nên không đối chiếu được số liệu.",
+    ),
+    "report_no_figures": (INF, "Báo cáo lời chưa được đối chiếu số liệu: phiên bản chương trình này chưa tính được số "
+                               "liệu của dự thảo báo cáo."),
+    "report_checked": (INF, "Đã đối chiếu {detail} số liệu còn gắn với biểu phụ lục trong báo cáo lời."),
+    "report_figure_changed": (
+        W,
+        "Đoạn {paragraph} của báo cáo lời (\"{start}\"): số liệu{what} ghi {value}, khác với biểu phụ lục đã "
+        "tiếp nhận ({expected}). Nếu biểu đúng, hãy sửa lại số trong báo cáo; nếu báo cáo đúng, hãy sửa biểu phụ "
+        "lục và gửi lại biểu, để báo cáo lời và biểu mẫu khớp nhau.",
+    ),
     # our own failures: never the unit's fault
     "internal_error": (
         E,
@@ -292,12 +335,23 @@ SEVERITY_ACTION_VN = {Severity.ERROR: "Lỗi (phải sửa)", Severity.WARNING: 
 
 
 # What each file status and each unit × annex state is called wherever a person reads it.
-STATUS_VN = {"accepted": "Tiếp nhận", "accepted_with_warnings": "Tiếp nhận, có lưu ý", "rejected": "Trả lại",
+STATUS_VN = {"report": "Báo cáo lời, đã nhận",
+             "accepted": "Tiếp nhận", "accepted_with_warnings": "Tiếp nhận, có lưu ý", "rejected": "Trả lại",
              "superseded": "Đã thay thế", "duplicate": "Trùng lặp", "ignored": "Bỏ qua",
              "unidentified": "Không nhận ra đơn vị", "failed": "Lỗi chương trình (không phải lỗi của tệp)"}
 STATE_VN = {"missing": "Chưa nộp", "rejected": "Bị trả lại (có lỗi)", "accepted": "Đã tiếp nhận",
             "accepted_with_warnings": "Tiếp nhận, có lưu ý", "accepted_late": "Tiếp nhận, nộp muộn",
             "failed": "Đã gửi, chưa xử lý được (lỗi chương trình)"}
+# What each unit's narrative report (báo cáo lời) is in the completeness table.
+REPORT_STATE_VN = {"missing": "Chưa nộp", "rejected": "Bị trả lại (không đọc được)",
+                   "matched": "Đã nhận, số liệu khớp biểu", "mismatch": "Đã nhận, có số liệu lệch biểu",
+                   "unchecked": "Đã nhận, chưa đối chiếu được số liệu", "failed": STATE_VN["failed"]}
+# Why a report was refused before it was read (the pre-checks' codes), in the words of `report_refused`.
+REPORT_REFUSALS = {"too_large": "tệp quá lớn ({detail})", "encrypted": "tệp được đặt mật khẩu mở tệp",
+                   "zip_bomb": "tệp giải nén ra dung lượng bất thường ({detail}), có thể là tệp độc hại hoặc hỏng",
+                   "xml_entities": "tệp chứa khai báo thực thể XML (DTD/ENTITY), một kiểu tấn công mà Word không bao "
+                                   "giờ tạo ra", "empty_file": "tệp rỗng (0 byte)",
+                   "unreadable": "tệp hỏng, không đọc được ({detail})"}
 
 
 @dataclass(frozen=True)

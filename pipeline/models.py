@@ -101,6 +101,7 @@ class Decision:
     late: bool = False
     issues: list[Issue] = field(default_factory=list)
     submission: Submission | None = None
+    report: bool = False  # a narrative report (báo cáo lời), not an annex workbook
 
     @property
     def errors(self) -> int:
@@ -119,7 +120,7 @@ class Decision:
 
     def to_json(self) -> dict:
         return {"file": self.file.rel, "sha256": self.sha256, "unit": self.unit or None, "status": self.status,
-                "late": self.late, "received_at": self.received_at.isoformat(),
+                "report": self.report, "late": self.late, "received_at": self.received_at.isoformat(),
                 "counts": {"errors": self.errors, "warnings": self.warnings},
                 "issues": [{"code": i.code, "severity": i.severity.value, "sheet": i.sheet, "cell": i.cell,
                             "value": i.value, "message": i.message} for i in self.issues]}
@@ -154,6 +155,7 @@ class CollectResult:
     outputs: dict[str, object] = field(default_factory=dict)
     totals: dict[str, dict] = field(default_factory=dict)
     failures: list[Issue] = field(default_factory=list)  # our own failures while writing outputs (never the units')
+    reports: list[dict] = field(default_factory=list)  # per unit: its narrative report's state (judge.narrative)
 
     def to_json(self) -> dict:
         changed = {unit: {"from": r.old.file.rel, "to": r.new.file.rel,
@@ -164,6 +166,7 @@ class CollectResult:
                   "files_rejected": sum(d.status in ("rejected", "unidentified") for d in self.files),
                   "files_with_warnings": sum(bool(d.warnings) for d in self.files)}
         return {"counts": counts, "files": [d.to_json() for d in self.files], "completeness": self.completeness,
+                "reports": self.reports,
                 "totals": self.totals, "changes": changed, "outputs": self.outputs,
                 "failures": [{"code": i.code, "file": i.file, "message": i.message} for i in self.failures]}
 

@@ -13,6 +13,7 @@ from pipeline.intake.parts import meta_of_refused, sheet_parts
 from pipeline.intake.precheck import Refusal
 from pipeline.models import RawBook, Submission
 from pipeline.vntext import fold
+from pipeline.workbook import draft
 from pipeline.workbook.contract import HEADER_BLOCK_ROWS, META_SHEET, UNIT_ROW, TemplateMeta, col_letter
 from pipeline.workspace import Unit, Workspace
 
@@ -44,9 +45,13 @@ def identify(sub: Submission, book: RawBook, meta: TemplateMeta, ws: Workspace) 
 
 def codes_in_name(rel: str, ws: Workspace) -> set[str]:
     """Unit codes the file's name mentions as whole words (PKT_lan2.xlsx -> {PKT})."""
-    stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return codes_in_words(rel.rsplit("/", 1)[-1].rsplit(".", 1)[0], ws)
+
+
+def codes_in_words(text: str, ws: Workspace) -> set[str]:
+    """Unit codes a name mentions as whole words."""
     by_code = ws.units_by_folded_code
-    return {by_code[t.casefold()] for t in re.split(r"[^0-9A-Za-z]+", stem) if t.casefold() in by_code}
+    return {by_code[t.casefold()] for t in re.split(r"[^0-9A-Za-z]+", text) if t.casefold() in by_code}
 
 
 def _header_text(grids: list[list[list[object]]]) -> str:
@@ -83,6 +88,11 @@ def _match_by_name(book: RawBook, ws: Workspace) -> Unit | str:
     text = _header_text(list(book.sheets.values()))
     if not text:
         return "không thấy tên đơn vị ở đầu biểu"
+    return match_text(text, ws)
+
+
+def match_text(text: str, ws: Workspace) -> Unit | str:
+    """The one unit whose name (or "(mã CODE)") the folded text holds; else why none."""
     found = _named(text, ws)
     if len(found) == 1:
         return found[0]
@@ -143,3 +153,32 @@ def _sheet_of_part(sub: Submission, part: str) -> str:
             return sheet_parts(z).get(part, "")
     except (zipfile.BadZipFile, OSError):
         return ""
+
+
+def unit_of_report(properties: dict[str, str], head: str, rel: str, ws: Workspace) -> tuple[Unit | None, str, str]:
+    """The unit a narrative report (.docx) is from, and what to say about it: (unit, issue code or "", detail).
+    From the draft's own document properties; when they were lost, from the one unit named at the head of
+    its text, else from the one unit code in its file name."""
+    if properties.get(draft.PROP_KIND) == draft.DRAFT_KIND:
+        round_id, code = properties.get(draft.PROP_ROUND, ""), properties.get(draft.PROP_UNIT, "")
+        if round_id != ws.round.round_id:
+            return None, "report_other_round", round_id
+        unit = ws.unit_by_code.get(code)
+        return (unit, "", "") if unit is not None else (None, "unknown_unit", code)
+    return unit_of_other_report(head, rel, ws)
+
+
+def unit_of_other_report(head: str, rel: str, ws: Workspace) -> tuple[Unit | None, str, str]:
+    """A report that does not describe itself (.doc, .pdf, a .docx not made from the draft): the one unit named at
+    the head of its text, else the one unit code in its file name."""
+    named = match_text(fold(head), ws) if head else None
+    if isinstance(named, Unit):
+        return named, "report_by_name", "tên đơn vị ở đầu văn bản"
+    unit = unit_of_name(rel, ws)
+    if unit is not None:
+        return unit, "report_by_name", "mã đơn vị trong tên tệp"
+    for folder in reversed(rel.split("/")[:-1]):  # the clerk sorted the unit's files into a folder named for it
+        codes = codes_in_words(folder, ws)
+        if len(codes) == 1:
+            return ws.unit_by_code[codes.pop()], "report_by_name", f"mã đơn vị trong tên thư mục \"{folder}\""
+    return None, "report_unidentified", rel.rsplit("/", 1)[-1]

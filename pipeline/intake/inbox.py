@@ -26,12 +26,16 @@ _DATED = (re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)" 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+ODT_MIME = b"application/vnd.oasis.opendocument.text"
 WORKBOOK_EXTS = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".xltx", ".xltm", ".ots", ".csv"}
+# A unit's narrative report (báo cáo lời): a .docx is read and checked, the others only counted.
+REPORT_EXTS = {".docx", ".docm", ".doc", ".odt", ".rtf", ".pdf"}
+REPORT_KINDS = {"docx", "doc", "odt", "pdf"}
 
 
 @dataclass(frozen=True)
 class Sniffed:
-    kind: str  # xlsx, xlsm, xls, ods, xlsb, csv, encrypted, empty, broken, other
+    kind: str  # xlsx, xlsm, xls, ods, xlsb, csv, docx, doc, odt, pdf, encrypted, empty, broken, other
     detail: str = ""
 
 
@@ -73,8 +77,10 @@ def sniff(path: Path) -> Sniffed:
         return Sniffed("empty")
     if head.startswith(OLE_MAGIC):
         return _sniff_ole(path)
+    if head.startswith(b"%PDF"):
+        return Sniffed("pdf", "tệp PDF")
     if not head.startswith(ZIP_MAGIC):
-        if path.suffix.lower() == ".csv" and not head.startswith(b"%PDF"):
+        if path.suffix.lower() == ".csv":
             return Sniffed("csv", "tệp CSV")
         return Sniffed("other", _describe(head))
     try:
@@ -82,7 +88,11 @@ def sniff(path: Path) -> Sniffed:
             names = set(z.namelist())
             if "mimetype" in names:
                 mime = z.read("mimetype")[:100]
+                if mime.startswith(ODT_MIME):
+                    return Sniffed("odt", "văn bản OpenDocument (.odt)")
                 return Sniffed("ods") if mime.startswith(ODS_MIME) else Sniffed("other", "tệp OpenDocument khác")
+            if "word/document.xml" in names:
+                return Sniffed("docx", "văn bản Word")
             if "xl/workbook.bin" in names:
                 return Sniffed("xlsb")
             if "xl/workbook.xml" not in names:
@@ -107,14 +117,14 @@ def _sniff_ole(path: Path) -> Sniffed:
             data += f.read()
     if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
         return Sniffed("encrypted")
+    if "WordDocument".encode("utf-16-le") in data:
+        return Sniffed("doc", "văn bản Word cũ (.doc)")
     if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
         return Sniffed("xls")
-    return Sniffed("other", "tệp Office không phải bảng tính (có thể là Word)")
+    return Sniffed("other", "tệp Office không phải bảng tính")
 
 
 def _describe(head: bytes) -> str:
-    if head.startswith(b"%PDF"):
-        return "tệp PDF"
     if head[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xe1", b"GIF8"):
         return "tệp ảnh"
     if head.lstrip().startswith((b"<", b"\xef\xbb\xbf<")):
@@ -136,3 +146,12 @@ def dated(rel: str) -> dt.datetime | None:
                 continue
             return dt.datetime.combine(day, moment, VN_TZ)
     return None
+
+
+def is_report(sniffed: Sniffed, path: Path) -> bool:
+    """A narrative report: a Word, OpenDocument text or PDF file by content (unless named as a workbook), or any
+    file named as one (an encrypted or damaged .docx included)."""
+    ext = path.suffix.lower()
+    if sniffed.kind in ("xlsx", "xlsm", "xls", "ods", "xlsb"):  # a workbook under a Word name is read as one
+        return False
+    return ext in REPORT_EXTS or (sniffed.kind in REPORT_KINDS and ext not in WORKBOOK_EXTS)

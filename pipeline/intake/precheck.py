@@ -46,7 +46,8 @@ _CELL_REF = re.compile(rb'\sr="([A-Z]{1,3}\d+)"')
 _ERROR_CELL = re.compile(rb"<" + _P + rb'c\b[^>]*?\sr="([A-Z]{1,3}\d{1,7})"[^>]*?\bt="e"[^>]*>(?:(?!</'
                          + _P + rb"c>).){0,300}?<" + _P + rb"v>([^<]{1,20})</", re.DOTALL)
 _SCANNED = re.compile(r"^(xl/worksheets/[^/]+\.xml|xl/workbook\.xml|xl/sharedStrings\.xml|\[Content_Types\]\.xml|"
-                      r"xl/styles\.xml|content\.xml|styles\.xml|xl/_rels/workbook\.xml\.rels)$")
+                      r"xl/styles\.xml|content\.xml|styles\.xml|xl/_rels/workbook\.xml\.rels|"
+                      r"word/document\.xml|docProps/custom\.xml|_rels/\.rels)$")  # the parts a report's reader parses
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def _precheck(path: Path, kind: str, limits: Limits, errors: dict[str, dict[str,
     size = path.stat().st_size
     if size > limits.file_mb * 1024 * 1024:
         return Refusal("too_large", f"{size / 1024 / 1024:.0f} MB, giới hạn {limits.file_mb:.0f} MB")
-    if kind in ("xlsx", "xlsm", "ods"):
+    if kind in ("xlsx", "xlsm", "ods", "docx"):
         try:
             with zipfile.ZipFile(path) as z:
                 return _zip(z, kind, limits, errors)

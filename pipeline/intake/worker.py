@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.intake.docx import ReportReading, read_report
 from pipeline.intake.identify import refused
 from pipeline.intake.parts import errors_by_sheet
 from pipeline.intake.precheck import precheck
@@ -37,3 +38,11 @@ def process(ws: Workspace, sub: Submission) -> tuple:
         sub.add(code, detail=detail)
         return submission_to_plain(sub)
     return submission_to_plain(build(sub, book, ws))
+
+
+def process_report(path: str) -> tuple:
+    """Read one narrative report (.docx) after the same pre-checks as a workbook; returns its plain reading."""
+    checked = precheck(Path(path), "docx")
+    if checked.refusal is not None:
+        return ReportReading(error=(checked.refusal.code, checked.refusal.detail)).to_plain()
+    return read_report(Path(path)).to_plain()

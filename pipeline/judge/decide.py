@@ -88,7 +88,7 @@ def completeness(ws: Workspace, decisions: list[Decision], counted: dict[str, Su
     """Every expected unit × annex with its state: missing, rejected, accepted, accepted_late, …"""
     by_unit: dict[str, list[Decision]] = {}
     for d in decisions:
-        if d.unit:
+        if d.unit and not d.report:  # a narrative report has its own row (judge.narrative)
             by_unit.setdefault(d.unit, []).append(d)
     rows = []
     for unit in ws.units:

@@ -63,6 +63,7 @@ class Summary:
     files: list[Decision]
     changes: dict[str, Resubmission] = field(default_factory=dict)
     failures: list[Issue] = field(default_factory=list)  # our own failures while writing this run's outputs
+    reports: list[dict] = field(default_factory=list)  # each unit's narrative report (judge.narrative)
 
 
 def khoi_order(ws: Workspace) -> list[str]:
@@ -173,7 +174,7 @@ def summarize(ws: Workspace, decisions: list[Decision], completeness: list[dict]
     annexes = {a: aggregate_annex(ws, spec, counted, completeness) for a, spec in ws.specs.annexes.items()
                if any(a in u.annexes for u in ws.units)}
     units = {u.code for u in ws.units}
-    received = {d.unit for d in decisions if d.unit}
+    received = {d.unit for d in decisions if d.unit and not d.report}
     counts = {
         "expected": len(units),
         "received": len(received & units),
@@ -183,6 +184,7 @@ def summarize(ws: Workspace, decisions: list[Decision], completeness: list[dict]
         "rejected_files": sum(1 for d in decisions if d.status == "rejected"),
         "missing": len(units - received),
         "unidentified_files": sum(1 for d in decisions if d.status == "unidentified"),
+        "reports": len({d.unit for d in decisions if d.report and d.status == "report"} & units),
     }
     return Summary(dt.datetime.now(VN_TZ).replace(microsecond=0), counts, completeness, annexes, decisions)
 

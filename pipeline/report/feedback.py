@@ -39,6 +39,7 @@ from pipeline.workspace import VN_TZ, Unit, Workspace
 
 FILL = {Severity.ERROR: ERROR_FILL, Severity.WARNING: WARNING_FILL}
 _ROW = re.compile(r"(\d+)$")
+REPORT_PLACE = "Báo cáo lời"  # the "Trang" of a row about the unit's narrative report
 _CELL = re.compile(r"^(?:(?P<sheet>[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
 
 
@@ -46,7 +47,16 @@ def feedback_targets(decisions: list[Decision]) -> dict[str, Decision]:
     """unit -> the file it should act on: its newest file, when that has errors or warnings."""
     newest: dict[str, Decision] = {}
     for d in sorted(decisions, key=lambda d: d.received_at):
-        if d.unit and d.status not in ("duplicate", "superseded", "failed"):  # a failure of ours is not theirs
+        if d.unit and not d.report and d.status not in ("duplicate", "superseded", "failed"):  # ours: not theirs
+            newest[d.unit] = d
+    return {unit: d for unit, d in newest.items() if d.errors or d.warnings}
+
+
+def report_targets(decisions: list[Decision]) -> dict[str, Decision]:
+    """unit -> its newest narrative report (báo cáo lời), when the unit has something to read about it."""
+    newest: dict[str, Decision] = {}
+    for d in sorted(decisions, key=lambda d: d.received_at):
+        if d.unit and d.report and d.status in ("report", "rejected"):
             newest[d.unit] = d
     return {unit: d for unit, d in newest.items() if d.errors or d.warnings}
 
@@ -62,6 +72,7 @@ class FeedbackJob:
     xlsx: Path
     stamp: Path
     key: str
+    report: Decision | None = None  # the unit's narrative report, when it has something to say
 
 
 def plan_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
@@ -72,18 +83,22 @@ def plan_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
     written: list[Path] = []
     jobs = []
     targets = feedback_targets(decisions)
+    reports = report_targets(decisions)
     for unit in ws.units:
-        target = targets.get(unit.code)
+        target, report = targets.get(unit.code), reports.get(unit.code)
         xlsx, txt, stamp = folder / f"{unit.code}.xlsx", folder / f"{unit.code}.txt", folder / f".{unit.code}.key"
         if target is None:  # nothing to fix any more: remove stale feedback (our outbox only)
             for stale in (xlsx, txt, stamp):
                 stale.unlink(missing_ok=True)
+            if report is not None:  # only the narrative report has something to say: a message alone
+                txt.write_text(report_message(ws, unit, report), encoding="utf-8")
+                written.append(txt)
             continue
         issues = [i for i in target.issues if i.severity in (Severity.ERROR, Severity.WARNING)]
         diff = changes.get(unit.code) if changes else None
         diff = diff if diff and diff.new is target else None
         readable = not any(i.code in NOT_READ for i in target.issues)
-        text = message_text(ws, unit, target, issues, diff, readable)
+        text = message_text(ws, unit, target, issues, diff, readable, report)
         key = hashlib.sha256((target.sha256 + text).encode()).hexdigest()
         written.append(txt)
         if not readable:  # a file refused unread is never opened to be marked: the message says what to do
@@ -96,7 +111,7 @@ def plan_feedback(ws: Workspace, decisions: list[Decision], folder: Path,
             continue
         txt.write_text(text, encoding="utf-8")
         stamp.unlink(missing_ok=True)
-        jobs.append(FeedbackJob(unit.code, target, issues, diff, xlsx, stamp, key))
+        jobs.append(FeedbackJob(unit.code, target, issues, diff, xlsx, stamp, key, report))
     return written, jobs
 
 
@@ -114,11 +129,11 @@ def finish_feedback(job: FeedbackJob, out: object, written: list[Path]) -> None:
 
 
 def write_one(ws: Workspace, job: FeedbackJob) -> Path:
-    return _workbook(ws, ws.unit_by_code[job.unit], job.target, job.issues, job.xlsx, job.diff)
+    return _workbook(ws, ws.unit_by_code[job.unit], job.target, job.issues, job.xlsx, job.diff, job.report)
 
 
 def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], diff: Resubmission | None = None,
-                 marked: bool = True) -> str:
+                 marked: bool = True, report: Decision | None = None) -> str:
     errors = [i for i in issues if i.severity == Severity.ERROR]
     warnings = [i for i in issues if i.severity == Severity.WARNING]
     head = (f"Kính gửi {unit.name},\n\n{ws.round.commune} đã nhận tệp \"{sent_name(d)}\" "
@@ -145,7 +160,26 @@ def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], di
         lines += [f"- {change_text(c)}" for c in cells[:50]]
         if len(cells) > 50:
             lines.append(f"- … và {len(cells) - 50} ô khác (xem trang \"{CHANGES_SHEET}\" trong tệp phản hồi).")
+    if report is not None:
+        lines += [f"\nVề báo cáo lời (tệp \"{sent_name(report)}\", nhận lúc "
+                  f"{report.received_at:%H:%M ngày %d/%m/%Y}):", *report_lines(report)]
     return head + "\n" + "\n".join(lines) + "\n\nTrân trọng.\n"
+
+
+def report_message(ws: Workspace, unit: Unit, d: Decision) -> str:
+    """The message about a unit's narrative report (báo cáo lời) when its annexes need no feedback."""
+    verdict = ("chưa được tiếp nhận" if d.errors else
+               "đã được ghi nhận; đề nghị kiểm tra lại các điểm lưu ý dưới đây")
+    return (f"Kính gửi {unit.name},\n\n{ws.round.commune} đã nhận báo cáo lời \"{sent_name(d)}\" (lúc "
+            f"{d.received_at:%H:%M ngày %d/%m/%Y}) cho đợt {ws.round.title}. Báo cáo {verdict}.\n\n"
+            + "\n".join(report_lines(d)) + "\n\nTrân trọng.\n")
+
+
+def report_lines(d: Decision) -> list[str]:
+    """The errors and warnings about a narrative report, one line each, errors first."""
+    found = sorted((i for i in d.issues if i.severity in (Severity.ERROR, Severity.WARNING)),
+                   key=lambda i: i.severity != Severity.ERROR)
+    return [f"- {SEVERITY_ACTION_VN[i.severity]}: {i.message}" for i in found]
 
 
 def sent_name(d: Decision) -> str:
@@ -226,7 +260,7 @@ def _text_cells(d: Decision) -> dict[str, list[str]]:
     return cells
 
 
-def _report(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue]) -> NewSheet:
+def _report(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], report: Decision | None = None) -> NewSheet:
     """The "Lỗi cần sửa" sheet: a heading (unit, round, file, date, counts), then one row per issue, errors
     first, its cell a link to the cell."""
     errors = [i for i in issues if i.severity == Severity.ERROR]
@@ -249,6 +283,9 @@ def _report(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue]) -> NewS
         rows.append([n, SEVERITY_ACTION_VN[i.severity], i.sheet, i.cell, i.message])
         if i.sheet and i.cell:
             links[(top + n, 4)] = f"'{i.sheet}'!{i.cell}"
+    told = [i for i in report.issues if i.severity in (Severity.ERROR, Severity.WARNING)] if report else []
+    for n, i in enumerate(told, start=len(errors) + len(warnings) + 1):  # the narrative report's, after the annexes'
+        rows.append([n, SEVERITY_ACTION_VN[i.severity], REPORT_PLACE, "", i.message])
     return NewSheet(REPORT_SHEET, rows, [6, 22, 10, 10, 100], bold={1, top}, links=links, wrap={5}, freeze=top,
                     merges=[f"A{r}:E{r}" for r in range(1, top - 1)])
 
@@ -313,8 +350,8 @@ def _fold(sheet, shown: range, hidden: range) -> None:
 
 
 def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path: Path,
-              diff: Resubmission | None = None) -> Path:
-    sheets = [_report(ws, unit, d, issues)] + ([_changes(diff)] if diff else [])
+              diff: Resubmission | None = None, report: Decision | None = None) -> Path:
+    sheets = [_report(ws, unit, d, issues, report)] + ([_changes(diff)] if diff else [])
     marks = _marks(issues)
     folds = _folds(d, marks)
     tmp_out = path.with_name(f".{path.name}.tmp")

@@ -39,6 +39,7 @@ def _summary(ws: Workspace, result: CollectResult) -> tuple[Path, str, dict]:
     summary = summarize(ws, result.files, result.completeness, result.counted)
     summary.changes = result.changes
     summary.failures = result.failures
+    summary.reports = result.reports
     path, note = write_summary(ws, summary)
     return path, note, totals_json(summary)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from pipeline.issues import ENVIRONMENT, SEVERITY_ACTION_VN, STATE_VN, STATUS_VN, Issue, Severity
+from pipeline.issues import ENVIRONMENT, REPORT_STATE_VN, SEVERITY_ACTION_VN, STATE_VN, STATUS_VN, Issue, Severity
 from pipeline.messages import sentence
 
 if TYPE_CHECKING:  # the console layer stays light: `annex --help` imports no stage
@@ -92,7 +92,7 @@ def file_lines(d: Decision) -> list[str]:
 
 
 def totals_line(result: CollectResult) -> str:
-    files = [d for d in result.files if d.status != "ignored"]
+    files = [d for d in result.files if d.status != "ignored" and not d.report]
     rejected = [d for d in files if d.status in ("rejected", "unidentified")]
     warned = [d for d in files if d.warnings]
     return (f"Tổng cộng {len(files)} tệp bảng tính: {len(rejected)} tệp bị trả lại "
@@ -107,6 +107,7 @@ def show_result(result: CollectResult, echo: Echo) -> None:
     echo("")
     echo(totals_line(result))
     _missing(result, echo)
+    _reports(result, echo)
     _outputs(result, echo)
     failed = [d for d in result.files if d.status == "failed"]
     ours = [*(i for d in failed for i in d.issues if i.code == "internal_error"),
@@ -153,6 +154,21 @@ def _missing(result: CollectResult, echo: Echo) -> None:
     echo(f"\nĐơn vị còn thiếu ({len(missing)}):")
     for unit, annexes in missing.items():
         echo(f"  {unit}: {', '.join(annexes)}")
+
+
+def _reports(result: CollectResult, echo: Echo) -> None:
+    """The narrative reports (báo cáo lời) beside the annexes: how many came, and the units still to send one."""
+    if not result.reports:
+        return
+    received = [r for r in result.reports if r["state"] not in ("missing", "rejected")]
+    mismatch = sum(r["state"] == "mismatch" for r in result.reports)
+    unchecked = sum(r["state"] == "unchecked" for r in result.reports)
+    echo(f"\nBáo cáo lời: đã nhận của {len(received)}/{len(result.reports)} đơn vị ({mismatch} có số liệu lệch biểu "
+         f"phụ lục, {unchecked} chưa đối chiếu được số liệu).")
+    for state in ("missing", "rejected"):
+        units = [r["unit"] for r in result.reports if r["state"] == state]
+        if units:
+            echo(f"  {REPORT_STATE_VN[state]} ({len(units)} đơn vị): {', '.join(units)}")
 
 
 def _outputs(result: CollectResult, echo: Echo) -> None:

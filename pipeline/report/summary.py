@@ -14,7 +14,7 @@ import pandas as pd
 import xlsxwriter
 
 from pipeline.files import place
-from pipeline.issues import SEVERITY_VN, STATE_VN, STATUS_VN, Severity
+from pipeline.issues import REPORT_STATE_VN, SEVERITY_VN, STATE_VN, STATUS_VN, Severity
 from pipeline.judge.compare import change_text
 from pipeline.messages import sentence
 from pipeline.report import summary_annex
@@ -26,6 +26,9 @@ from pipeline.workspace import Workspace
 
 STATE_STYLE = {"missing": "bad", "rejected": "bad", "accepted": "good", "accepted_with_warnings": "warn",
                "accepted_late": "warn", "failed": "warn"}
+REPORT_ROW = "Báo cáo lời"  # the "Phụ lục" of a unit's narrative report in the status table
+REPORT_STYLE = {"missing": "bad", "rejected": "bad", "matched": "good", "mismatch": "warn", "unchecked": "warn",
+                "failed": "warn"}
 
 
 def summary_name(ws: Workspace) -> str:
@@ -93,7 +96,8 @@ def _overview(wb, sheet, st: Styles, ws: Workspace, summary: Summary, status_cou
     counts = summary.counts
     for label, key in (("Đơn vị phải nộp", "expected"), ("Đơn vị đã gửi tệp", "received"),
                        ("Đơn vị có biểu được tiếp nhận", "accepted"), ("Trong đó: nộp muộn", "late"),
-                       ("Đơn vị chưa gửi tệp", "missing"), ("Tệp bị trả lại (số tệp)", "rejected_files"),
+                       ("Đơn vị chưa gửi tệp", "missing"),
+                       ("Đơn vị đã gửi báo cáo lời", "reports"), ("Tệp bị trả lại (số tệp)", "rejected_files"),
                        ("Tệp không nhận ra đơn vị (số tệp)", "unidentified_files")):
         sheet.write_string(row, 0, label, st["label"])
         sheet.write_number(row, 1, counts[key], st["int"])
@@ -130,24 +134,28 @@ def _status_chart(wb, sheet, counts: dict[str, int], row: int) -> None:
 
 
 def _status_sheet(sheet, st: Styles, ws: Workspace, summary: Summary) -> dict[str, int]:
+    """One row per unit × annex, then the unit's narrative report (báo cáo lời) on a row of its own."""
     heads = ["STT", "Mã đơn vị", "Tên đơn vị", "Khối", "Phụ lục", "Tình trạng", "Tệp được tính",
              "Thời điểm nhận", "Lời nhắc gửi đơn vị"]
-    for c, (h, w) in enumerate(zip(heads, (5, 9, 22, 11, 7, 16, 18, 14, 38), strict=True)):
+    widths = (5, 9, 22, 11, 7, 16, 18, 14, 38)
+    for c, (h, w) in enumerate(zip(heads, widths, strict=True)):
         sheet.write_string(0, c, h, st["head"])
         sheet.set_column(c, c, w)
     counts = dict.fromkeys(STATE_VN, 0)
     reminders = _reminders(ws, summary)
-    widths = (5, 9, 22, 11, 7, 16, 18, 14, 38)
-    for r, item in enumerate(summary.completeness, start=1):
-        counts[item["state"]] += 1
+    rows = _status_rows(summary)
+    for r, item in enumerate(rows, start=1):
+        if item["annex"] is None:  # the unit's narrative report
+            label, style, annex = _report_state(item), REPORT_STYLE[item["state"]], REPORT_ROW
+        else:
+            counts[item["state"]] += 1
+            label = STATE_VN[item["state"]] + (" (có lưu ý)" if item["warnings"] and item["state"] != "rejected"
+                                               and item["state"] != "accepted_with_warnings" else "")
+            style, annex = STATE_STYLE[item["state"]], ws.specs.annexes[item["annex"]].sheet
         sheet.write_number(r, 0, r, st["label_center"])
-        sheet.write_string(r, 1, item["unit"], st["cell"])
-        sheet.write_string(r, 2, item["unit_name"], st["cell"])
-        sheet.write_string(r, 3, item["khoi"], st["cell"])
-        sheet.write_string(r, 4, ws.specs.annexes[item["annex"]].sheet, st["cell"])
-        label = STATE_VN[item["state"]] + (" (có lưu ý)" if item["warnings"] and item["state"] != "rejected"
-                                           and item["state"] != "accepted_with_warnings" else "")
-        sheet.write_string(r, 5, label, st[STATE_STYLE[item["state"]]])
+        for c, text in ((1, item["unit"]), (2, item["unit_name"]), (3, item["khoi"]), (4, annex)):
+            sheet.write_string(r, c, text, st["cell"])
+        sheet.write_string(r, 5, label, st[style])
         sheet.write_string(r, 6, item["file"] or "", st["cell"])
         if item["received_at"]:
             received = dt.datetime.fromisoformat(item["received_at"]).replace(tzinfo=None)
@@ -156,30 +164,50 @@ def _status_sheet(sheet, st: Styles, ws: Workspace, summary: Summary) -> dict[st
             sheet.write_blank(r, 7, None, st["cell"])
         reminder = reminders.pop(item["unit"], "")
         sheet.write_string(r, 8, reminder, st["cell"])
-        texts = (item["unit_name"], item["khoi"], label, item["file"] or "", reminder)
-        sheet.set_row(r, max(text_height(t, w) for t, w in zip(texts, (22, 11, 16, 18, 38), strict=True)))
+        texts = (item["unit_name"], item["khoi"], annex, label, item["file"] or "", reminder)
+        sheet.set_row(r, max(text_height(t, w) for t, w in zip(texts, (22, 11, 7, 16, 18, 38), strict=True)))
     sheet.freeze_panes(1, 3)
-    sheet.autofilter(0, 0, len(summary.completeness), len(heads) - 1)
+    sheet.autofilter(0, 0, len(rows), len(heads) - 1)
     sheet.set_row(0, text_height("Lời nhắc gửi đơn vị", widths[-1]) * 2)
     print_setup(sheet, len(heads) - 1, (0, 0), title=f"TÌNH HÌNH NỘP BIỂU — {ws.round.title}")
     return counts
 
 
+def _status_rows(summary: Summary) -> list[dict]:
+    """The completeness rows, each unit's narrative report (annex None) after its last annex."""
+    reports = {r["unit"]: {**r, "annex": None} for r in summary.reports}
+    rows: list[dict] = []
+    for n, item in enumerate(summary.completeness):
+        rows.append(item)
+        following = summary.completeness[n + 1]["unit"] if n + 1 < len(summary.completeness) else None
+        if following != item["unit"] and item["unit"] in reports:
+            rows.append(reports.pop(item["unit"]))
+    return rows + list(reports.values())  # a unit that files no annex
+
+
+def _report_state(report: dict) -> str:
+    text = REPORT_STATE_VN[report["state"]]
+    return text + (f" ({report['mismatches']} số liệu)" if report["mismatches"] else "")
+
+
 def _reminders(ws: Workspace, summary: Summary) -> dict[str, str]:
-    """A ready reminder text for each unit with a missing or rejected annex (on its first row)."""
+    """A ready reminder text for each unit with a missing or rejected annex or narrative report (on its first
+    row)."""
     todo: dict[str, list[str]] = {}
     for item in summary.completeness:
         if item["state"] in ("missing", "rejected"):
             todo.setdefault(item["unit"], []).append(f"Phụ lục {ws.specs.annexes[item['annex']].code}")
+    no_report = {r["unit"] for r in summary.reports if r["state"] in ("missing", "rejected")}
     today, deadline = summary.generated_at.date(), ws.round.deadline
     when = (f"trước hạn nộp ngày {deadline:%d/%m/%Y}" if today <= deadline
             else f"trong thời gian sớm nhất (hạn nộp ngày {deadline:%d/%m/%Y} đã qua)")
     out = {}
     for unit in ws.units:
-        if unit.code in todo:
-            annexes = ", ".join(todo[unit.code])
+        if unit.code in todo or unit.code in no_report:
+            wanted = [f"biểu hợp lệ ({', '.join(todo[unit.code])})"] if unit.code in todo else []
+            wanted += ["báo cáo lời"] if unit.code in no_report else []
             out[unit.code] = (f"Kính gửi {unit.name}: đến ngày {today:%d/%m/%Y}, {ws.round.commune} chưa "
-                              f"nhận được biểu hợp lệ ({annexes}) của đơn vị cho đợt {ws.round.title}. Đề nghị đơn "
+                              f"nhận được {' và '.join(wanted)} của đơn vị cho đợt {ws.round.title}. Đề nghị đơn "
                               f"vị hoàn thành và gửi về {ws.round.contact or ws.round.commune} {when}.")
     return out
 
