@@ -19,10 +19,12 @@ from pipeline.judge import narrative, validate
 from pipeline.judge.decide import completeness, decide, resubmissions
 from pipeline.judge.ledger import Ledger, cache_key, received_from_mtime, restore
 from pipeline.models import CollectResult, Decision, Submission, submission_from_plain
+from pipeline.report.narrative.figures import unit_figures
+from pipeline.report.narrative.outline import load_outline
 from pipeline.report.outputs import write_outputs as write
 from pipeline.runlock import RunLock
 from pipeline.runlog import LOG_NAME, record
-from pipeline.workspace import Workspace
+from pipeline.workspace import Workspace, WorkspaceError
 
 READABLE = {"xlsx", "xlsm", "xls", "ods"}
 LEDGER_NAME = "ledger.sqlite"
@@ -199,8 +201,24 @@ def _judge_reports(ws: Workspace, reports: list[Decision], counted: dict[str, Su
         d = reports[tasks[n]]
         readings[tasks[n]] = _report_failed(ws, d, result) if isinstance(result, Failed) else \
             ReportReading.from_plain(result)
+    figures = _draft_figures(ws) if reports else None
     for i, d in enumerate(reports):
-        narrative.judge_report(ws, d, readings[i], counted, narrative.FIGURES)
+        narrative.judge_report(ws, d, readings[i], counted, figures)
+
+
+def _draft_figures(ws: Workspace) -> narrative.FigureSource | None:
+    """The figures a unit's draft holds, computed as the draft writer computes them (same outline, same
+    aggregation); None when the workspace's outline cannot be used (that is said where the drafts are written)."""
+    try:
+        outline = load_outline(ws.root, ws.specs)
+    except WorkspaceError:
+        return None
+
+    def source(ws: Workspace, sub: Submission) -> dict[str, narrative.Figure]:
+        drafted = unit_figures(ws, outline, sub.unit.code, sub) if sub.unit else {}
+        return {fid: narrative.Figure(f.text, None if "%" in f.text else f.number) for fid, f in drafted.items()}
+
+    return source
 
 
 def _report_failed(ws: Workspace, d: Decision, failed: Failed) -> ReportReading:

@@ -14,11 +14,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+import pipeline.collect as collect_module
 from pipeline.cli import main
 from pipeline.collect import collect
 from pipeline.intake.docx import figure_text, read_report
 from pipeline.issues import REPORT_STATE_VN
-from pipeline.judge import narrative
 from pipeline.judge.narrative import Figure, parse_figure, same_figure
 from pipeline.vntext import fmt_number
 from pipeline.workbook.contract import REPORT_SHEET
@@ -28,18 +28,15 @@ from .drafts import build_draft, draft_props
 from .helpers import changed, drop, payload
 from .hostile import LAUGHS, rewrite
 
-FIGURE = "pl1_tong_hien_co"  # the unit's staff in post, from PL1 (the test's own figure source below)
-
-
-def pl1_figures(ws, sub) -> dict[str, Figure]:
-    """A figure source as the report writer's will be: figures computed from the accepted submission."""
-    value = sub.annexes["PL1"].records[0]["tong_hien_co"]
-    return {FIGURE: Figure(fmt_number(value), float(value), "Tổng số hiện có")}
+FIGURE = "pl1_sum_tong_hien_co"  # the unit's staff in post (PL1), as the report writer's outline binds it
 
 
 @pytest.fixture
-def figures(monkeypatch):
-    monkeypatch.setattr(narrative, "FIGURES", pl1_figures)
+def figures(ready):
+    """The drafts' own figure source is in place (a unit draft binds FIGURE to its PL1 staff total)."""
+    drafted = collect_module._draft_figures(ready)
+    assert drafted is not None
+    return drafted
 
 
 def report(path: Path, unit: str, round_id: str, staff: str, props: bool = True) -> Path:
@@ -336,8 +333,9 @@ def test_reports_edited_in_libreoffice_are_recognised_counted_and_checked(ready,
     assert unbound.unit == "TTCT" and not unbound.warnings and [i.code for i in unbound.issues] == ["report_unbound"]
 
 
-def test_without_the_writers_figures_a_report_is_counted_and_said_unchecked(ready):
+def test_with_an_unusable_outline_a_report_is_counted_and_said_unchecked(ready):
     ws = ready
+    (ws.root / "baocao.toml").write_text("[[section\n", encoding="utf-8")  # broken: no figures can be computed
     drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
     report(ws.inbox / "PKT.docx", "PKT", ws.round.round_id, "1")
     result = collect(ws, write_outputs=False)

@@ -33,11 +33,9 @@ class Figure:
     label: str = ""
 
 
-# Computes, from a unit's accepted submission, every figure a draft may hold: figure id -> Figure.
+# Computes, from a unit's accepted submission, every figure a draft may hold: figure id -> Figure (collect passes
+# the report writer's own computation, pipeline/report/narrative/figures.py; None when the outline is unusable).
 FigureSource = Callable[[Workspace, Submission], Mapping[str, Figure]]
-# The report writer's figures (pipeline/report/narrative/figures.py) once merged; until then no report's figures
-# can be computed, and a returned .docx is counted with the note that it was not checked.
-FIGURES: FigureSource | None = None
 
 
 def parse_figure(text: str) -> float | None:
