@@ -315,8 +315,7 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     ),
 }
 
-# Codes that say a file was refused before (or while) reading it: its content was never read, so it is
-# never opened again to be marked; the unit is told what to do in words.
+# Codes of a file refused before (or while) reading it: never opened again to be marked; the unit told in words.
 NOT_READ = frozenset({"not_workbook", "empty_file", "encrypted", "unreadable", "unsupported_format", "too_large",
                       "zip_bomb", "xml_entities", "sheet_too_big", "external_link", "data_connection",
                       "csv_file"})
@@ -326,14 +325,11 @@ PROGRAM_FAULTS = frozenset({"internal_error", "feedback_failed", "summary_failed
 # Outputs the machine would not let us write: the clerk's to fix (exit code 2), never the unit's.
 ENVIRONMENT = frozenset({"output_denied", "output_disk_full", "output_os"})
 
-# How each severity is named wherever a person reads it: the template's "Kiểm tra" sheet, feedback,
-# the summary, the console.
+# How each severity is named wherever a person reads it (the "Kiểm tra" sheet, feedback, summary, console).
 SEVERITY_VN = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}
 # Feedback comments and the "Lỗi cần sửa" sheet say what the unit must do about each.
 SEVERITY_ACTION_VN = {Severity.ERROR: "Lỗi (phải sửa)", Severity.WARNING: "Cảnh báo (kiểm tra lại)",
                       Severity.INFO: "Thông tin"}
-
-
 # What each file status and each unit × annex state is called wherever a person reads it.
 STATUS_VN = {"report": "Báo cáo lời, đã nhận",
              "accepted": "Tiếp nhận", "accepted_with_warnings": "Tiếp nhận, có lưu ý", "rejected": "Trả lại",

@@ -15,30 +15,28 @@ from pathlib import Path, PurePath
 
 import openpyxl
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.styles import PatternFill
 
 from pipeline.files import place
 from pipeline.intake.read import read_book
 from pipeline.issues import NOT_READ, SEVERITY_ACTION_VN, Issue, Severity
 from pipeline.judge.compare import change_text, show_value
 from pipeline.models import Decision, Resubmission
-from pipeline.report.annotate import Folds, Mark, NewSheet, annotate, row_height
+from pipeline.report.annotate import Mark, NewSheet, annotate
+from pipeline.report.fallback import add_sheet, mark_cell, put
+from pipeline.report.folds import fold_rows, folds_in_use
 from pipeline.template.build import write_template
 from pipeline.workbook.contract import (
     CHANGES_SHEET,
     ERROR_FILL,
     REPORT_SHEET,
     WARNING_FILL,
-    Layout,
-    col_letter,
     parse_range,
 )
 from pipeline.workbook.xmlpatch import Unsupported
 from pipeline.workspace import VN_TZ, Unit, Workspace
 
 FILL = {Severity.ERROR: ERROR_FILL, Severity.WARNING: WARNING_FILL}
-_ROW = re.compile(r"(\d+)$")
 REPORT_PLACE = "Báo cáo lời"  # the "Trang" of a row about the unit's narrative report
 _CELL = re.compile(r"^(?:(?P<sheet>[^!]+)!)?\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)$")
 
@@ -324,36 +322,11 @@ def _marks(issues: list[Issue]) -> dict[tuple[str, str], Mark]:
     return marks
 
 
-def _folds(d: Decision, marks: dict[tuple[str, str], Mark]) -> Folds:
-    """Per table sheet: its rows up to the last one in use (a record or a marked cell), at least a page, are
-    shown; the empty rows beyond are hidden, so the signature block prints right after the rows in use."""
-    folds: Folds = {}
-    for data in (d.submission.annexes.values() if d.submission else ()):
-        lay = Layout(data.spec)
-        marked = [int(m[1]) for (name, ref) in marks if name == data.sheet and (m := _ROW.search(ref))]
-        hidden = lay.rows_to_hide(max([*data.rows, *marked], default=0))
-        if not lay.form and hidden:
-            folds[data.sheet] = (range(lay.first_row, hidden.start), hidden)
-    return folds
-
-
-def _fold(sheet, shown: range, hidden: range) -> None:
-    """`_folds` through openpyxl (rows holding a typed value are never hidden: then nothing is)."""
-    typed = (c for r in hidden for c in sheet[r] if c.value is not None and c.data_type != "f")
-    if any(c.column > 1 or c.data_type != "n" for c in typed):  # (a number in column A is the row's own)
-        return
-    for r in shown:
-        sheet.row_dimensions[r].hidden, sheet.row_dimensions[r].outline_level = False, 0
-    for r in hidden:
-        sheet.row_dimensions[r].hidden, sheet.row_dimensions[r].outline_level = True, 1
-    sheet.sheet_format.outlineLevelRow = 1
-
-
 def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path: Path,
               diff: Resubmission | None = None, report: Decision | None = None) -> Path:
     sheets = [_report(ws, unit, d, issues, report)] + ([_changes(diff)] if diff else [])
     marks = _marks(issues)
-    folds = _folds(d, marks)
+    folds = folds_in_use(d, marks)
     tmp_out = path.with_name(f".{path.name}.tmp")
     if d.kind == "xlsx":
         try:  # the unit's own file, patched: fast, and keeps everything openpyxl would drop
@@ -369,62 +342,15 @@ def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path:
         if name in wb.sheetnames:
             del wb[name]
     for index, sheet in enumerate(sheets):
-        _add_sheet(wb, sheet, index)
+        add_sheet(wb, sheet, index)
     for (name, ref), mark in marks.items():
         if name in wb.sheetnames:
-            _mark(wb[name], ref, mark)
+            mark_cell(wb[name], ref, mark)
     for name, (shown, hidden) in folds.items():
         if name in wb.sheetnames:
-            _fold(wb[name], shown, hidden)
+            fold_rows(wb[name], shown, hidden)
     wb.active = 0
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = sheet.title == REPORT_SHEET
     wb.save(tmp_out)
     return place(tmp_out, path)
-
-
-def _add_sheet(wb: openpyxl.Workbook, spec: NewSheet, index: int) -> None:
-    sheet = wb.create_sheet(spec.name, index)
-    for r, values in enumerate(spec.rows, start=1):
-        for c, value in enumerate(values, start=1):
-            target = sheet.cell(r, c)
-            put(target, value)
-            target.font = Font(name="Times New Roman", bold=r in spec.bold)
-            target.alignment = Alignment(wrap_text=c in spec.wrap or r in spec.bold, vertical="top")
-            if (r, c) in spec.links and spec.links[(r, c)].split("!")[0].strip("'") in wb.sheetnames:
-                # a place in this workbook (location), not a file to open (target): that would be an external link
-                target.hyperlink = Hyperlink(ref=target.coordinate, location=spec.links[(r, c)])
-                target.font = Font(name="Times New Roman", color="0563C1", underline="single")
-    for c, width in enumerate(spec.widths, start=1):
-        sheet.column_dimensions[col_letter(c)].width = width
-    for ref in spec.merges:
-        sheet.merge_cells(ref)
-    for r, values in enumerate(spec.rows, start=1):
-        sheet.row_dimensions[r].height = row_height(spec, values)
-    if spec.freeze:
-        sheet.freeze_panes = f"A{spec.freeze + 1}"
-    sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-
-
-def put(target, value: object) -> None:
-    """Set a cell; text is always text (openpyxl would turn "=…" into a live formula)."""
-    target.value = value
-    if isinstance(value, str):
-        target.data_type = "s"
-
-
-def _mark(sheet, ref: str, mark: Mark) -> None:
-    """Highlight and comment a cell (inside merged cells: the merged range's top-left cell)."""
-    target = sheet[ref]
-    if type(target).__name__ == "MergedCell":
-        for rng in sheet.merged_cells.ranges:
-            if rng.min_row <= target.row <= rng.max_row and rng.min_col <= target.column <= rng.max_col:
-                target = sheet.cell(rng.min_row, rng.min_col)
-                break
-    target.fill = PatternFill("solid", fgColor=mark.rgb)
-    text = "\n\n".join(mark.lines)
-    if target.comment is not None and target.comment.author == "annex":  # two cells merged into this one
-        text = target.comment.text + "\n\n" + text
-    target.comment = Comment(text[:30000], "annex", width=360, height=160)

@@ -18,6 +18,7 @@ from pipeline.runlog import LOG_NAME
 from pipeline.spec.annex import AnnexSpec
 from pipeline.template import checks
 from pipeline.template import sheet as sheet_writer
+from pipeline.template.check_sheet import write_check_sheet
 from pipeline.workbook.contract import (
     CHECK_SHEET,
     GENERATOR,
@@ -97,7 +98,7 @@ def _build(ws: Workspace, unit: Unit, path: Path | BytesIO) -> None:
     all_checks = [c for p in plans.values() for c in p.checks]
     for spec in specs:
         sheet_writer.write_annex(wb, sheets[spec.id], st, spec, ws, unit, lists, plans[spec.id], all_checks)
-    checks.write_check_sheet(check_sheet, st, all_checks, {s.id: s.sheet for s in specs})
+    write_check_sheet(check_sheet, st, all_checks, {s.id: s.sheet for s in specs})
     _write_guide(guide, st, ws, unit, specs)
     _write_meta(wb, ws, unit)
     guide.activate()
