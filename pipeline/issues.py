@@ -265,8 +265,8 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "Báo cáo lời không còn số liệu nào gắn với biểu phụ lục (các dấu đánh dấu số liệu của dự thảo đã bị xóa khi "
         "soạn thảo) nên không đối chiếu được số liệu.",
     ),
-    "report_no_figures": (INF, "Báo cáo lời chưa được đối chiếu số liệu: phiên bản chương trình này chưa tính được số "
-                               "liệu của dự thảo báo cáo."),
+    "report_no_figures": (INF, "Báo cáo lời chưa được đối chiếu số liệu vì tệp đề cương baocao.toml của đợt "
+                               "đang có lỗi; văn phòng sửa tệp này rồi chạy lại để đối chiếu."),
     "report_checked": (INF, "Đã đối chiếu {detail} số liệu còn gắn với biểu phụ lục trong báo cáo lời."),
     "report_figure_changed": (
         W,

@@ -70,7 +70,9 @@ def test_the_summary_prints_legibly_in_about_a_dozen_pages(demo):
     pdf = Path(result.outputs["summary_pdf"])  # made by collect itself, beside the workbook
     assert pdf.with_suffix(".xlsx").name == Path(result.outputs["summary"]).name
     pages = pages_of(pdf)
-    assert len(pages) <= 20  # 27 before the print design, 22 with column groups, 20 with stacked blocks
+    # 27 before the print design, 22 with column groups, 20 with stacked blocks, 22 again since "Tình hình nộp"
+    # lists each unit's narrative report on a row of its own (a dozen is still the aim: issue 13)
+    assert len(pages) <= 22
     for n, words in enumerate(pages, start=1):
         text = page_texts(words)
         assert min(w[3] - w[1] for w in words) >= MIN_BOX, f"p{n}"
