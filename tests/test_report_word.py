@@ -438,3 +438,29 @@ def test_drafts_render_in_libreoffice(demo: Workspace, tmp_path: Path) -> None:
     again = saved / unit.name
     assert read_custom_properties(again) == read_custom_properties(unit)
     assert bound_figures(again) == bound_figures(unit)
+
+
+def test_every_appendix_total_equals_the_inbox(demo: Workspace) -> None:
+    """Each annex's appendix: a form's "Toàn xã" column and a unit-by-unit table's "TOÀN XÃ" row, every numeric
+    column, against the accepted files' cells (PL3's by-field table: test_appendices_equal_the_inbox)."""
+    recs = {code: records(p) for code, p in accepted_files(demo).items()}
+    doc = docx.Document(str(demo.outbox / f"BaoCao_{demo.round.round_id}.docx"))
+    checked: dict[str, int] = {}
+    for spec in demo.specs.annexes.values():
+        numeric = [c for c in spec.columns if c.numeric]
+        if spec.id == "PL3" or not numeric or not records_of(recs, spec.id):
+            continue
+        if spec.layout == "form":
+            rows = _table(doc, ["STT", "Chỉ tiêu"], spec.title)
+            by_label = {r[1]: r[-1] for r in rows[1:]}
+            pairs = [(by_label[c.full_label], c) for c in numeric]
+        else:
+            rows = _table(doc, ["STT", "Đơn vị"], spec.title)
+            total = next(r for r in rows if r[1] == "TOÀN XÃ")
+            pairs = [(total[rows[0].index(c.full_label)], c) for c in numeric if c.full_label in rows[0]]
+            assert pairs, spec.id
+        for shown, col in pairs:
+            expected = sum(float(r[col.key] or 0) for r in records_of(recs, spec.id))
+            assert shown_number(shown) == pytest.approx(expected), (spec.id, col.key)
+            checked[spec.id] = checked.get(spec.id, 0) + 1
+    assert set(checked) == set(demo.specs.annexes) - {"PL3"}, checked
