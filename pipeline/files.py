@@ -41,6 +41,17 @@ def place(tmp: Path, target: Path) -> Path:
     return beside
 
 
+def keep_written(target: Path, stamp: Path, key: str, out: object, written: list[Path]) -> bool:
+    """Record an output a worker returned: stamped with its inputs' key when it is in place (not when it went beside
+    a file open elsewhere: the next run puts it in place). False after a failure: the caller removes what is left."""
+    if not isinstance(out, Path):
+        return False
+    if out == target:
+        stamp.write_text(key)
+    written.append(out)
+    return True
+
+
 def free_name(target: Path, now: dt.datetime | None = None) -> Path:
     """`TongHop_x_20260512_093000.xlsx`: a name beside `target` that no file has yet."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d_%H%M%S")

@@ -17,7 +17,7 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
-from pipeline.files import place
+from pipeline.files import keep_written, place
 from pipeline.intake.read import read_book
 from pipeline.issues import NOT_READ, SEVERITY_ACTION_VN, Issue, Severity
 from pipeline.judge.compare import change_text, show_value
@@ -117,11 +117,7 @@ def finish_feedback(job: FeedbackJob, out: object, written: list[Path]) -> None:
     """Record a workbook written by `write_one` (its path: beside the old one when that is open in Excel, and then
     not stamped, so the next run puts it in place); after a failure, remove what is left of it (an older workbook
     would tell the unit about a file it no longer sent). The caller reports the failure."""
-    if isinstance(out, Path):
-        if out == job.xlsx:
-            job.stamp.write_text(job.key)
-        written.append(out)
-    else:
+    if not keep_written(job.xlsx, job.stamp, job.key, out, written):
         job.xlsx.unlink(missing_ok=True)
         job.xlsx.with_name(f".{job.xlsx.name}.tmp").unlink(missing_ok=True)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from docx.document import Document
 
-from pipeline.files import place
+from pipeline.files import keep_written, place
 from pipeline.judge.ledger import cache_key
 from pipeline.messages import sentence
 from pipeline.models import Decision, Submission
@@ -96,11 +96,7 @@ def plan_unit_drafts(ws: Workspace, decisions: list[Decision], counted: dict[str
 def finish_unit_draft(job: DraftJob, out: object, written: list[Path]) -> None:
     """Stamp a draft written in place; after a failure remove what is left of it (an older draft would carry
     figures the unit no longer sent). The caller reports the failure."""
-    if isinstance(out, Path):
-        if out == job.path:
-            job.stamp.write_text(job.key)
-        written.append(out)
-    else:
+    if not keep_written(job.path, job.stamp, job.key, out, written):
         job.path.unlink(missing_ok=True)
 
 
