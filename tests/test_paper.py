@@ -63,6 +63,20 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
     return folder, result
 
 
+def legible_pages(pages: list, what: str) -> list[str]:
+    """Every printed page legible: no text below MIN_BOX, no spec key, nothing overprinted, a page number; returns
+    each page's text."""
+    texts = []
+    for n, words in enumerate(pages, start=1):
+        text = page_texts(words)
+        assert min(w[3] - w[1] for w in words) >= MIN_BOX, f"{what} p{n}"
+        assert not SNAKE.findall(text), f"{what} p{n}: {SNAKE.findall(text)[:3]}"
+        assert not overprinted(words), f"{what} p{n}: {overprinted(words)[:3]}"
+        assert re.search(r"Trang \d+/\d+", text), f"{what} p{n}: page number"
+        texts.append(text)
+    return texts
+
+
 @needs("soffice")
 @needs("pdftotext")
 def test_the_summary_prints_legibly_in_about_a_dozen_pages(demo):
@@ -73,12 +87,7 @@ def test_the_summary_prints_legibly_in_about_a_dozen_pages(demo):
     # 27 before the print design, 22 with column groups, 20 with stacked blocks, 22 again since "Tình hình nộp"
     # lists each unit's narrative report on a row of its own (a dozen is still the aim: issue 13)
     assert len(pages) <= 22
-    for n, words in enumerate(pages, start=1):
-        text = page_texts(words)
-        assert min(w[3] - w[1] for w in words) >= MIN_BOX, f"p{n}"
-        assert not SNAKE.findall(text), f"p{n}: {SNAKE.findall(text)[:3]}"
-        assert not overprinted(words), f"p{n}: {overprinted(words)[:3]}"
-        assert re.search(r"Trang \d+/\d+", text), f"p{n}: page number"
+    for text in legible_pages(pages, "summary"):
         first = text.replace(" ", "")[:60]
         assert first.startswith(("TỔNGQUAN", "TÌNHHÌNHNỘP", "PHỤLỤC", "CHẤTLƯỢNG", "DỮLIỆU", "CSDL")), first
 
@@ -190,12 +199,7 @@ def test_a_template_and_a_feedback_workbook_print_legibly_and_only_their_rows_in
     for pdf, most in ((tmp_path / "t" / "VPUB.pdf", 14), (tmp_path / "f" / "VPUB.pdf", 15)):
         pages = pages_of(pdf)
         assert len(pages) <= most, (pdf, len(pages))
-        for n, words in enumerate(pages, start=1):
-            text = page_texts(words)
-            assert min(w[3] - w[1] for w in words) >= MIN_BOX, f"{pdf.parent.name} p{n}"
-            assert not SNAKE.findall(text), f"{pdf.parent.name} p{n}: {SNAKE.findall(text)[:3]}"
-            assert not overprinted(words), f"{pdf.parent.name} p{n}: {overprinted(words)[:3]}"
-            assert re.search(r"Trang \d+/\d+", text), f"{pdf.parent.name} p{n}: page number"
+        legible_pages(pages, pdf.parent.name)
         signed = [n for n, words in enumerate(pages) if "NGƯỜILẬPBIỂU" in page_texts(words).replace(" ", "")]
         assert len(signed) == 5, "one signature block per annex sheet"
         tables = [words for words in pages if re.search(r"PHỤLỤC(2|4a|4c)", page_texts(words).replace(" ", ""))]
