@@ -12,6 +12,7 @@ I: incremental: one file added to the inbox after A, collect again in a fresh pr
 W: watch mode: `annex collect --watch` running (after its first run), one file added to the inbox; from the file
    being in place to the new summary being in place (polling every --interval seconds, 0.2 here).
 T: `annex templates` for the N units, end to end as the clerk runs it; Td: the same for the 14 units of the demo.
+R: `annex report` after A, every unit's Word draft to write (and the commune's; its collect reads nothing new).
 Prints medians, ratios, and A's peak RSS (its own process and its largest reader process).
 """
 
@@ -189,7 +190,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--only", default="TAFBIW", help="which measurements: any of T, A, F, B, I, W")
+    parser.add_argument("--only", default="TAFBIW", help="which measurements: any of T, A, F, B, I, W, R")
     parser.add_argument("--interval", type=float, default=0.2, help="watch mode's polling interval (W)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -217,6 +218,11 @@ def main() -> None:
             shutil.copy(files[0], extra)
             results["I"], _ = timed_collect(ws_root, args.workers)
             extra.unlink()
+        if "R" in args.only and "A" in args.only:
+            shutil.rmtree(ws_root / "outbox" / "baocao", ignore_errors=True)
+            started = time.perf_counter()
+            subprocess.run(annex("report", "--workspace", str(ws_root)), cwd=REPO, capture_output=True, check=True)
+            results["R"] = time.perf_counter() - started
         if "W" in args.only and "A" in args.only:
             timed_collect(ws_root, args.workers)  # the inbox as it was, collected
             results["W"] = statistics.median(watched(ws_root, files[0], args.interval) for _ in range(args.repeat))
@@ -232,6 +238,8 @@ def main() -> None:
             print(f"I / A = {results['I'] / results['A']:.1%}")
         if "A" in results and "W" in results:
             print(f"W / A = {results['W'] / results['A']:.1%}  (polling every {args.interval:g} s)")
+        if "R" in results:
+            print(f"R: {results['R'] / args.n * 1000:.0f} ms per unit's draft (the commune's and the collect included)")
         if "A" in results and "T" in results:
             print(f"T / A = {results['T'] / results['A']:.2f}")
         print(f"(this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")

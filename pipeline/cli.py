@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pipeline import clickvn, console, guard
-from pipeline.launcher import CMD_NAME, WATCH_CMD_NAME, WATCH_SH_NAME, write_launcher
+from pipeline.launcher import (
+    CMD_NAME,
+    REPORT_CMD_NAME,
+    REPORT_SH_NAME,
+    WATCH_CMD_NAME,
+    WATCH_SH_NAME,
+    write_launcher,
+)
 from pipeline.messages import WARNING, WorkspaceError, quoted, say, sentence
 from pipeline.report import screen
 
@@ -98,9 +105,11 @@ def init(directory: Path) -> None:
     _echo(f"  annex templates --workspace {quoted(directory)}")
     _echo(f"Khi đã chép tệp các đơn vị gửi về vào inbox, bấm đúp tệp {launcher.name} trong thư mục đó (hoặc chạy "
           f"annex collect --workspace {quoted(directory)}) để kiểm tra và lập bảng tổng hợp.")
-    watcher = WATCH_CMD_NAME if launcher.name == CMD_NAME else WATCH_SH_NAME
+    windows = launcher.name == CMD_NAME
+    watcher, reporter = (WATCH_CMD_NAME, REPORT_CMD_NAME) if windows else (WATCH_SH_NAME, REPORT_SH_NAME)
     _echo(f"Muốn bảng tổng hợp tự lập lại mỗi khi có tệp mới: bấm đúp tệp {watcher} và để cửa sổ đó mở "
           "(bấm Ctrl+C để dừng).")
+    _echo(f"Khi cần dự thảo báo cáo lời (Word) của xã và của từng đơn vị đã được tiếp nhận: bấm đúp tệp {reporter}.")
 
 
 @main.command(short_help="Tạo biểu mẫu Excel cho từng đơn vị.")
@@ -201,12 +210,15 @@ def _watch(ws: Workspace, workers: int | None, interval: float, open_summary: bo
     import datetime as dt
 
     from pipeline.collect import collect as run
+    from pipeline.report.drafts import add_unit_drafts
     from pipeline.watch import watch
 
-    def once() -> Any:
+    def once() -> Any:  # the summary first, then the drafts of the units whose accepted data changed
         steps = screen.Steps()
         try:
-            return run(ws, workers=workers, progress=steps)
+            result = run(ws, workers=workers, progress=steps)
+            add_unit_drafts(ws, result, workers, steps)
+            return result
         finally:
             steps.finish()
 
@@ -247,17 +259,17 @@ def report(root: Path | None) -> None:
     Chạy kiểm tra inbox/ như lệnh collect trước, để số liệu trong dự thảo khớp với bảng tổng hợp.
     """
     from pipeline.collect import collect as run
+    from pipeline.report.drafts import write_report
     from pipeline.report.narrative.outline import load_outline
-    from pipeline.report.narrative.write import write_commune_draft
 
     ws = _open(root, "report", receiving=True)
-    outline = load_outline(ws.root, ws.specs)  # a mistake in baocao.toml is said before anything is read
+    load_outline(ws.root, ws.specs)  # a mistake in baocao.toml is said before anything is read
     steps = screen.Steps()
     try:
         result = run(ws, progress=steps)
+        path = write_report(ws, result, progress=steps)
     finally:
         steps.finish()
-    path = write_commune_draft(ws, result.counted, result.completeness, outline)
     for note in result.outputs.get("notes", []):
         _note(str(note))
     _echo(f"Dự thảo báo cáo lời của xã: {path}")

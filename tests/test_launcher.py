@@ -15,7 +15,16 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.launcher import CMD_NAME, SH_NAME, WATCH_CMD_NAME, WATCH_SH_NAME, cmd_text, write_launcher
+from pipeline.launcher import (
+    CMD_NAME,
+    REPORT_CMD_NAME,
+    REPORT_SH_NAME,
+    SH_NAME,
+    WATCH_CMD_NAME,
+    WATCH_SH_NAME,
+    cmd_text,
+    write_launcher,
+)
 
 from .conftest import REPO
 from .helpers import drop, payload
@@ -30,7 +39,9 @@ def test_init_writes_the_launcher_of_this_system(tmp_path):
     launcher = tmp_path / "Đợt 2" / SH_NAME
     assert launcher.is_file() and os.access(launcher, os.X_OK) and not (tmp_path / "Đợt 2" / CMD_NAME).exists()
     assert f"bấm đúp tệp {SH_NAME}" in out.output and f"bấm đúp tệp {WATCH_SH_NAME}" in out.output
-    assert os.access(tmp_path / "Đợt 2" / WATCH_SH_NAME, os.X_OK)
+    assert os.access(tmp_path / "Đợt 2" / WATCH_SH_NAME, os.X_OK) and os.access(tmp_path / "Đợt 2" / REPORT_SH_NAME,
+                                                                                 os.X_OK)
+    assert f"bấm đúp tệp {REPORT_SH_NAME}" in out.output
     assert f"annex templates --workspace \"{tmp_path / 'Đợt 2'}\"" in out.output  # quoted, ready to copy
 
 
@@ -154,3 +165,5 @@ def test_the_watch_launcher_keeps_collecting_until_ctrl_c(ready, tmp_path):
     windows = write_launcher(tmp_path, "C:\\Python\\python.exe", windows=True)
     text = (tmp_path / WATCH_CMD_NAME).read_text(encoding="utf-8")
     assert windows.name == CMD_NAME and "collect --workspace \"%~dp0.\" --open --watch" in text
+    report = (tmp_path / REPORT_CMD_NAME).read_bytes().decode("utf-8").split("\r\n")
+    assert "\"%ANNEX_PY%\" -m pipeline report --workspace \"%~dp0.\"" in report  # no trailing option, no blank

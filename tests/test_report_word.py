@@ -24,11 +24,14 @@ from docx.oxml.ns import qn
 
 from pipeline.collect import collect
 from pipeline.demo.run import CORRECTED, MISSING, run_demo
+from pipeline.launcher import REPORT_CMD_NAME, REPORT_SH_NAME
 from pipeline.messages import WorkspaceError
+from pipeline.report.drafts import add_unit_drafts
 from pipeline.report.narrative.docprops import read_custom_properties
 from pipeline.report.narrative.figures import build_draft, commune_scope, unit_figures
 from pipeline.report.narrative.outline import OUTLINE_NAME, load_outline
 from pipeline.report.narrative.write import write_commune_draft
+from pipeline.report.screen import show_result
 from pipeline.template.fill import data_cells, read_meta
 from pipeline.workbook.draft import (
     COMMUNE_UNIT,
@@ -380,13 +383,32 @@ def test_unit_drafts_are_rewritten_only_when_their_inputs_change(demo: Workspace
     drafts = root / "outbox" / "baocao"
     before = {p.name: p.stat().st_mtime_ns for p in drafts.glob("*.docx")}
     result = collect(ws, workers=1)
+    add_unit_drafts(ws, result, workers=1)
     assert {p.stat().st_mtime_ns for p in drafts.glob("*.docx")} == set(before.values())
     assert len(result.outputs["draft_files"]) == len(before)
     text = (root / OUTLINE_NAME).read_text(encoding="utf-8")
     (root / OUTLINE_NAME).write_text(text.replace("2.2. Rà soát", "2.2. Rà soát lại"), encoding="utf-8")
-    collect(ws, workers=1)
+    add_unit_drafts(ws, collect(ws, workers=1), workers=1)
     assert all(p.stat().st_mtime_ns != before[p.name] for p in drafts.glob("*.docx"))
     assert any(p.text.startswith("2.2. Rà soát lại") for p in docx.Document(str(drafts / "VPDU.docx")).paragraphs)
+
+def test_collect_leaves_the_drafts_to_the_report(demo: Workspace, tmp_path: Path) -> None:
+    """A collect writes the summary and the feedback only (a thousand drafts would hold the summary back); it says
+    where the drafts come from; the report step then drafts exactly the units whose submission counts."""
+    root = tmp_path / "ws"
+    shutil.copytree(demo.root, root, ignore=shutil.ignore_patterns("outbox"))
+    ws = open_workspace(root)
+    result = collect(ws, workers=1)
+    assert Path(str(result.outputs["summary"])).is_file()
+    assert not list((root / "outbox").rglob("*.docx")) and "draft_files" not in result.outputs
+    lines: list[str] = []
+    show_result(result, lines.append)
+    launcher = REPORT_CMD_NAME if sys.platform == "win32" else REPORT_SH_NAME
+    assert any(f"bấm đúp tệp {launcher}" in line and "annex report" in line for line in lines)
+    add_unit_drafts(ws, result, workers=2)
+    assert {Path(p).stem for p in result.outputs["draft_files"]} == set(result.counted)
+    assert {p.stem for p in (root / "outbox" / "baocao").glob("*.docx")} == set(result.counted)
+
 
 def test_annex_report_command(demo: Workspace, tmp_path: Path) -> None:
     root = tmp_path / "ws"

@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline.collect import CollectResult, collect
 from pipeline.demo.data import unit_payload
 from pipeline.messages import say
-from pipeline.report.narrative.write import write_commune_draft
+from pipeline.report.drafts import write_report
 from pipeline.template.batch import write_templates
 from pipeline.template.fill import fill
 from pipeline.workspace import VN_TZ, Workspace, WorkspaceError, init_workspace, open_workspace
@@ -81,7 +81,7 @@ def run_demo(folder: Path, seed: int = 2026, workers: int | None = None,
         _drop(ws, unit.code, f"{unit.code}_BaoCao.xlsx", data, when)
     (ws.inbox / "~$VPDU_BaoCao.xlsx").write_bytes(b"lock file left by Excel")
     result = collect(ws, workers=workers, progress=progress)
-    result.outputs["report"] = str(write_commune_draft(ws, result.counted, result.completeness))
+    write_report(ws, result, workers, progress)
     return DemoResult(ws, result)
 
 

@@ -104,31 +104,33 @@ def annex_rows(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submission]) -
     return frame
 
 
-def _rate(frame: pd.DataFrame, spec: AnnexSpec, rate: Rate, constants: dict) -> tuple[float | None, float, float]:
-    if frame.empty:
-        return None, 0.0, 0.0
-    num = float(evaluate_on(frame, spec, rate.numerator, constants).astype(float).sum())
-    den = float(evaluate_on(frame, spec, rate.denominator, constants).astype(float).sum())
+def _value(rate: Rate, num: float, den: float) -> float | None:
     if rate.kind == "difference":
-        return num - den, num, den
-    return (num / den if den else None), num, den
+        return num - den
+    return num / den if den else None
 
 
 def _rates(frame: pd.DataFrame, spec: AnnexSpec, constants: dict, khois: list[str]) -> list[RateValue]:
+    """Each rate over the commune, per khối and per group (its `by`, or the row key). The expressions are
+    row-wise, so each side is evaluated once over all rows and summed per part."""
     out = []
     for rate in spec.rates:
-        value, num, den = _rate(frame, spec, rate, constants)
-        rv = RateValue(rate, value, num, den)
+        if frame.empty:
+            out.append(RateValue(rate, None, 0.0, 0.0))
+            continue
+        sides = pd.DataFrame({"num": evaluate_on(frame, spec, rate.numerator, constants).astype(float),
+                              "den": evaluate_on(frame, spec, rate.denominator, constants).astype(float)})
+        num, den = float(sides["num"].sum()), float(sides["den"].sum())
+        rv = RateValue(rate, _value(rate, num, den), num, den)
+        per_khoi = sides.groupby(frame["khoi"], sort=False).sum()
         for k in khois:
-            part = frame[frame["khoi"] == k]
-            if not part.empty:
-                rv.by_khoi[k] = _rate(part, spec, rate, constants)[0]
+            if k in per_khoi.index:
+                rv.by_khoi[k] = _value(rate, float(per_khoi.at[k, "num"]), float(per_khoi.at[k, "den"]))
         group = rate.by or spec.row_key
-        if group and not frame.empty:
-            for g, part in frame.groupby(group, sort=False):
-                value, g_num, g_den = _rate(part, spec, rate, constants)
-                rv.by_group[str(g)] = value
-                rv.group_parts[str(g)] = (g_num, g_den)
+        if group:
+            for g, g_num, g_den in sides.groupby(frame[group], sort=False).sum().itertuples():
+                rv.by_group[str(g)] = _value(rate, float(g_num), float(g_den))
+                rv.group_parts[str(g)] = (float(g_num), float(g_den))
         out.append(rv)
     return out
 

@@ -1,4 +1,5 @@
-"""Everything collect writes into the outbox (never the inbox): feedback per unit, and the summary.
+"""Everything collect writes into the outbox (never the inbox): feedback per unit, and the summary (the units' report
+drafts come after it, from report/drafts.py).
 
 The summary and the feedback workbooks are written at the same time, in worker processes: the summary in
 one (aggregation included), feedback workbooks in the others as they free up. Each worker receives the run
@@ -16,12 +17,11 @@ from pathlib import Path
 from pipeline.files import DENIED, DISK_FULL, IO_REASONS
 from pipeline.intake.isolate import Failed, run_isolated
 from pipeline.issues import Issue, issue
-from pipeline.messages import WorkspaceError, sentence
+from pipeline.messages import sentence
 from pipeline.models import CollectResult
 from pipeline.report.aggregate import summarize, totals_json
 from pipeline.report.feedback import FeedbackJob, finish_feedback, plan_feedback, write_one
-from pipeline.report.narrative.outline import Outline, load_outline, outline_bytes
-from pipeline.report.narrative.write import DraftJob, finish_unit_draft, plan_unit_drafts, write_unit_draft
+from pipeline.report.narrative.outline import outline_or_note
 from pipeline.report.pdf import summary_pdf
 from pipeline.report.summary import write_summary
 from pipeline.runlog import LOG_NAME, record
@@ -30,9 +30,8 @@ from pipeline.workspace import Workspace
 OUTPUT_TIMEOUT = 900.0  # per task: the summary of a city is the longest
 OUTPUT_MEMORY_MB = 2048  # per worker, above what it inherits: the summary of a city is the largest
 SUMMARY = "summary"
-DRAFT = "draft"
 
-_Run = tuple[Workspace, CollectResult, list[FeedbackJob], list[DraftJob], Outline | None]
+_Run = tuple[Workspace, CollectResult, list[FeedbackJob]]
 
 
 def _summary(ws: Workspace, result: CollectResult) -> tuple[Path, str, dict]:
@@ -44,33 +43,18 @@ def _summary(ws: Workspace, result: CollectResult) -> tuple[Path, str, dict]:
     return path, note, totals_json(summary)
 
 
-def _start(ws: Workspace, result: CollectResult, jobs: list[FeedbackJob], drafts: list[DraftJob],
-           outline: Outline | None) -> _Run:
-    return ws, result, jobs, drafts, outline
+def _start(ws: Workspace, result: CollectResult, jobs: list[FeedbackJob]) -> _Run:
+    return ws, result, jobs
 
 
 def _task(run: _Run, kind: str, index: int = 0) -> object:
-    ws, result, jobs, drafts, outline = run
+    ws, result, jobs = run
     if kind == SUMMARY:
         return _summary(ws, result)
-    if kind == DRAFT:
-        code = drafts[index].code
-        return write_unit_draft(ws, code, result.counted[code], result.completeness, outline)
     return write_one(ws, jobs[index])
 
 
-def _plan_drafts(ws: Workspace, result: CollectResult, notes: list[str]) -> tuple[Outline | None, list[Path],
-                                                                                   list[DraftJob]]:
-    """The units' report drafts still to write; a mistake in baocao.toml is said, and no draft is written."""
-    try:
-        outline = load_outline(ws.root, ws.specs)
-    except WorkspaceError as exc:
-        notes.append(sentence("draft_outline", problem=str(exc)))
-        return None, [], []
-    return outline, *plan_unit_drafts(ws, result.files, result.counted, result.completeness, outline_bytes(ws.root))
-
-
-def _failure(ws: Workspace, code: str, what: str, failed: Failed, **fields: object) -> Issue:
+def failure(ws: Workspace, code: str, what: str, failed: Failed, **fields: object) -> Issue:
     """Log a failed output task and say what happened in Vietnamese: the machine's refusal (no right to write, a
     full disk) as such, anything else as the program's failure."""
     if failed.reason in IO_REASONS:
@@ -90,21 +74,18 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
     folder = ws.outbox / "feedback"
     feedback, jobs = plan_feedback(ws, result.files, folder, result.changes)
     notes: list[str] = []
-    outline, drafted, drafts = _plan_drafts(ws, result, notes)
-    tasks = [(SUMMARY,), *(("feedback", i) for i in range(len(jobs))), *((DRAFT, i) for i in range(len(drafts)))]
+    outline_or_note(ws.root, ws.specs, notes)  # said here too: returned reports are checked against its figures
+    tasks = [(SUMMARY,), *(("feedback", i) for i in range(len(jobs)))]
     written: object = None
     if progress:
         progress("outputs", 0, len(tasks))
     for done, (index, out) in enumerate(run_isolated(_task, tasks, workers=workers, timeout=OUTPUT_TIMEOUT,
                                                      memory_mb=OUTPUT_MEMORY_MB, setup=_start,
-                                                     setup_args=(ws, result, jobs, drafts, outline)), start=1):
+                                                     setup_args=(ws, result, jobs)), start=1):
         if progress:
             progress("outputs", done, len(tasks))
         if index == 0:
             written = out
-            continue
-        if index > len(jobs):
-            _drafted(ws, result, drafts[index - 1 - len(jobs)], out, drafted, notes)
             continue
         job = jobs[index - 1]
         finish_feedback(job, out, feedback)
@@ -112,11 +93,11 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
             notes.append(sentence("file_open", name=job.xlsx.name, new=out.name))
         if isinstance(out, Failed):
             what = f"phản hồi cho {job.unit}"
-            result.failures.append(_failure(ws, "feedback_failed", what, out, unit=job.unit,
+            result.failures.append(failure(ws, "feedback_failed", what, out, unit=job.unit,
                                             file=job.target.file.rel))
     outputs: dict[str, object] = {}
     if isinstance(written, Failed):
-        result.failures.append(_failure(ws, "summary_failed", "bảng tổng hợp", written))
+        result.failures.append(failure(ws, "summary_failed", "bảng tổng hợp", written))
     else:
         if result.failures:  # the summary was written beside the feedback: write it again with the failures
             with contextlib.suppress(OSError):  # the machine refused: the summary as written stays, failures are said
@@ -129,16 +110,5 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
             outputs["summary_pdf"] = str(pdf)
         notes += [pdf_note] if pdf_note else []
     outputs.update({"feedback_dir": str(folder), "feedback_files": [str(p) for p in feedback], "notes": notes})
-    if drafted:
-        outputs.update({"drafts_dir": str(drafted[0].parent), "draft_files": [str(p) for p in drafted]})
     return outputs
 
-
-def _drafted(ws: Workspace, result: CollectResult, job: DraftJob, out: object, drafted: list[Path],
-             notes: list[str]) -> None:
-    finish_unit_draft(job, out, drafted)
-    if isinstance(out, Path) and out != job.path:
-        notes.append(sentence("file_open", name=job.path.name, new=out.name))
-    if isinstance(out, Failed):
-        what = f"dự thảo báo cáo lời cho {job.code}"
-        result.failures.append(_failure(ws, "draft_failed", what, out, unit=job.code))

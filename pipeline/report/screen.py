@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from pipeline.issues import ENVIRONMENT, REPORT_STATE_VN, SEVERITY_ACTION_VN, STATE_VN, STATUS_VN, Issue, Severity
+from pipeline.launcher import REPORT_CMD_NAME, REPORT_SH_NAME
 from pipeline.messages import sentence
 
 if TYPE_CHECKING:  # the console layer stays light: `annex --help` imports no stage
@@ -23,6 +24,7 @@ STEPS = {
     "read": "Đang đọc tệp",
     "validate": "Đang kiểm tra số liệu",
     "outputs": "Đang lập phản hồi cho đơn vị và bảng tổng hợp",
+    "drafts": "Đang lập dự thảo báo cáo lời cho đơn vị",
     "templates": "Đang tạo biểu mẫu cho các đơn vị",
     "fill": "Đang điền số liệu mẫu như các đơn vị sẽ điền",
     "rollup": "Đang lập biểu gửi cấp trên",
@@ -180,6 +182,8 @@ def _outputs(result: CollectResult, echo: Echo) -> None:
         echo(f"Phản hồi cho đơn vị ({len(units)} đơn vị): {out['feedback_dir']}")
     if out.get("draft_files"):
         echo(f"Dự thảo báo cáo lời cho đơn vị ({len(out['draft_files'])} đơn vị): {out['drafts_dir']}")
+    elif result.counted and out.get("summary"):
+        echo(sentence("drafts_later", launcher=REPORT_CMD_NAME if sys.platform == "win32" else REPORT_SH_NAME))
     for note in out.get("notes", []):
         echo(str(note))
 

@@ -144,7 +144,8 @@ def title_block(doc: Document, title: str, subject: str) -> None:
 
 
 def heading(doc: Document, level: int, text: str) -> None:
-    p = doc.add_paragraph(text, style=HEADING_STYLES[level])
+    p = doc.add_paragraph(text)
+    p._p.style = HEADING_STYLES[level].replace(" ", "")  # the style's id: a lookup by name scans every style
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
 
 

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pipeline.messages import TEXTS, Problem, WorkspaceError, say
+from pipeline.messages import TEXTS, Problem, WorkspaceError, say, sentence
 from pipeline.settings.textfile import Undecodable, decode
 from pipeline.settings.tomlcheck import diagnose
 from pipeline.spec import expr as ex
@@ -278,3 +278,12 @@ def _check_text(text: str, specs: SpecSet, suffix: str = "", extra: set[str] = f
 
 def _rate_by(spec: AnnexSpec, key: str) -> str | None:
     return next((r.by for r in spec.rates if r.key == key), None)
+
+
+def outline_or_note(root: Path, specs: SpecSet, notes: list[str]) -> Outline | None:
+    """The workspace's outline (baocao.toml); a mistake in it is said in `notes`, and None returned."""
+    try:
+        return load_outline(root, specs)
+    except WorkspaceError as exc:
+        notes.append(sentence("draft_outline", problem=str(exc)))
+        return None
