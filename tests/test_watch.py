@@ -84,6 +84,8 @@ def test_watch_end_to_end_added_changed_removed_growing_and_ctrl_c(ready, tmp_pa
         watcher.wait_for("Đang theo dõi thư mục")
         summary = ws.outbox / "TongHop_phuctho-soket-2026.xlsx"
         first = summary.read_bytes()
+        drafts = ws.outbox / "baocao"
+        assert {p.name for p in drafts.glob("*.docx")} == {"PKT.docx"}  # the accepted unit's draft, after the summary
         drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB"))
         watcher.wait_for("(1 tệp mới)")
         watcher.wait_for("Bảng tổng hợp:", 2)
@@ -93,6 +95,7 @@ def test_watch_end_to_end_added_changed_removed_growing_and_ctrl_c(ready, tmp_pa
         (ws.inbox / "PKT.xlsx").unlink()
         watcher.wait_for("(1 tệp bị xóa)")
         watcher.wait_for("Tệp không còn trong inbox (không còn được tính): PKT.xlsx")
+        assert not (drafts / "PKT.docx").exists() and (drafts / "VPUB.docx").is_file()  # drafts follow the inbox
         fill(ws.templates / "TYT.xlsx", tmp_path / "TYT.xlsx", payload(ws, "TYT"))
         content = (tmp_path / "TYT.xlsx").read_bytes()
         with open(ws.inbox / "TYT.xlsx", "wb") as f:  # copied in slowly: it grows 10 times a poll, for 3 polls
