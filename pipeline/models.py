@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline.issues import Issue, Severity, count, issue
 from pipeline.spec.annex import AnnexSpec
-from pipeline.workbook.contract import Layout
+from pipeline.workbook.contract import Layout, cell
 from pipeline.workspace import Unit, Workspace
 
 ACCEPTED = ("accepted", "accepted_with_warnings")
@@ -59,11 +59,16 @@ class AnnexData:
     def layout(self) -> Layout:
         return Layout(self.spec)
 
-    def cell_of(self, key: str, row: int | None = None) -> str:
-        """Where a record's value is in this file (a form whose rows the unit moved: where its label went)."""
+    def position_of(self, key: str, row: int | None = None) -> tuple[int, int]:
+        """(row, column) of a record's value in this file (a form whose rows the unit moved: where its label went)."""
+        layout = Layout(self.spec)
         if key in self.moved:
-            return Layout(self.spec).cell_of(key).rstrip("0123456789") + str(self.moved[key])
-        return Layout(self.spec).cell_of(key, row)
+            return self.moved[key], layout.col_of(key)
+        return layout.position(key, row)
+
+    def cell_of(self, key: str, row: int | None = None) -> str:
+        """Where a record's value is in this file, as Excel names it ("E12")."""
+        return cell(*self.position_of(key, row))
 
     @property
     def records(self) -> list[dict[str, object]]:

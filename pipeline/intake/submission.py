@@ -12,7 +12,7 @@ from pipeline.intake.values import coerce
 from pipeline.models import AnnexData, RawBook, Submission
 from pipeline.spec.annex import AnnexSpec
 from pipeline.vntext import fmt_number, fold
-from pipeline.workbook.contract import NONE_TEXT, AnnexMeta, Layout, TemplateMeta, cell, parse_range
+from pipeline.workbook.contract import FIRST_DATA_ROW, NONE_TEXT, AnnexMeta, Layout, TemplateMeta, cell, parse_range
 from pipeline.workspace import Workspace
 
 NONE_WORDS = frozenset({fold(NONE_TEXT), "không", "không phát sinh"})  # typed to say: nothing to report
@@ -148,9 +148,14 @@ def _merged_inputs(sub: Submission, data: AnnexData, grid: list[list[object]],
     """Input cells the unit merged into another: hidden under the merged cell, a blank one is read as blank
     (Excel drops a hidden cell's value when merging), one that still holds a value (LibreOffice keeps it) is read
     although the unit no longer sees it. Either way, said once per merged range."""
+    top = min((data.moved.get(k, FIRST_DATA_ROW) for k in data.spec.keys), default=FIRST_DATA_ROW)
+    merges = [m for m in merges if m[2] >= min(top, FIRST_DATA_ROW)]  # the title's and headers' merges hold no input
     if not merges:
         return
-    inputs = {parse_range(data.cell_of(key, row))[:2]: key for row in data.rows for key in data.spec.keys}
+    layout = data.layout
+    cols = {key: layout.col_of(key) for key in data.spec.keys}
+    inputs = {(data.moved.get(key) or layout.row_of(key, row), col): key for row in data.rows
+              for key, col in cols.items()}
     for r1, c1, r2, c2 in merges:
         hidden = [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
                   if (r, c) != (r1, c1) and (r, c) in inputs]
