@@ -9,7 +9,7 @@ from __future__ import annotations
 DEFAULT_ROW = 15.0  # points: a row the writer left at its default height
 A4_SHORT, A4_LONG = 595.3, 841.9  # points
 MARGINS = (0.7 + 0.6) * 72  # top and bottom, as print_setup sets them
-MORE = 5.0  # points LibreOffice prints beyond the margins (measured: 45 rows of 15 points at 75 % landscape, 67 upright)
+MORE = 5.0  # points LibreOffice prints beyond the margins (measured: 45 rows of 15 points at 75 %, 67 upright)
 
 
 def page_height(scale: int, portrait: bool) -> float:
