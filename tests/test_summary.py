@@ -125,7 +125,7 @@ def test_submission_status_lists_missing_and_late_units(scenario):
     assert values["Trong đó: nộp muộn"] == 1
     assert values["Tệp bị trả lại (số tệp)"] == 1
     sentences = [r[0] for r in overview.iter_rows(values_only=True) if r[0] and str(r[0]).startswith("PHỤ LỤC 3")]
-    assert len(sentences) == 2 and "đúng hạn, đạt" in sentences[1] and " % số hồ sơ đã giải quyết" in sentences[1]
+    assert len(sentences) == 2 and "đúng hạn, đạt" in sentences[1] and "\u00a0% số hồ sơ đã giải quyết" in sentences[1]
     assert any("tạm tính" in str(r[0]) for r in overview.iter_rows(values_only=True) if r[0])
 
 

@@ -106,8 +106,9 @@ def _overview(wb, sheet, st: Styles, ws: Workspace, summary: Summary, status_cou
     for agg in summary.annexes.values():
         for text in agg.sentences:
             sheet.merge_range(row, 0, row, 2, "", st["wrap"])
-            sheet.write_string(row, 0, f"{agg.spec.heading}: {text}", st["wrap"])
-            sheet.set_row(row, text_height(f"{agg.spec.heading}: {text}", 138))
+            quoted = f"{agg.spec.heading}: {text}".replace(" %", "\u00a0%")  # "%" stays on its number's line
+            sheet.write_string(row, 0, quoted, st["wrap"])
+            sheet.set_row(row, text_height(quoted, 138))
             row += 1
     print_setup(sheet, 2, title=f"TỔNG QUAN — {rnd.title}", last_row=row)
 
