@@ -17,6 +17,7 @@ render() {  # pdf page name
   pdftoppm -r 80 -png -f "$2" -l "$2" -singlefile "$1" "docs/$3"
 }
 render "$pdf" 1 summary-overview
+render "$pdf" "$(page_with "$pdf" "TÌNHHÌNHNỘPBIỂUPHỤLỤCVÀBÁOCÁOLỜI")" summary-status
 render "$pdf" "$(page_with "$pdf" "TỔNGHỢPTHEOLĨNHVỰC")" summary-pl3
 feedback=$(ls "$work"/demo/outbox/feedback/*.xlsx | head -1)
 soffice -env:UserInstallation=file://"$work/profile" --headless --convert-to pdf --outdir "$work" "$feedback" > /dev/null
@@ -24,4 +25,4 @@ fpdf="$work/$(basename "${feedback%.xlsx}").pdf"
 render "$fpdf" 1 feedback-report
 render "$fpdf" "$(page_with "$fpdf" "Đơnvịbáocáo:")" feedback-annex
 rm -rf "$work"
-echo "docs/summary-overview.png docs/summary-pl3.png docs/feedback-report.png docs/feedback-annex.png"
+echo "docs/summary-overview.png docs/summary-status.png docs/summary-pl3.png docs/feedback-report.png docs/feedback-annex.png"

@@ -204,6 +204,13 @@ TEXTS: dict[str, str] = {
                       "người phụ trách kỹ thuật.",
 }
 
+# The printed status table ("Tình hình nộp"): one short mark per unit × annex and per narrative report, explained
+# under the table by the full names (issues.STATE_VN, REPORT_STATE_VN).
+STATE_SHORT_VN = {"missing": "Chưa nộp", "rejected": "Trả lại", "accepted": "Đã nhận",
+                  "accepted_with_warnings": "Có lưu ý", "accepted_late": "Nộp muộn", "failed": "Chưa xử lý"}
+REPORT_SHORT_VN = {"missing": "Chưa nộp", "rejected": "Trả lại", "matched": "Khớp biểu", "mismatch": "Lệch biểu",
+                   "unchecked": "Chưa đối chiếu", "failed": "Chưa xử lý"}
+
 
 @dataclass(frozen=True)
 class Problem:

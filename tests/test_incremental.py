@@ -33,7 +33,7 @@ def _sheets(path):
         rows = [r for r in sheet.iter_rows(values_only=True)]
         if sheet.title == "Tổng quan":
             rows = [r for r in rows if r[0] != "Thời điểm tổng hợp"]
-        if sheet.title == "Tình hình nộp":
+        if sheet.title == "Chi tiết nộp":
             rows = [r[:8] for r in rows]
         out[sheet.title] = rows
     return out

@@ -121,8 +121,8 @@ def test_a_changed_figure_is_flagged_at_its_paragraph_with_both_values(ready, fi
     wb = openpyxl.load_workbook(result.outputs["summary"])
     quality = [r[-1] for r in wb["Chất lượng dữ liệu"].iter_rows(values_only=True)]
     assert warning.message in quality
-    status = list(wb["Tình hình nộp"].iter_rows(min_row=2, values_only=True))
-    rows = {r[1]: r for r in status if r[4] == "Báo cáo lời"}  # one row per unit, after its annexes
+    status = list(wb["Chi tiết nộp"].iter_rows(min_row=2, values_only=True))
+    rows = {r[1]: r for r in status if r[4] == "Báo cáo lời"}  # one row per unit, after its annexes, on the screen
     assert len(rows) == len(ws.units)
     assert rows["PKT"][5] == f"{REPORT_STATE_VN['mismatch']} (1 số liệu)" and rows["PKT"][6] == "BaoCao_PKT.docx"
     assert rows["VPUB"][5] == REPORT_STATE_VN["missing"] and not rows["VPUB"][6]

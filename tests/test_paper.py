@@ -7,12 +7,14 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from pipeline.demo.run import run_demo
+from pipeline.report.paging import keep_together
 from pipeline.report.sentences import pct
 from pipeline.vntext import fmt_number
 from pipeline.workbook.contract import META_SHEET, SHOWN_ROWS, TemplateMeta, data_name
@@ -84,12 +86,33 @@ def test_the_summary_prints_legibly_in_about_a_dozen_pages(demo):
     pdf = Path(result.outputs["summary_pdf"])  # made by collect itself, beside the workbook
     assert pdf.with_suffix(".xlsx").name == Path(result.outputs["summary"]).name
     pages = pages_of(pdf)
-    # 27 before the print design, 22 with column groups, 20 with stacked blocks, 22 again since "Tình hình nộp"
-    # lists each unit's narrative report on a row of its own (a dozen is still the aim: issue 13)
-    assert len(pages) <= 22
-    for text in legible_pages(pages, "summary"):
-        first = text.replace(" ", "")[:60]
-        assert first.startswith(("TỔNGQUAN", "TÌNHHÌNHNỘP", "PHỤLỤC", "CHẤTLƯỢNG", "DỮLIỆU", "CSDL")), first
+    # 27 pages before the print design, 22 with column groups and the report rows; now 13: "Tình hình nộp" one row
+    # per unit (the narrative report a column), screen-only sheets left out, narrow sheets upright, Biểu 06 in two
+    # blocks, tables never cut in two
+    sheets = ("TỔNGQUAN", "TÌNHHÌNHNỘP", "PHỤLỤC1:", "PHỤLỤC2:", "PHỤLỤC2b:", "PHỤLỤC3:", "PHỤLỤC4a:", "PHỤLỤC4b:",
+              "PHỤLỤC4c:", "CHẤTLƯỢNG")
+    printed = Counter(next((s for s in sheets if page_texts(words).replace(" ", "").startswith(s)), "?")
+                      for words in pages)
+    assert set(printed) == set(sheets), printed  # every leader-facing sheet, nothing else (no screen-only sheet)
+    assert printed["PHỤLỤC2:"] <= 2 and printed["PHỤLỤC3:"] <= 3, printed
+    assert all(n == 1 for s, n in printed.items() if s not in ("PHỤLỤC2:", "PHỤLỤC3:")), printed
+    assert len(pages) <= 13
+    legible_pages(pages, "summary")
+
+
+def test_a_table_that_fits_on_a_page_is_never_cut_in_two():
+    class Sheet:
+        def __init__(self) -> None:
+            self.row_sizes = {5: [40.0, False]}  # XlsxWriter keeps a set height in pixels: 30 points
+            self.breaks: list[int] = []
+
+        def set_h_pagebreaks(self, rows: list[int]) -> None:
+            self.breaks = rows
+
+    sheet = Sheet()  # rows of 15 points but row 5 (30): sections of 165, 150, 150 points
+    assert keep_together(sheet, [(0, 9), (11, 20), (22, 31)], 400) == [22] == sheet.breaks  # 165+15+150 fit, 150 no
+    assert keep_together(Sheet(), [(0, 9), (10, 49)], 400) == []  # taller than a page: it runs on where it is
+    assert keep_together(Sheet(), [(0, 9), (10, 19)], 400) == []
 
 
 @needs("soffice")

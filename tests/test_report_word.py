@@ -48,6 +48,7 @@ from pipeline.workbook.draft import (
 from pipeline.workspace import Workspace, default_unit_rows, open_workspace, write_units_xlsx
 from tests.conftest import needs
 from tests.helpers import soffice_convert
+from tests.test_paper import MIN_BOX, page_texts, pages_of
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -296,18 +297,32 @@ def test_draft_page_font_and_header(demo: Workspace) -> None:
 
 
 def _table(doc: docx.document.Document, first: list[str], after: str) -> list[list[str]]:
-    """The first table after the paragraph `after` whose header row starts with `first`."""
-    body = doc.element.body
+    """The first table after the paragraph `after` whose header row starts with `first`, joined with the tables
+    that go on with its columns ("(tiếp theo)", the same first two columns)."""
+    elements = list(doc.element.body.iterchildren())
     seen = False
-    for el in body.iterchildren():
-        if el.tag == W + "p" and "".join(t.text or "" for t in el.iter(W + "t")).strip() == after:
+    for n, el in enumerate(elements):
+        if el.tag == W + "p" and _text(el) == after:
             seen = True
         if seen and el.tag == W + "tbl":
-            table = docx.table.Table(el, doc)
-            rows = [[c.text for c in r.cells] for r in table.rows]
+            rows = _cells(doc, el)
             if rows[0][:len(first)] == first:
+                for text, more in zip(elements[n + 1::2], elements[n + 2::2], strict=False):
+                    if text.tag != W + "p" or _text(text) != "(tiếp theo)" or more.tag != W + "tbl":
+                        break
+                    rest = _cells(doc, more)
+                    assert [r[:2] for r in rest] == [r[:2] for r in rows], "the row labels repeated"
+                    rows = [r + x[2:] for r, x in zip(rows, rest, strict=True)]
                 return rows
     raise AssertionError(f"no table {first} after {after}")
+
+
+def _text(el) -> str:
+    return "".join(t.text or "" for t in el.iter(W + "t")).strip()
+
+
+def _cells(doc: docx.document.Document, el) -> list[list[str]]:
+    return [[c.text for c in r.cells] for r in docx.table.Table(el, doc).rows]
 
 
 def test_appendices_equal_the_inbox(demo: Workspace) -> None:
@@ -325,6 +340,7 @@ def test_appendices_equal_the_inbox(demo: Workspace) -> None:
     keys = [c.key for c in pl3.columns if c.numeric]
     for row in rows[1:]:
         mine = [r for r in records_of(recs, "PL3") if row[1] in (r["linh_vuc"], "TỔNG SỐ")]
+        assert len(row) - 2 >= len(keys)  # every column, the continuation table's too (then the derived ones)
         for key, cell in zip(keys, row[2:], strict=False):
             assert shown_number(cell) == sum(float(r[key] or 0) for r in mine), (row[1], key)
     pl2 = demo.specs.annexes["PL2"]
@@ -460,6 +476,29 @@ def test_drafts_render_in_libreoffice(demo: Workspace, tmp_path: Path) -> None:
     again = saved / unit.name
     assert read_custom_properties(again) == read_custom_properties(unit)
     assert bound_figures(again) == bound_figures(unit)
+
+
+@needs("soffice")
+@needs("pdftotext")
+def test_appendix_tables_print_at_8_pt_or_more_and_no_line_starts_with_a_percent_sign(demo: Workspace,
+                                                                                    tmp_path: Path) -> None:
+    """PL2's 19 columns printed at 7.5 pt: wide tables now go on in a second table, the row labels repeated; a
+    percentage keeps its "%" on its line (a no-break space before it)."""
+    commune = demo.outbox / f"BaoCao_{demo.round.round_id}.docx"
+    doc = docx.Document(str(commune))
+    sizes = [r.font.size.pt for t in doc.tables[2:] for row in t.rows for c in row.cells for p in c.paragraphs
+             for r in p.runs if r.text.strip()]  # the appendices (after the header and the signature tables)
+    assert sizes and min(sizes) >= 8
+    soffice_convert(commune, tmp_path, "pdf", tmp_path / "profile")
+    pdf = tmp_path / f"{commune.stem}.pdf"
+    pages = pages_of(pdf)
+    first = next(n for n, words in enumerate(pages) if "(Kèmtheo" in page_texts(words).replace(" ", ""))
+    assert len(pages) - first >= 4  # Phụ lục 1–4
+    for n, words in enumerate(pages[first:], start=first + 1):
+        assert min(w[3] - w[1] for w in words) >= MIN_BOX, f"page {n}"
+    layout = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                            check=True).stdout
+    assert "%" in layout and not [x for x in layout.splitlines() if x.strip().startswith("%")]
 
 
 def test_every_appendix_total_equals_the_inbox(demo: Workspace) -> None:

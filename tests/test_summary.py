@@ -9,6 +9,10 @@ import openpyxl
 import pytest
 
 from pipeline.collect import collect
+from pipeline.issues import STATE_VN
+from pipeline.messages import REPORT_SHORT_VN, STATE_SHORT_VN
+from pipeline.report.pdf import for_print
+from pipeline.report.summary import SCREEN_SHEETS
 from pipeline.workspace import VN_TZ
 
 from .conftest import needs
@@ -87,10 +91,11 @@ def test_rates_are_ratios_of_sums(scenario):
         "Tỷ lệ hài lòng": s("luot_hai_long") / s("luot_danh_gia"),
     }
     sheet = wb["PL3"]
+    heads = {c.value: c.column for c in sheet[_row_of(sheet, "Chỉ tiêu và cách tính")] if c.value}
     for label, value in expected.items():
         row = _row_of(sheet, label)
-        assert sheet.cell(row, 4).value == pytest.approx(value, rel=1e-12), label
-        assert sheet.cell(row, 4).number_format == "0.0%"
+        assert sheet.cell(row, heads["Toàn xã"]).value == pytest.approx(value, rel=1e-12), label
+        assert sheet.cell(row, heads["Toàn xã"]).number_format == "0.0%"
         how = sheet.cell(row, 1).value.split("\n")[1]
         assert how.startswith("Cách tính: ") and "/" in how and "=" in how, how  # how it is computed, in words
     pl1 = wb["PL1"]
@@ -105,7 +110,7 @@ def test_rates_are_ratios_of_sums(scenario):
 
 def test_submission_status_lists_missing_and_late_units(scenario):
     ws, _, _, wb = scenario
-    sheet = wb["Tình hình nộp"]
+    sheet = wb["Chi tiết nộp"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     states = {(r[1], r[4]): r[5] for r in rows if r[1]}
     assert states[("HCCB", "PL1")] == "Chưa nộp"
@@ -120,8 +125,34 @@ def test_submission_status_lists_missing_and_late_units(scenario):
     assert values["Trong đó: nộp muộn"] == 1
     assert values["Tệp bị trả lại (số tệp)"] == 1
     sentences = [r[0] for r in overview.iter_rows(values_only=True) if r[0] and str(r[0]).startswith("PHỤ LỤC 3")]
-    assert len(sentences) == 2 and "đúng hạn, đạt" in sentences[1] and " % số hồ sơ đã giải quyết" in sentences[1]
+    assert len(sentences) == 2 and "đúng hạn, đạt" in sentences[1] and "\u00a0% số hồ sơ đã giải quyết" in sentences[1]
     assert any("tạm tính" in str(r[0]) for r in overview.iter_rows(values_only=True) if r[0])
+
+
+def test_status_on_paper_has_a_row_per_unit_a_mark_per_annex_and_one_for_the_report(scenario):
+    ws, _, result, wb = scenario
+    rows = list(wb["Tình hình nộp"].iter_rows(values_only=True))
+    at = next(i for i, r in enumerate(rows) if r[0] == "STT")
+    heads = rows[at]
+    table = {r[1]: dict(zip(heads, r, strict=True)) for r in rows[at + 1:] if isinstance(r[0], int)}
+    assert list(table) == [u.code for u in ws.units] and heads[-1] == "Báo cáo lời"
+    for unit in ws.units:
+        for annex, spec in ws.specs.annexes.items():
+            if annex not in unit.annexes and spec.sheet in heads:
+                assert table[unit.code][spec.sheet] is None, (unit.code, annex)  # nothing to file: a grey cell
+    for item in result.completeness:
+        mark = table[item["unit"]][ws.specs.annexes[item["annex"]].sheet]
+        assert mark.startswith(STATE_SHORT_VN[item["state"]]), (item, mark)
+    assert table["HND"]["PL1"] == "Nộp muộn" and table["HCCB"]["PL1"] == "Chưa nộp"
+    assert all(table[r["unit"]]["Báo cáo lời"] == REPORT_SHORT_VN[r["state"]] for r in result.reports)
+    counted = next(r for r in rows if r[0] and str(r[0]).startswith("Số đơn vị đã có biểu"))
+    for annex, spec in ws.specs.annexes.items():
+        due = [u for u in ws.units if annex in u.annexes]
+        done = [u for u in due if any(i["unit"] == u.code and i["annex"] == annex and i["state"].startswith(
+            "accepted") for i in result.completeness)]
+        assert counted[heads.index(spec.sheet)] == f"{len(done)}/{len(due)}", annex
+    legend = next(r[0] for r in rows if r[0] and str(r[0]).startswith("Ghi chú:"))
+    assert all(f"{STATE_SHORT_VN[k]}: {STATE_VN[k].lower()}" in legend for k in STATE_VN if k != "missing")
 
 
 def test_no_placeholder_text_for_blanks(scenario):
@@ -169,9 +200,22 @@ def test_same_inputs_same_summary_data(scenario):
         if name == "Tổng quan":  # only the generated-at stamp may differ
             first = [r for r in first if r[0] != "Thời điểm tổng hợp"]
             second = [r for r in second if r[0] != "Thời điểm tổng hợp"]
-        if name == "Tình hình nộp":  # reminders carry today's date
+        if name == "Chi tiết nộp":  # reminders carry today's date
             first, second = [r[:8] for r in first], [r[:8] for r in second]
         assert first == second, name
+
+
+def test_the_copy_for_print_hides_the_screen_sheets_and_their_print_areas(scenario, tmp_path):
+    _, _, result, _ = scenario
+    copy = for_print(Path(result.outputs["summary"]), SCREEN_SHEETS, tmp_path)
+    wb = openpyxl.load_workbook(copy)
+    assert SCREEN_SHEETS == ("Chi tiết nộp", "Dữ liệu")
+    for sheet in wb.worksheets:
+        screen = sheet.title in SCREEN_SHEETS
+        assert (sheet.sheet_state == "hidden") == screen, sheet.title
+        assert (not sheet.print_area) == screen, sheet.title  # LibreOffice prints a hidden sheet that has one
+    original = openpyxl.load_workbook(result.outputs["summary"])
+    assert all(s.sheet_state == "visible" for s in original.worksheets)  # the workbook keeps them for the screen
 
 
 @needs("soffice")

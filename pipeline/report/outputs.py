@@ -23,7 +23,7 @@ from pipeline.report.aggregate import summarize, totals_json
 from pipeline.report.feedback import FeedbackJob, finish_feedback, plan_feedback, write_one
 from pipeline.report.narrative.outline import outline_or_note
 from pipeline.report.pdf import summary_pdf
-from pipeline.report.summary import write_summary
+from pipeline.report.summary import SCREEN_SHEETS, write_summary
 from pipeline.runlog import LOG_NAME, record
 from pipeline.workspace import Workspace
 
@@ -105,7 +105,8 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
         path, note, result.totals = written  # type: ignore[misc]
         outputs["summary"] = str(path)
         notes += [note] if note else []
-        pdf, pdf_note = summary_pdf(path)  # here, not in a worker: LibreOffice needs more than a worker's memory cap
+        # here, not in a worker: LibreOffice needs more than a worker's memory cap
+        pdf, pdf_note = summary_pdf(path, SCREEN_SHEETS)
         if pdf is not None:
             outputs["summary_pdf"] = str(pdf)
         notes += [pdf_note] if pdf_note else []

@@ -7,28 +7,25 @@ nothing a unit typed ever becomes a live formula or link.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
 
 from pipeline.files import place
-from pipeline.issues import REPORT_STATE_VN, SEVERITY_VN, STATE_VN, STATUS_VN, Severity
+from pipeline.issues import SEVERITY_VN, STATE_VN, STATUS_VN, Severity
 from pipeline.judge.compare import change_text
 from pipeline.messages import sentence
 from pipeline.report import summary_annex
 from pipeline.report.aggregate import Summary
 from pipeline.report.csvfile import column_fields, field, write_csv
+from pipeline.report.summary_status import DETAIL_SHEET, STATUS_SHEET, detail_sheet, status_sheet
 from pipeline.vntext import fmt_number
 from pipeline.workbook.styles import SAFE_OPTIONS, Styles, print_setup, text_height
 from pipeline.workspace import Workspace
 
-STATE_STYLE = {"missing": "bad", "rejected": "bad", "accepted": "good", "accepted_with_warnings": "warn",
-               "accepted_late": "warn", "failed": "warn"}
-REPORT_ROW = "Báo cáo lời"  # the "Phụ lục" of a unit's narrative report in the status table
-REPORT_STYLE = {"missing": "bad", "rejected": "bad", "matched": "good", "mismatch": "warn", "unchecked": "warn",
-                "failed": "warn"}
+LONG_SHEET = "Dữ liệu"
+SCREEN_SHEETS = (DETAIL_SHEET, LONG_SHEET)  # for filters and copying on a screen: left out of the PDF
 
 
 def summary_name(ws: Workspace) -> str:
@@ -54,8 +51,8 @@ def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:
     wb.set_properties({"title": f"Tổng hợp — {ws.round.title}", "author": ws.round.commune})
     st = Styles(wb, 12)
     overview = wb.add_worksheet("Tổng quan")
-    status = wb.add_worksheet("Tình hình nộp")
-    status_counts = _status_sheet(status, st, ws, summary)
+    status_counts = status_sheet(wb.add_worksheet(STATUS_SHEET), st, ws, summary)
+    detail_sheet(wb.add_worksheet(DETAIL_SHEET), st, ws, summary)
     _overview(wb, overview, st, ws, summary, status_counts)
     for agg in summary.annexes.values():
         summary_annex.write_annex_sheet(wb, wb.add_worksheet(agg.spec.sheet), st, ws, agg, path.parent)
@@ -67,7 +64,7 @@ def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:
     else:  # not needed, or more rows than Excel can open: no stale copy from an earlier run either
         with contextlib.suppress(OSError):
             csv_path.unlink(missing_ok=True)
-    _long(wb.add_worksheet("Dữ liệu"), st, summary, count, csv_path.name)
+    _long(wb.add_worksheet(LONG_SHEET), st, summary, count, csv_path.name)
     overview.activate()
     wb.close()
 
@@ -92,6 +89,7 @@ def _overview(wb, sheet, st: Styles, ws: Workspace, summary: Summary, status_cou
     row += 1
     sheet.write_string(row, 0, "Tình hình nộp", st["head"])
     sheet.write_string(row, 1, "Số đơn vị", st["head"])
+    _status_chart(wb, sheet, status_counts, row)  # beside the counts, in the wide column
     row += 1
     counts = summary.counts
     for label, key in (("Đơn vị phải nộp", "expected"), ("Đơn vị đã gửi tệp", "received"),
@@ -108,20 +106,24 @@ def _overview(wb, sheet, st: Styles, ws: Workspace, summary: Summary, status_cou
     for agg in summary.annexes.values():
         for text in agg.sentences:
             sheet.merge_range(row, 0, row, 2, "", st["wrap"])
-            sheet.write_string(row, 0, f"{agg.spec.heading}: {text}", st["wrap"])
-            sheet.set_row(row, text_height(f"{agg.spec.heading}: {text}", 138))
+            quoted = f"{agg.spec.heading}: {text}".replace(" %", "\u00a0%")  # "%" stays on its number's line
+            sheet.write_string(row, 0, quoted, st["wrap"])
+            sheet.set_row(row, text_height(quoted, 138))
             row += 1
-    _status_chart(wb, sheet, status_counts, row + 1)
-    print_setup(sheet, 2, title=f"TỔNG QUAN — {rnd.title}", last_row=row + 22)
+    print_setup(sheet, 2, title=f"TỔNG QUAN — {rnd.title}", last_row=row)
 
 
 def _status_chart(wb, sheet, counts: dict[str, int], row: int) -> None:
-    """A column chart of unit × annex states, from a small table beside it."""
+    """A bar chart of unit × annex states beside the table of counts that starts at `row`, from a small table
+    outside the print area."""
     first = row
+    counts = {state: n for state, n in counts.items() if n}  # the states that occur: every label legible
+    if not counts:
+        return
     for i, (state, n) in enumerate(counts.items()):
         sheet.write_string(row + i, 4, STATE_VN[state])
         sheet.write_number(row + i, 5, n)
-    chart = wb.add_chart({"type": "column"})
+    chart = wb.add_chart({"type": "bar"})
     chart.add_series({"name": "Số phụ lục", "categories": ["Tổng quan", first, 4, first + len(counts) - 1, 4],
                       "values": ["Tổng quan", first, 5, first + len(counts) - 1, 5],
                       "data_labels": {"value": True, "font": {"name": "Times New Roman", "size": 12}},
@@ -129,87 +131,8 @@ def _status_chart(wb, sheet, counts: dict[str, int], row: int) -> None:
     chart.set_title({"name": "Tình hình nộp theo đơn vị × phụ lục", "name_font": {"name": "Times New Roman"}})
     chart.set_legend({"none": True})
     chart.set_x_axis({"num_font": {"name": "Times New Roman", "size": 11}})
-    chart.set_y_axis({"num_font": {"name": "Times New Roman", "size": 11}})
-    sheet.insert_chart(row, 0, chart, {"x_scale": 1.4, "y_scale": 0.9})
-
-
-def _status_sheet(sheet, st: Styles, ws: Workspace, summary: Summary) -> dict[str, int]:
-    """One row per unit × annex, then the unit's narrative report (báo cáo lời) on a row of its own."""
-    heads = ["STT", "Mã đơn vị", "Tên đơn vị", "Khối", "Phụ lục", "Tình trạng", "Tệp được tính",
-             "Thời điểm nhận", "Lời nhắc gửi đơn vị"]
-    widths = (5, 9, 22, 11, 7, 16, 18, 14, 38)
-    for c, (h, w) in enumerate(zip(heads, widths, strict=True)):
-        sheet.write_string(0, c, h, st["head"])
-        sheet.set_column(c, c, w)
-    counts = dict.fromkeys(STATE_VN, 0)
-    reminders = _reminders(ws, summary)
-    rows = _status_rows(summary)
-    for r, item in enumerate(rows, start=1):
-        if item["annex"] is None:  # the unit's narrative report
-            label, style, annex = _report_state(item), REPORT_STYLE[item["state"]], REPORT_ROW
-        else:
-            counts[item["state"]] += 1
-            label = STATE_VN[item["state"]] + (" (có lưu ý)" if item["warnings"] and item["state"] != "rejected"
-                                               and item["state"] != "accepted_with_warnings" else "")
-            style, annex = STATE_STYLE[item["state"]], ws.specs.annexes[item["annex"]].sheet
-        sheet.write_number(r, 0, r, st["label_center"])
-        for c, text in ((1, item["unit"]), (2, item["unit_name"]), (3, item["khoi"]), (4, annex)):
-            sheet.write_string(r, c, text, st["cell"])
-        sheet.write_string(r, 5, label, st[style])
-        sheet.write_string(r, 6, item["file"] or "", st["cell"])
-        if item["received_at"]:
-            received = dt.datetime.fromisoformat(item["received_at"]).replace(tzinfo=None)
-            sheet.write_datetime(r, 7, received, st["datetime"])
-        else:
-            sheet.write_blank(r, 7, None, st["cell"])
-        reminder = reminders.pop(item["unit"], "")
-        sheet.write_string(r, 8, reminder, st["cell"])
-        texts = (item["unit_name"], item["khoi"], annex, label, item["file"] or "", reminder)
-        sheet.set_row(r, max(text_height(t, w) for t, w in zip(texts, (22, 11, 7, 16, 18, 38), strict=True)))
-    sheet.freeze_panes(1, 3)
-    sheet.autofilter(0, 0, len(rows), len(heads) - 1)
-    sheet.set_row(0, text_height("Lời nhắc gửi đơn vị", widths[-1]) * 2)
-    print_setup(sheet, len(heads) - 1, (0, 0), title=f"TÌNH HÌNH NỘP BIỂU — {ws.round.title}")
-    return counts
-
-
-def _status_rows(summary: Summary) -> list[dict]:
-    """The completeness rows, each unit's narrative report (annex None) after its last annex."""
-    reports = {r["unit"]: {**r, "annex": None} for r in summary.reports}
-    rows: list[dict] = []
-    for n, item in enumerate(summary.completeness):
-        rows.append(item)
-        following = summary.completeness[n + 1]["unit"] if n + 1 < len(summary.completeness) else None
-        if following != item["unit"] and item["unit"] in reports:
-            rows.append(reports.pop(item["unit"]))
-    return rows + list(reports.values())  # a unit that files no annex
-
-
-def _report_state(report: dict) -> str:
-    text = REPORT_STATE_VN[report["state"]]
-    return text + (f" ({report['mismatches']} số liệu)" if report["mismatches"] else "")
-
-
-def _reminders(ws: Workspace, summary: Summary) -> dict[str, str]:
-    """A ready reminder text for each unit with a missing or rejected annex or narrative report (on its first
-    row)."""
-    todo: dict[str, list[str]] = {}
-    for item in summary.completeness:
-        if item["state"] in ("missing", "rejected"):
-            todo.setdefault(item["unit"], []).append(f"Phụ lục {ws.specs.annexes[item['annex']].code}")
-    no_report = {r["unit"] for r in summary.reports if r["state"] in ("missing", "rejected")}
-    today, deadline = summary.generated_at.date(), ws.round.deadline
-    when = (f"trước hạn nộp ngày {deadline:%d/%m/%Y}" if today <= deadline
-            else f"trong thời gian sớm nhất (hạn nộp ngày {deadline:%d/%m/%Y} đã qua)")
-    out = {}
-    for unit in ws.units:
-        if unit.code in todo or unit.code in no_report:
-            wanted = [f"biểu hợp lệ ({', '.join(todo[unit.code])})"] if unit.code in todo else []
-            wanted += ["báo cáo lời"] if unit.code in no_report else []
-            out[unit.code] = (f"Kính gửi {unit.name}: đến ngày {today:%d/%m/%Y}, {ws.round.commune} chưa "
-                              f"nhận được {' và '.join(wanted)} của đơn vị cho đợt {ws.round.title}. Đề nghị đơn "
-                              f"vị hoàn thành và gửi về {ws.round.contact or ws.round.commune} {when}.")
-    return out
+    chart.set_y_axis({"num_font": {"name": "Times New Roman", "size": 11}, "reverse": True})
+    sheet.insert_chart(first, 2, chart, {"x_offset": 10, "x_scale": 1.1, "y_scale": 0.72})
 
 
 def _quality(sheet, st: Styles, summary: Summary) -> None:

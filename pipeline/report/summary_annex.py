@@ -3,14 +3,13 @@ rates with their formulas, Biểu 06 totals by lĩnh vực, pivots, lists, and a
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
-import pandas as pd
-
 from pipeline.report.aggregate import AnnexAgg, RateValue
 from pipeline.report.csvfile import write_csv
+from pipeline.report.paging import keep_together, page_height
+from pipeline.report.summary_tables import BLOCK_COLUMNS, listing, pivot, rate_chart, write_value
 from pipeline.spec.annex import Column
 from pipeline.vntext import fmt_number
 from pipeline.workbook.styles import Styles, print_setup, text_height
@@ -29,21 +28,6 @@ def detail_csv(agg: AnnexAgg, heads: list[tuple[str, float]], outdir: Path, roun
     return path
 
 
-def write_value(sheet, r: int, c: int, value: object, col: Column | None, st: Styles, style: str = "") -> None:
-    """Numbers as numbers, dates as dates, everything else as text (never a formula or a link)."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        sheet.write_blank(r, c, None, st[style or "cell"])
-    elif isinstance(value, pd.Timestamp):
-        sheet.write_datetime(r, c, value.to_pydatetime(), st["date"])
-    elif isinstance(value, bool):
-        sheet.write_string(r, c, "Có" if value else "Không", st[style or "cell"])
-    elif isinstance(value, int | float):
-        fmt = style or ("dec" if col is not None and col.type == "decimal" else "int")
-        sheet.write_number(r, c, float(value), st[fmt])
-    else:
-        sheet.write_string(r, c, str(value), st[style or "cell"])
-
-
 def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg, outdir: Path) -> None:
     """What a leader reads comes first and is what prints: totals (per lĩnh vực for Biểu 06, otherwise
     indicators down the page by khối), the rates with how each is computed, pivots, lists, charts. The
@@ -51,40 +35,71 @@ def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg, outdi
     spec = agg.spec
     heads = ID_HEADS + [(c.full_label, c.width or 12) for c in spec.columns] + [(d.label, 12) for d in spec.derived] + \
         [("Nguồn (tệp, trang!dòng)", 30)]
-    sheet.merge_range(0, 0, 0, 8, "", st["title"])
-    sheet.write_string(0, 0, f"{spec.heading}: {spec.title}", st["title"])
-    sheet.set_row(0, max(40, text_height(f"{spec.heading}: {spec.title}", 110, 14)))
     status = (f"Số liệu tạm tính: mới có {len(agg.reporting_units)}/{len(agg.expected_units)} đơn vị có biểu được "
               "tiếp nhận." if agg.provisional else f"Đủ {len(agg.expected_units)}/{len(agg.expected_units)} đơn vị.")
     sheet.write_string(1, 0, f"{ws.round.commune} — đơn vị tính: {spec.unit}. {status}", st["italic"])
-    for c, (_, w) in enumerate(heads):  # the printed blocks set the widths; the screen-only detail wraps in them
-        sheet.set_column(c, c, w if c < 3 else 13)
-    charts: list[tuple] = []
-    width = 8
-    if agg.by_row_key is not None:
-        r, chart = _by_row_key(sheet, st, agg, 3)
-        charts.append(chart)
-        width = max(width, 2 + BLOCK_COLUMNS)
-    else:
-        r = _khoi_table(sheet, st, agg, 3)
-        width = max(width, 3 + len(agg.by_khoi.index))
-    r = _rates(sheet, st, agg, r + 1)
-    if agg.by_row_key is None and any(rv.by_group and rv.rate.kind == "ratio" for rv in agg.rates):
-        r, chart = _rates_by_group(sheet, st, agg, r + 1)
-        charts.append(chart)
-    for label, table in agg.pivots:
-        r = _pivot(sheet, st, label, table, r + 1)
-        width = max(width, 3 + min(table.shape))
-    for label, frame, keys in agg.lists:
-        r = _list(sheet, st, agg, label, frame, keys, r + 1)
-        width = max(width, 2 + min(len(keys), BLOCK_COLUMNS))
-    for chart in charts:
-        r = _chart(wb, sheet, *chart, r + 1)
-    print_setup(sheet, width, title=f"{spec.heading}: {spec.title}", last_row=r, scale=PRINT_SCALE, label_cols=3)
+    labels, value_width = _widths(agg)
+    for c in range(len(heads)):  # the printed blocks set the widths; the screen-only detail wraps in them
+        sheet.set_column(c, c, labels[c] if c < 3 else value_width)
+    r, width, sections = _printed(wb, sheet, st, agg)
+    title = f"{spec.heading}: {spec.title}"
+    sheet.merge_range(0, 0, 0, width, "", st["title"])
+    sheet.write_string(0, 0, title, st["title"])
+    sheet.set_row(0, max(40, text_height(title, sum(labels) + value_width * (width - 2), 14)))
+    portrait = _points(agg, width) * PRINT_SCALE / 100 <= PORTRAIT_WIDTH
+    print_setup(sheet, width, title=title, last_row=r, scale=PRINT_SCALE, label_cols=3, portrait=portrait)
+    keep_together(sheet, sections, page_height(PRINT_SCALE, portrait))
     _consolidated(sheet, st, agg, heads, r + 3, (outdir, ws.round.round_id))
 
 
+def _printed(wb, sheet, st: Styles, agg: AnnexAgg) -> tuple[int, int, list[tuple[int, int]]]:
+    """The printed part, from row 3: returns the row after it, its last column and its sections (a table with
+    its heading, or a chart: first and last rows), which page breaks keep whole."""
+    charts: list[tuple] = []
+    sections: list[tuple[int, int]] = []
+    width = 5
+    if agg.by_row_key is not None:
+        r, made = _by_row_key(sheet, st, agg, 3, sections)
+        charts.append(made)
+        width = max(width, 2 + ROW_KEY_COLUMNS)
+    else:
+        r = _khoi_table(sheet, st, agg, 3)
+        sections.append((3, r - 1))
+        width = max(width, 3 + len(agg.by_khoi.index))
+    tables = [lambda r: _rates(sheet, st, agg, r, width)]
+    if agg.by_row_key is None and any(rv.by_group and rv.rate.kind == "ratio" for rv in agg.rates):
+        def by_group(r: int) -> int:
+            r, made = _rates_by_group(sheet, st, agg, r)
+            charts.append(made)
+            return r
+        tables.append(by_group)
+    tables += [lambda r, label=label, table=table: pivot(sheet, st, label, table, r) for label, table in agg.pivots]
+    tables += [lambda r, item=item: listing(sheet, st, agg, *item, r) for item in agg.lists]
+    width = max([width] + [3 + min(table.shape) for _, table in agg.pivots] +
+                [2 + min(len(keys), BLOCK_COLUMNS) for *_, keys in agg.lists])
+    for write in tables:
+        start, r = r + 1, write(r + 1)
+        if r > start:
+            sections.append((start, r - 1))
+    for made in charts:
+        start, r = r + 1, rate_chart(wb, sheet, *made, r + 1, _points(agg, width))
+        sections.append((start, r - 1))
+    return r, width, sections
+
+
+def _widths(agg: AnnexAgg) -> tuple[tuple[float, float, float], float]:
+    """The widths of the three label columns (merged in the printed tables) and of the value columns."""
+    return ((5, 10, 16), ROW_KEY_WIDTH) if agg.by_row_key is not None else ((5, 10, 26), 13)
+
+
+def _points(agg: AnnexAgg, width: int) -> float:
+    """Points the columns up to `width` take at 100 %, as LibreOffice lays them out (7 per unit and 5)."""
+    labels, value_width = _widths(agg)
+    return sum(7 * w + 5 for w in (*labels, *(value_width,) * (width - 2)))
+
+
 PRINT_SCALE = 75  # 12 pt type prints at 9 pt; wider tables go on in page-wide column groups
+PORTRAIT_WIDTH = 595 - 2 * 0.4 * 72  # points of an A4 portrait page between the margins: narrow sheets print upright
 
 
 def _khoi_table(sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
@@ -173,28 +188,32 @@ def _totals(sheet, st: Styles, agg: AnnexAgg, r: int, cols: list[Column], derive
     return r
 
 
-def _rates(sheet, st: Styles, agg: AnnexAgg, r: int) -> int:
-    """Each rate for the commune and per khối, with how it is computed (in words) and its sums under its name."""
+def _rates(sheet, st: Styles, agg: AnnexAgg, r: int, width: int) -> int:
+    """Each rate for the commune and per khối, with how it is computed (in words) and its sums under its name;
+    the words take the columns up to the last printed one (`width`) that the values leave free."""
     if not agg.rates:
         return r
     khois = list(agg.by_khoi.index)
     heads = ["Chỉ tiêu và cách tính", "Toàn xã", *[f"Khối {k}" for k in khois]]
+    start = max(3, width + 2 - len(heads))  # the first value column
+    labels, value_width = _widths(agg)
+    label_width = sum(labels) + (start - 3) * value_width
     sheet.write_string(r, 0, "CÁC CHỈ TIÊU TÍNH TOÁN (tỷ lệ = tổng tử số / tổng mẫu số của các đơn vị)", st["bold"])
     r += 1
-    sheet.merge_range(r, 0, r, 2, "", st["head"])
+    sheet.merge_range(r, 0, r, start - 1, "", st["head"])
     sheet.write_string(r, 0, heads[0], st["head"])
-    for c, h in enumerate(heads[1:], start=3):
+    for c, h in enumerate(heads[1:], start=start):
         sheet.write_string(r, c, h, st["head"])
-    sheet.set_row(r, 36)
+    sheet.set_row(r, max(36, *(text_height(h, value_width) for h in heads[1:])))
     for rv in agg.rates:
         r += 1
         num, den = (fmt_number(round(x, 1)) for x in (rv.numerator, rv.denominator))
         text = f"{rv.rate.label}\nCách tính: {formula_text(agg, rv)} = {num} / {den}"
-        sheet.merge_range(r, 0, r, 2, "", st["label"])
+        sheet.merge_range(r, 0, r, start - 1, "", st["label"])
         sheet.write_string(r, 0, text, st["label"])
-        sheet.set_row(r, text_height(text, 41))
-        _rate_cell(sheet, st, r, 3, rv, rv.value)
-        for c, k in enumerate(khois, start=4):
+        sheet.set_row(r, text_height(text, label_width))
+        _rate_cell(sheet, st, r, start, rv, rv.value)
+        for c, k in enumerate(khois, start=start + 1):
             _rate_cell(sheet, st, r, c, rv, rv.by_khoi.get(k))
     return r + 1
 
@@ -221,7 +240,7 @@ def _rate_cell(sheet, st: Styles, r: int, c: int, rv: RateValue, value: float | 
         sheet.write_number(r, c, value, st["pct"])
 
 
-def _by_row_key(sheet, st: Styles, agg: AnnexAgg, r: int) -> tuple[int, tuple]:
+def _by_row_key(sheet, st: Styles, agg: AnnexAgg, r: int, sections: list[tuple[int, int]]) -> tuple[int, tuple]:
     """Tables with preset rows (Biểu 06): sums per row key, then each row's rates, and a chart of the rates.
     The columns go in blocks one A4 width wide, stacked down the page, the row labels repeated in each: a
     28-column table reads on paper without page-wide column groups."""
@@ -229,19 +248,21 @@ def _by_row_key(sheet, st: Styles, agg: AnnexAgg, r: int) -> tuple[int, tuple]:
     rates = [rv for rv in agg.rates if rv.rate.kind == "ratio"]
     sheet.write_string(r, 0, f"TỔNG HỢP THEO {spec.by_key[spec.row_key].label.upper()} (toàn xã)", st["bold"])
     labels = {c.key: c.full_label for c in spec.columns} | {d.key: d.label for d in spec.derived}
-    sums = [(labels[k], k) for k in agg.numeric]
-    blocks = [sums[i:i + BLOCK_COLUMNS] for i in range(0, len(sums), BLOCK_COLUMNS)]
-    blocks += [rates[i:i + BLOCK_COLUMNS] for i in range(0, len(rates), BLOCK_COLUMNS)]
-    chart: tuple = ("", 0, -1, 0, [])
-    for block in blocks:
+    items: list = [(labels[k], k) for k in agg.numeric] + rates
+    count = -(-len(items) // ROW_KEY_COLUMNS)  # as few blocks as fit, of even widths (no lone column)
+    size = -(-len(items) // max(count, 1))
+    series: list[tuple[str, int, int, int]] = []
+    for i in range(0, len(items), size):
+        block = items[i:i + size]
+        start = r if i == 0 else r + 1  # the first block with the heading above it
         r, first, last = _row_key_block(sheet, st, agg, block, r + 1)
-        if block and isinstance(block[0], RateValue) and not chart[4]:
-            title = f"Các tỷ lệ theo {spec.by_key[spec.row_key].label.lower()}"
-            chart = (title, first, last, 0, [(rv.rate.label, 3 + i) for i, rv in enumerate(block[:2])])
-    return r + 1, chart
+        sections.append((start, r - 1))
+        series += [(rv.rate.label, first, last, 3 + c) for c, rv in enumerate(block) if isinstance(rv, RateValue)]
+    title = f"Các tỷ lệ theo {spec.by_key[spec.row_key].label.lower()}"
+    return r + 1, (title, 0, series[:2])
 
 
-BLOCK_COLUMNS = 7  # figures beside the row labels in one A4 width at the print scale
+ROW_KEY_COLUMNS, ROW_KEY_WIDTH = 14, 7.4  # the same for tables by row key (Biểu 06): short labels, narrow columns
 
 
 def _row_key_block(sheet, st: Styles, agg: AnnexAgg, block: list, r: int) -> tuple[int, int, int]:
@@ -253,7 +274,7 @@ def _row_key_block(sheet, st: Styles, agg: AnnexAgg, block: list, r: int) -> tup
     heads = [item.rate.label if isinstance(item, RateValue) else item[0] for item in block]
     for c, h in enumerate(heads, start=3):
         sheet.write_string(r, c, h, st["head"])
-    sheet.set_row(r, max(36.0, *(text_height(h, 13, 12) for h in heads)))
+    sheet.set_row(r, max(36.0, *(text_height(h, ROW_KEY_WIDTH, 12) for h in heads)))
     first = r + 1
     for key, values in agg.by_row_key.iterrows():
         r += 1
@@ -285,6 +306,7 @@ def _rates_by_group(sheet, st: Styles, agg: AnnexAgg, r: int) -> tuple[int, tupl
     sheet.write_string(r, 0, agg.spec.by_key[group_col].label, st["head"])
     for c, rv in enumerate(rates, start=3):
         sheet.write_string(r, c, rv.rate.label, st["head"])
+    sheet.set_row(r, max(text_height(rv.rate.label, 13) for rv in rates))
     first = r + 1
     for group in rates[0].by_group:
         r += 1
@@ -292,84 +314,7 @@ def _rates_by_group(sheet, st: Styles, agg: AnnexAgg, r: int) -> tuple[int, tupl
         sheet.write_string(r, 0, group, st["label"])
         for c, rv in enumerate(rates, start=3):
             _rate_cell(sheet, st, r, c, rv, rv.by_group.get(group))
-    return r + 1, ("Tiến độ theo " + agg.spec.by_key[group_col].label.lower(), first, r, 0,
-                   [(rv.rate.label, 3 + i) for i, rv in enumerate(rates)])
+    return r + 1, ("Tiến độ theo " + agg.spec.by_key[group_col].label.lower(), 0,
+                   [(rv.rate.label, first, r, 3 + i) for i, rv in enumerate(rates)])
 
 
-def _chart(wb, sheet, title: str, first: int, last: int, cat_col: int, series: list[tuple[str, int]],
-           at_row: int) -> int:
-    """A bar chart of rates (0–100 %) per category, below everything else; returns the next free row."""
-    if last < first or not series:
-        return at_row
-    chart = wb.add_chart({"type": "bar"})
-    for name, col in series:
-        chart.add_series({"name": name, "categories": [sheet.name, first, cat_col, last, cat_col],
-                          "values": [sheet.name, first, col, last, col]})
-    chart.set_title({"name": title, "name_font": {"name": "Times New Roman", "size": 12}})
-    font = {"name": "Times New Roman", "size": 12}
-    chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": font})
-    chart.set_y_axis({"reverse": True, "num_font": font})
-    chart.set_legend({"position": "bottom", "font": font})
-    height = 1.0 + 0.06 * (last - first + 1)
-    sheet.insert_chart(at_row, 0, chart, {"x_scale": 2.0, "y_scale": height})
-    return at_row + int(15 * height) + 2
-
-
-def _pivot(sheet, st: Styles, label: str, table: pd.DataFrame, r: int) -> int:
-    """A cross table, turned so that the longer list of categories runs down the page."""
-    if len(table.columns) > len(table.index):
-        table = table.T
-    sheet.write_string(r, 0, label.upper(), st["bold"])
-    r += 1
-    sheet.merge_range(r, 0, r, 2, "", st["head"])
-    sheet.write_string(r, 0, "", st["head"])
-    for c, name in enumerate(table.columns, start=3):
-        sheet.write_string(r, c, str(name), st["head"])
-    sheet.write_string(r, 3 + len(table.columns), "Cộng", st["head"])
-    sheet.set_row(r, max([text_height(str(name), 11) for name in table.columns] + [16]))
-    for key, values in table.iterrows():
-        r += 1
-        sheet.merge_range(r, 0, r, 2, "", st["label"])
-        sheet.write_string(r, 0, str(key), st["label"])
-        sheet.set_row(r, text_height(str(key), 41))
-        for c, v in enumerate(values, start=3):
-            sheet.write_number(r, c, float(v), st["int"])
-        sheet.write_number(r, 3 + len(table.columns), float(values.sum()), st["total"])
-    return r + 1
-
-
-def _list(sheet, st: Styles, agg: AnnexAgg, label: str, frame: pd.DataFrame, keys: tuple[str, ...], r: int) -> int:
-    """One row per listed record: the unit and where the row is in its file, then the columns the spec names,
-    within one A4 width (columns beyond it are written, with their labels, into the last one)."""
-    sheet.write_string(r, 0, f"{label.upper()} ({len(frame)})", st["bold"])
-    r += 1
-    shown, folded = keys[:BLOCK_COLUMNS - 1], keys[BLOCK_COLUMNS - 1:]
-    labels = {k: agg.spec.by_key[k].label for k in keys}
-    heads = [*(labels[k] for k in shown), "; ".join(labels[k] for k in folded)] if folded else list(shown)
-    sheet.merge_range(r, 0, r, 2, "", st["head"])
-    sheet.write_string(r, 0, "Đơn vị (tệp, trang!dòng)", st["head"])
-    for c, h in enumerate(heads, start=3):
-        sheet.write_string(r, c, h, st["head"])
-    sheet.set_row(r, max(text_height(h, 13) for h in heads))
-    for _, rec in frame.iterrows():
-        r += 1
-        unit = f"{rec['unit']} — {rec['unit_name']}\n({rec['source']})"
-        rest = "\n".join(f"{labels[k]}: {_listed(rec[k])}" for k in folded if _listed(rec[k]))
-        texts = [str(rec[k]) for k in shown if isinstance(rec[k], str)] + [rest]
-        sheet.set_row(r, max([text_height(t, 13) for t in texts] + [text_height(unit, 41), 16]))
-        sheet.merge_range(r, 0, r, 2, "", st["cell"])
-        sheet.write_string(r, 0, unit, st["cell"])
-        for c, key in enumerate(shown, start=3):
-            write_value(sheet, r, c, rec[key], agg.spec.by_key[key], st)
-        if folded:
-            sheet.write_string(r, 3 + len(shown), rest, st["cell"])
-    return r + 1
-
-
-def _listed(value: object) -> str:
-    """A value as the list shows it inside text: dates as dd/mm/yyyy, blanks as nothing."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if hasattr(value, "strftime"):
-        return value.strftime("%d/%m/%Y")
-    return fmt_number(value) if isinstance(value, int | float) else str(value)

@@ -44,6 +44,10 @@ _BASE: dict[str, dict[str, Any]] = {
     "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006", "border": 1},
     "warn": {"bg_color": "#FFEB9C", "font_color": "#9C5700", "border": 1},
     "good": {"bg_color": "#C6EFCE", "font_color": "#006100", "border": 1},
+    "bad_wrap": {"bg_color": "#FFC7CE", "font_color": "#9C0006", "border": 1, "text_wrap": True, "valign": "top"},
+    "warn_wrap": {"bg_color": "#FFEB9C", "font_color": "#9C5700", "border": 1, "text_wrap": True, "valign": "top"},
+    "good_wrap": {"bg_color": "#C6EFCE", "font_color": "#006100", "border": 1, "text_wrap": True, "valign": "top"},
+    "total_center": {"border": 1, "bold": True, "bg_color": "#F2F2F2", "align": "center"},
     "grey": {"bg_color": "#E7E6E6", "border": 1},
     "status": {"bold": True, "font_color": "#1F4E79", "align": "left"},
 }
@@ -64,11 +68,14 @@ class Styles:
 
 
 def print_setup(sheet, last_col: int, repeat: tuple[int, int] | None = None, *, title: str = "",
-                last_row: int = 10000, scale: int = 0, label_cols: int = 0) -> None:
-    """A4 landscape, centred, the sheet's title in the header and page numbers in the footer, rows `repeat`
-    on every page. One page wide by default; with `scale` (percent) a wide table is printed in page-wide
-    column groups, its first `label_cols` columns (the row labels) repeated on each."""
-    sheet.set_landscape()
+                last_row: int = 10000, scale: int = 0, label_cols: int = 0, portrait: bool = False) -> None:
+    """A4 landscape (or `portrait`), centred, the sheet's title in the header and page numbers in the footer,
+    rows `repeat` on every page. One page wide by default; with `scale` (percent) a wide table is printed in
+    page-wide column groups, its first `label_cols` columns (the row labels) repeated on each."""
+    if portrait:
+        sheet.set_portrait()
+    else:
+        sheet.set_landscape()
     sheet.set_paper(9)
     sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
     if scale:

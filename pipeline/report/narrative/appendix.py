@@ -16,7 +16,7 @@ from docx.oxml.ns import nsdecls
 
 from pipeline.messages import sentence
 from pipeline.report.aggregate import AnnexAgg, RateValue
-from pipeline.report.narrative.document import line, new_section
+from pipeline.report.narrative.document import line, new_section, nobreak
 from pipeline.report.narrative.figures import Scope, show
 from pipeline.report.narrative.outline import Appendix
 from pipeline.report.sentences import provisional_note, rate_text
@@ -24,7 +24,8 @@ from pipeline.report.summary_annex import formula_text
 from pipeline.vntext import fmt_number, fold
 
 TABLE_PT = 9
-WIDE_PT = 7.5
+WIDE_PT = 8  # the smallest type a reader is asked to read on paper
+WIDE_COLUMNS = 11  # value columns of one table at WIDE_PT across a landscape page; more go on in a second table
 TOTAL = "TOÀN XÃ"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -112,7 +113,7 @@ def _by_row_key(doc: Document, agg: AnnexAgg) -> None:
     rows = [[str(n), str(key), *(fmt_number(float(values[k])) for k in agg.numeric)]
             for n, (key, values) in enumerate(table.iterrows(), start=1)]
     rows.append(["", "TỔNG SỐ", *(fmt_number(float(agg.total[k])) for k in agg.numeric)])
-    _table(doc, heads, rows, WIDE_PT, label_cols=(1,), total_rows=1, widths=[1.0, 3.0, 1.3])
+    _split(doc, heads, rows, label_cols=(1,), total_rows=1, widths=[1.0, 3.0, 1.3])
     ratios = [rv for rv in agg.rates if rv.rate.kind == "ratio"]
     line(doc, "", space_after=4)
     heads = [spec.by_key[spec.row_key].label, *(rv.rate.label for rv in ratios)]
@@ -136,8 +137,8 @@ def _rows(doc: Document, scope: Scope, agg: AnnexAgg) -> None:
     blocks.append(("Cộng" if scope.unit else TOTAL, agg.total))
     for label, values in blocks:
         rows.append(["", label, *(fmt_number(float(values.get(k, 0.0))) if k in agg.numeric else "" for k in keys)])
-    weights = [5.0, 16.0, *(max(spec.by_key[k].width or 12.0, 12.0) if k in spec.by_key else 12.0 for k in keys)]
-    _table(doc, heads, rows, WIDE_PT, label_cols=(1,), total_rows=len(blocks), widths=weights)
+    weights = [6.5, 16.0, *(max(spec.by_key[k].width or 12.0, 12.0) if k in spec.by_key else 12.0 for k in keys)]
+    _split(doc, heads, rows, label_cols=(1,), total_rows=len(blocks), widths=weights)
 
 
 def _blank(value: object) -> bool:
@@ -146,6 +147,22 @@ def _blank(value: object) -> bool:
 
 def _widths(n: int, label: float, other: float) -> list[float]:
     return [1.0, label, *([other] * (n - 2))]
+
+
+def _split(doc: Document, heads: list[str], rows: list[list[str]], label_cols: tuple[int, ...], total_rows: int,
+           widths: list[float]) -> None:
+    """A wide table at WIDE_PT in as few tables of at most WIDE_COLUMNS value columns as it needs, of even widths,
+    the first two columns (STT and the row's label) repeated in each."""
+    weights = [widths[min(c, len(widths) - 1)] for c in range(len(heads))]
+    values = len(heads) - 2
+    count = -(-values // WIDE_COLUMNS)
+    size = -(-values // max(count, 1))
+    for n, start in enumerate(range(2, len(heads), max(size, 1))):
+        keep = [0, 1, *range(start, min(start + size, len(heads)))]
+        if n:
+            line(doc, "(tiếp theo)", 12, italic=True, space_after=3)
+        _table(doc, [heads[c] for c in keep], [[row[c] for c in keep] for row in rows], WIDE_PT, label_cols,
+               total_rows, [weights[c] for c in keep])
 
 
 def _table(doc: Document, heads: list[str], rows: list[list[str]], size: float, label_cols: tuple[int, ...] = (),
@@ -182,5 +199,6 @@ def _table(doc: Document, heads: list[str], rows: list[list[str]], size: float, 
 
 
 def _xml(text: str) -> str:
-    """Text for a w:t element: XML-escaped, without the control characters XML 1.0 cannot hold."""
-    return escape(_CONTROL.sub("", text))
+    """Text for a w:t element: XML-escaped, without the control characters XML 1.0 cannot hold, a "%" kept on its
+    number's line."""
+    return escape(_CONTROL.sub("", nobreak(text)))

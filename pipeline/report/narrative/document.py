@@ -48,7 +48,7 @@ class Bookmarks:
         start.set(qn("w:id"), str(self.next_id))
         start.set(qn("w:name"), name)
         paragraph._p.append(start)
-        paragraph.add_run(figure.text)
+        paragraph.add_run(nobreak(figure.text))
         end = OxmlElement("w:bookmarkEnd")
         end.set(qn("w:id"), str(self.next_id))
         paragraph._p.append(end)
@@ -100,6 +100,11 @@ def page(section, landscape: bool) -> None:
         section.left_margin, section.right_margin = MARGINS["left"], MARGINS["right"]
 
 
+def nobreak(text: str) -> str:
+    """A percent sign kept on the line of its number (a no-break space before it, as Vietnamese writes "45,8 %")."""
+    return text.replace(" %", "\u00a0%")
+
+
 def line(target: Document | _Cell, text: str, size: float = BODY_PT, bold: bool = False, italic: bool = False,
          underline: bool = False, center: bool = True, space_after: float = 0) -> Paragraph:
     p = target.add_paragraph()
@@ -107,7 +112,7 @@ def line(target: Document | _Cell, text: str, size: float = BODY_PT, bold: bool 
     p.paragraph_format.space_after = Pt(space_after)
     p.paragraph_format.first_line_indent = None
     p.paragraph_format.line_spacing = 1.0
-    run = p.add_run(text)
+    run = p.add_run(nobreak(text))
     run.font.size, run.bold, run.italic, run.underline = Pt(size), bold, italic, underline
     return p
 
@@ -161,7 +166,7 @@ def body(doc: Document, para: Para, marks: Bookmarks) -> Paragraph:
         if isinstance(piece, Figure):
             marks.wrap(p, piece)
         else:
-            run = p.add_run(piece)
+            run = p.add_run(nobreak(piece))
             if para.style == "write":
                 run.font.highlight_color = WD_COLOR_INDEX.YELLOW
                 run.italic = True
