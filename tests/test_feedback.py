@@ -3,6 +3,7 @@ Every feedback workbook a test makes goes through `strict_workbook`: strict XML 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import posixpath
 import shutil
@@ -15,8 +16,9 @@ from openpyxl.comments import Comment
 
 from pipeline.collect import collect
 from pipeline.report.annotate import Mark, NewSheet, annotate
-from pipeline.workbook.contract import REPORT_SHEET, SHOWN_ROWS, SIGNATURE_TITLES, Layout
+from pipeline.workbook.contract import CHANGES_SHEET, REPORT_SHEET, SHOWN_ROWS, SIGNATURE_TITLES, Layout
 from pipeline.workbook.xmlpatch import Unsupported
+from pipeline.workspace import init_workspace, open_workspace
 
 from .conftest import needs
 from .helpers import (
@@ -145,6 +147,57 @@ def test_a_workbook_with_comments_of_its_own_falls_back_to_openpyxl(ws, tmp_path
         links = list(ET.fromstring(z.read(part)).iter(MAIN + "hyperlink"))
     assert f"'PL1'!{total}" in {link.get("location") for link in links}
     assert not any(key.endswith("}id") for link in links for key in link.attrib)
+
+
+def _report_sheet_as_read(sheet) -> dict:
+    """What a reader sees of a report sheet: every cell's value, font, fill, wrapping and link, the columns'
+    widths, the rows' heights, merges, frozen rows and how it prints."""
+    cells = {c.coordinate: (c.value, c.font.b, c.font.u, c.font.color.rgb if c.font.color else None,
+                            c.fill.fill_type, c.fill.fgColor.rgb, c.alignment.wrap_text, c.alignment.vertical,
+                            c.hyperlink.location if c.hyperlink else None)
+             for row in sheet.iter_rows() for c in row}
+    setup = sheet.page_setup
+    return {"cells": cells, "widths": {k: d.width for k, d in sheet.column_dimensions.items()},
+            "heights": {r: d.height for r, d in sheet.row_dimensions.items() if d.height},
+            "merges": sorted(str(m) for m in sheet.merged_cells.ranges), "freeze": sheet.freeze_panes,
+            "print": (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight,
+                      sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.oddFooter.center.text),
+            "selected": sheet.sheet_view.tabSelected}
+
+
+def test_the_report_sheets_are_the_same_whichever_path_wrote_the_feedback(tmp_path, stock):
+    """The same files, once as they are (patched) and once with a comment of the unit's own (the patcher declines
+    it: openpyxl marks the cells): the report sheets a unit reads are the same, cell by cell."""
+    books = {}
+    for path in ("patched", "openpyxl"):
+        ws = open_workspace(init_workspace(tmp_path / path))
+        stock(ws, ["PKT"])
+        good = payload(ws, "PKT")
+        total = good["PL1"]["tong_hien_co"]
+        drop(ws, "PKT.xlsx", "PKT", changed(good, "PL1", {"tong_hien_co": total + 1}))
+        later = drop(ws, "PKT_sua.xlsx", "PKT", changed(good, "PL1", {"tong_hien_co": total + 2, "so_nu": -1}),
+                     ON_TIME + dt.timedelta(days=1))
+        if path == "openpyxl":
+            wb = openpyxl.load_workbook(later)
+            wb["PL1"]["Z1"].comment = Comment("ghi chú của đơn vị", "đơn vị")
+            wb.save(later)
+            os.utime(later, ((ON_TIME + dt.timedelta(days=1)).timestamp(),) * 2)
+            with pytest.raises(Unsupported):
+                annotate(later, tmp_path / "x.xlsx", {}, [], {})
+        collect(ws)
+        books[path] = strict_workbook(ws.outbox / "feedback" / "PKT.xlsx")
+    patched, fallback = books["patched"], books["openpyxl"]
+    assert fallback["PL1"]["Z1"].comment.text == "ghi chú của đơn vị", "the openpyxl path was taken"
+    assert patched.sheetnames[:2] == fallback.sheetnames[:2] == [REPORT_SHEET, CHANGES_SHEET]
+    for name in (REPORT_SHEET, CHANGES_SHEET):
+        seen = _report_sheet_as_read(patched[name])
+        assert seen == _report_sheet_as_read(fallback[name])
+        assert seen["merges"] and seen["freeze"] and any(v[1] for v in seen["cells"].values())
+    report = _report_sheet_as_read(patched[REPORT_SHEET])  # the comparison covers what the report sheet has
+    assert report["heights"] and any(v[8] for v in report["cells"].values()) and any(
+        v[6] for v in report["cells"].values())
+    assert [s.title for s in fallback.worksheets if s.sheet_view.tabSelected] == [REPORT_SHEET]
+    assert fallback.active.title == REPORT_SHEET
 
 
 def test_a_formula_typed_into_a_text_cell_becomes_text_and_the_calc_chain_goes(tmp_path):

@@ -155,6 +155,21 @@ def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: l
     block = 1  # VML shape ids: each drawing its own blocks of 1024
     for name, cells in by_sheet.items():
         block = _comments(pkg, book.sheets[name], sheet(name), cells, block)
+    _add_reports(pkg, book, styles, sheets, edited)
+    pkg.save(dst)
+
+
+def insert_sheets(src: Path, dst: Path, sheets: list[NewSheet]) -> None:
+    """Write `dst`: the workbook `src` with the report `sheets` in front (the first one selected) and nothing else
+    changed. The openpyxl path ends here, so a report sheet is rendered one way (`sheet_xml`) on both paths."""
+    pkg = Package(src)
+    book = _Book(pkg)
+    _add_reports(pkg, book, Styles(pkg, book.styles), sheets, {})
+    pkg.save(dst)
+
+
+def _add_reports(pkg: Package, book: _Book, styles: Styles, sheets: list[NewSheet], edited: dict) -> None:
+    """The report sheets in front, the first one the only selected tab."""
     for part in book.sheets.values():
         if maybe_selected(pkg.raw.get(part, b"")) or part in edited:
             unselect(pkg, part)
@@ -162,7 +177,6 @@ def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: l
         s.links = {at: loc for at, loc in s.links.items() if loc.split("!")[0].strip("'") in book.sheets}
     formats = _report_formats(styles)
     book.add_first([(s.name, sheet_xml(s, formats, selected=i == 0)) for i, s in enumerate(sheets)])
-    pkg.save(dst)
 
 
 def _restyle(sheet, styles: Styles, by_sheet: dict[str, dict[str, Mark]]) -> None:

@@ -1,40 +1,42 @@
-"""The openpyxl path of a feedback workbook (when the XML patcher declines a file): the report sheets added and the
-cells marked as the patcher would."""
+"""The openpyxl path of a feedback workbook (when the XML patcher declines a file): the cells marked and the rows
+folded as the patcher would, the workbook saved, then the report sheets put in front by the patcher itself
+(`annotate.insert_sheets`), so a report sheet is rendered one way only."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import openpyxl
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.styles import PatternFill
 
-from pipeline.report.annotate import Mark, NewSheet, row_height
-from pipeline.workbook.contract import col_letter
+from pipeline.report.annotate import Folds, Mark, NewSheet, insert_sheets
+from pipeline.report.folds import fold_rows
+from pipeline.workbook.contract import CHANGES_SHEET, REPORT_SHEET
 
 
-def add_sheet(wb: openpyxl.Workbook, spec: NewSheet, index: int) -> None:
-    sheet = wb.create_sheet(spec.name, index)
-    for r, values in enumerate(spec.rows, start=1):
-        for c, value in enumerate(values, start=1):
-            target = sheet.cell(r, c)
-            put(target, value)
-            target.font = Font(name="Times New Roman", bold=r in spec.bold)
-            target.alignment = Alignment(wrap_text=c in spec.wrap or r in spec.bold, vertical="top")
-            if (r, c) in spec.links and spec.links[(r, c)].split("!")[0].strip("'") in wb.sheetnames:
-                # a place in this workbook (location), not a file to open (target): that would be an external link
-                target.hyperlink = Hyperlink(ref=target.coordinate, location=spec.links[(r, c)])
-                target.font = Font(name="Times New Roman", color="0563C1", underline="single")
-    for c, width in enumerate(spec.widths, start=1):
-        sheet.column_dimensions[col_letter(c)].width = width
-    for ref in spec.merges:
-        sheet.merge_cells(ref)
-    for r, values in enumerate(spec.rows, start=1):
-        sheet.row_dimensions[r].height = row_height(spec, values)
-    if spec.freeze:
-        sheet.freeze_panes = f"A{spec.freeze + 1}"
-    sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+def write(wb: openpyxl.Workbook, sheets: list[NewSheet], marks: dict[tuple[str, str], Mark], folds: Folds,
+          dst: Path) -> None:
+    """Write `dst`: `wb` with `marks` on (sheet, cell), rows folded, `sheets` first (the report sheets of a feedback
+    file sent back are removed first)."""
+    for name in (REPORT_SHEET, CHANGES_SHEET):
+        if name in wb.sheetnames:
+            del wb[name]
+    for (name, ref), mark in marks.items():
+        if name in wb.sheetnames:
+            mark_cell(wb[name], ref, mark)
+    for name, (shown, hidden) in folds.items():
+        if name in wb.sheetnames:
+            fold_rows(wb[name], shown, hidden)
+    wb.active = 0
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = False
+    marked = dst.with_name(f".{dst.name}.marked.xlsx")
+    try:
+        wb.save(marked)
+        insert_sheets(marked, dst, sheets)
+    finally:
+        marked.unlink(missing_ok=True)
 
 
 def put(target, value: object) -> None:

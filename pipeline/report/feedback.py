@@ -22,9 +22,10 @@ from pipeline.intake.read import read_book
 from pipeline.issues import NOT_READ, SEVERITY_ACTION_VN, Issue, Severity
 from pipeline.judge.compare import change_text, show_value
 from pipeline.models import Decision, Resubmission
+from pipeline.report import fallback
 from pipeline.report.annotate import Mark, NewSheet, annotate
-from pipeline.report.fallback import add_sheet, mark_cell, put
-from pipeline.report.folds import fold_rows, folds_in_use
+from pipeline.report.fallback import put
+from pipeline.report.folds import folds_in_use
 from pipeline.template.build import write_template
 from pipeline.workbook.contract import (
     CHANGES_SHEET,
@@ -334,19 +335,5 @@ def _workbook(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], path:
     tmp = path.with_name(f".{path.stem}.template.xlsx")
     wb = _open_copy(ws, unit, d, tmp)
     tmp.unlink(missing_ok=True)
-    for name in (REPORT_SHEET, CHANGES_SHEET):
-        if name in wb.sheetnames:
-            del wb[name]
-    for index, sheet in enumerate(sheets):
-        add_sheet(wb, sheet, index)
-    for (name, ref), mark in marks.items():
-        if name in wb.sheetnames:
-            mark_cell(wb[name], ref, mark)
-    for name, (shown, hidden) in folds.items():
-        if name in wb.sheetnames:
-            fold_rows(wb[name], shown, hidden)
-    wb.active = 0
-    for sheet in wb.worksheets:
-        sheet.sheet_view.tabSelected = sheet.title == REPORT_SHEET
-    wb.save(tmp_out)
+    fallback.write(wb, sheets, marks, folds, tmp_out)
     return place(tmp_out, path)
