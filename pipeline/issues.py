@@ -42,8 +42,8 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     ),
     "xml_entities": (
         E,
-        "Tệp bị từ chối vì chứa khai báo thực thể XML (DTD/ENTITY) trong {detail}, một kiểu tấn công; "
-        "Excel không bao giờ tạo ra nội dung này. Hãy gửi lại biểu mẫu lưu bằng Excel.",
+        "Tệp bị từ chối vì có nội dung Excel không bao giờ tạo ra (khai báo DTD/ENTITY trong {detail}, một kiểu "
+        "tấn công); hãy mở biểu mẫu đã điền bằng Excel, lưu lại rồi gửi lại.",
     ),
     "sheet_too_big": (
         E,
@@ -68,7 +68,8 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         INF,
         "Tệp không còn thông tin ẩn của biểu mẫu; đã nhận ra đơn vị {unit} theo tên ở đầu biểu.",
     ),
-    "unknown_unit": (E, "Mã đơn vị \"{detail}\" trong tệp không có trong danh sách đơn vị của đợt báo cáo."),
+    "unknown_unit": (E, "Mã đơn vị \"{detail}\" trong tệp không có trong danh sách đơn vị của đợt báo cáo; hãy dùng "
+                        "đúng biểu mẫu đã được gửi cho đơn vị."),
     "other_round": (
         E,
         "Tệp là biểu mẫu của đợt báo cáo khác (\"{detail}\"); hãy dùng biểu mẫu của đợt này.",
@@ -108,8 +109,8 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "extra_annex": (INF, "Tệp có Phụ lục {annex} không thuộc danh sách phải nộp của đơn vị; không tính."),
     "row_key_changed": (
         E,
-        "Ô {cell} phải là \"{expected}\" (dòng cố định của biểu) nhưng đang là \"{value}\"; không sửa, "
-        "xóa hay chèn dòng trong biểu.",
+        "Ô {cell} phải là \"{expected}\" (dòng cố định của biểu) nhưng đang là \"{value}\"; hãy trả lại đúng như "
+        "biểu mẫu (không sửa, xóa hay chèn các dòng cố định) rồi gửi lại.",
     ),
     "data_outside": (
         E,
@@ -332,11 +333,11 @@ SEVERITY_ACTION_VN = {Severity.ERROR: "Lỗi (phải sửa)", Severity.WARNING: 
                       Severity.INFO: "Thông tin"}
 # What each file status and each unit × annex state is called wherever a person reads it.
 STATUS_VN = {"report": "Báo cáo lời, đã nhận",
-             "accepted": "Tiếp nhận", "accepted_with_warnings": "Tiếp nhận, có lưu ý", "rejected": "Trả lại",
+             "accepted": "Tiếp nhận", "accepted_with_warnings": "Tiếp nhận, có cảnh báo", "rejected": "Trả lại",
              "superseded": "Đã thay thế", "duplicate": "Trùng lặp", "ignored": "Bỏ qua",
              "unidentified": "Không nhận ra đơn vị", "failed": "Lỗi chương trình (không phải lỗi của tệp)"}
 STATE_VN = {"missing": "Chưa nộp", "rejected": "Bị trả lại (có lỗi)", "accepted": "Đã tiếp nhận",
-            "accepted_with_warnings": "Tiếp nhận, có lưu ý", "accepted_late": "Tiếp nhận, nộp muộn",
+            "accepted_with_warnings": "Đã tiếp nhận, có cảnh báo", "accepted_late": "Đã tiếp nhận, nộp muộn",
             "failed": "Đã gửi, chưa xử lý được (lỗi chương trình)"}
 # What each unit's narrative report (báo cáo lời) is in the completeness table.
 REPORT_STATE_VN = {"missing": "Chưa nộp", "rejected": "Bị trả lại (không đọc được)",

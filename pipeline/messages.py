@@ -60,10 +60,10 @@ TEXTS: dict[str, str] = {
     "outline_rate_base": "câu dùng tỷ lệ {{{annex}.rate:{key}}} mà không nêu mẫu số {{{annex}.den:{key}}}; người đọc "
                          "cần biết tỷ lệ này là trên tổng số nào.",
     "outline_expr": "điều kiện {key} = \"{source}\" chưa đúng: {problem}.",
-    "outline_column": "{key} = \"{value}\": phụ lục {annex} không có cột này (các cột: {known}).",
-    "outline_annex": "không có phụ lục {annex} trong schemas/ (các phụ lục: {known}).",
-    "outline_each": "each = \"{value}\": nhóm theo \"khoi\" hoặc theo cột dòng cố định của phụ lục, hay cột \"by\" của "
-                    "tỷ lệ (ví dụ \"PL3.linh_vuc\").",
+    "outline_column": "{key} = \"{value}\": phụ lục {annex} không có cột này (các cột: {known}); hãy sửa lại tên cột.",
+    "outline_annex": "không có phụ lục {annex} trong schemas/ (các phụ lục: {known}); hãy sửa lại mã phụ lục.",
+    "outline_each": "each = \"{value}\" không dùng được: chỉ nhóm được theo \"khoi\", theo cột dòng cố định của một "
+                    "phụ lục hoặc theo cột \"by\" của một tỷ lệ (ví dụ each = \"PL3.linh_vuc\").",
     # the Word draft's own sentences (baocao.toml holds the rest)
     "draft_no_data": "Chưa có {annex} được tiếp nhận nên chưa có số liệu.",
     "draft_provisional": "(Số liệu tạm tính: chưa có {annex} được tiếp nhận của {names}.)",
@@ -134,12 +134,13 @@ TEXTS: dict[str, str] = {
     "code_reserved": "Mã đơn vị \"{value}\" là tên thiết bị Windows dành riêng (" + RESERVED_HINT + ") nên Windows "
                      "không tạo được tệp {value}.xlsx; hãy đổi mã khác, ví dụ \"{example}\".",
     "code_long": "Mã đơn vị \"{value}\" dài {length} ký tự; hãy rút gọn còn không quá {limit} ký tự.",
-    "code_duplicate": "Mã đơn vị \"{value}\" trùng với ô {other}; mỗi đơn vị phải có một mã riêng.",
+    "code_duplicate": "Mã đơn vị \"{value}\" trùng với ô {other}; mỗi đơn vị phải có một mã riêng, hãy đổi một trong "
+                      "hai mã.",
     "code_case": "Mã đơn vị \"{value}\" chỉ khác mã \"{other_value}\" (ô {other}) ở chữ hoa, chữ thường; trên Windows "
                  "hai tệp {value}.xlsx và {other_value}.xlsx là một, tệp sau sẽ ghi đè tệp trước. Hãy đặt hai mã khác "
                  "hẳn nhau.",
     "name_missing": "thiếu Tên đơn vị của mã {code}; hãy nhập tên đầy đủ của đơn vị.",
-    "annex_unknown": "phụ lục \"{value}\" không có (các phụ lục có: {known}); hãy ghi các phụ lục cách nhau bằng dấu "
+    "annex_unknown": "không có phụ lục \"{value}\" (các phụ lục có: {known}); hãy ghi các phụ lục cách nhau bằng dấu "
                      "phẩy, ví dụ 1, 2, 4a.",
     "annex_missing": "chưa ghi Phụ lục phải nộp của {code}; hãy ghi, ví dụ 1, 2, 4a.",
     "annex_number": "Excel đã đổi nội dung ô thành số {value} (máy dùng dấu phẩy thập phân kiểu Việt Nam); đã hiểu là "
@@ -207,7 +208,7 @@ TEXTS: dict[str, str] = {
 # The printed status table ("Tình hình nộp"): one short mark per unit × annex and per narrative report, explained
 # under the table by the full names (issues.STATE_VN, REPORT_STATE_VN).
 STATE_SHORT_VN = {"missing": "Chưa nộp", "rejected": "Trả lại", "accepted": "Đã nhận",
-                  "accepted_with_warnings": "Có lưu ý", "accepted_late": "Nộp muộn", "failed": "Chưa xử lý"}
+                  "accepted_with_warnings": "Có cảnh báo", "accepted_late": "Nộp muộn", "failed": "Chưa xử lý"}
 REPORT_SHORT_VN = {"missing": "Chưa nộp", "rejected": "Trả lại", "matched": "Khớp biểu", "mismatch": "Lệch biểu",
                    "unchecked": "Chưa đối chiếu", "failed": "Chưa xử lý"}
 

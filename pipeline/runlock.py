@@ -30,8 +30,7 @@ class RunLock:
         except OSError:
             os.close(self.fd)
             self.fd = None
-            raise Busy("Một lượt annex collect khác đang chạy trên thư mục làm việc này; chờ lượt đó xong rồi "
-                       "chạy lại.") from None
+            raise Busy("another run holds the workspace lock") from None  # said as messages "busy"
         os.ftruncate(self.fd, 0)
         os.write(self.fd, str(os.getpid()).encode())
         return self

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.collect import collect
+from pipeline.issues import SEVERITY_ACTION_VN, Severity
 from pipeline.workspace import VN_TZ, init_workspace
 
 from .helpers import changed, drop, payload
@@ -80,12 +81,13 @@ def test_errors_and_warnings_are_counted_and_listed_apart_everywhere(ready):
     head = next(i for i, line in enumerate(lines) if line.startswith("VPUB.xlsx"))
     d = by_file(collect(ws))["VPUB.xlsx"]
     assert d.errors >= 1 and d.warnings >= 1
-    assert lines[head + 1] == f"    Lỗi (phải sửa): {d.errors}"
-    assert lines[head + 2 + d.errors] == f"    Cảnh báo (kiểm tra lại): {d.warnings}"
+    errors, warnings = SEVERITY_ACTION_VN[Severity.ERROR], SEVERITY_ACTION_VN[Severity.WARNING]
+    assert lines[head + 1] == f"    {errors}: {d.errors}"
+    assert lines[head + 2 + d.errors] == f"    {warnings}: {d.warnings}"
     assert f"1 tệp bị trả lại ({d.errors} lỗi phải sửa)" in out.output
     text = (ws.outbox / "feedback" / "VPUB.txt").read_text(encoding="utf-8")
-    assert f"Lỗi (phải sửa): {d.errors}\n" in text and f"\n\nCảnh báo (kiểm tra lại): {d.warnings}\n" in text
-    assert text.index("Lỗi (phải sửa)") < text.index("Cảnh báo (kiểm tra lại)")
+    assert f"{errors}: {d.errors}\n" in text and f"\n\n{warnings}: {d.warnings}\n" in text
+    assert text.index(errors) < text.index(warnings)
     report = json.loads(CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"]).output)
     vpub = next(f for f in report["files"] if f["file"] == "VPUB.xlsx")
     assert vpub["counts"] == {"errors": d.errors, "warnings": d.warnings}

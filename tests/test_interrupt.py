@@ -17,11 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.messages import sentence
 
 from .conftest import REPO
 from .helpers import drop, payload
 
-STOPPED = "Đã dừng theo yêu cầu (Ctrl+C)"
+STOPPED = sentence("interrupted").split(":")[0]  # "Đã dừng theo yêu cầu (Ctrl+C)"
 DRIVER = """
 import sys, time
 import pipeline.{module} as target
@@ -45,8 +46,7 @@ def test_ctrl_c_in_a_command_is_one_line_and_exit_code_130(ready, monkeypatch):
     out = CliRunner().invoke(main, ["collect", "--workspace", str(ready.root)])
     assert out.exit_code == 130
     lines = [line for line in out.output.splitlines() if line.strip()]
-    assert lines == [f"{STOPPED}: các tệp kết quả đã ghi xong vẫn nguyên vẹn, không có tệp nào bị ghi dở; chạy lại "
-                     "lệnh để làm tiếp."]
+    assert lines == [sentence("interrupted")]
 
 
 def _group_alive(pgid: int) -> list[int]:

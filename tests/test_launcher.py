@@ -25,6 +25,7 @@ from pipeline.launcher import (
     cmd_text,
     write_launcher,
 )
+from pipeline.messages import TEXTS, sentence
 
 from .conftest import REPO
 from .helpers import drop, payload
@@ -154,14 +155,14 @@ def test_the_watch_launcher_keeps_collecting_until_ctrl_c(ready, tmp_path):
     (tmp_path / "xdg-open").chmod(0o755)
     proc = subprocess.Popen(["sh", str(ws.root / WATCH_SH_NAME)], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    seen = b""
+    seen, started = b"", TEXTS["watch_started"].split("{")[0].strip().encode()  # "Đang theo dõi thư mục"
     deadline = time.monotonic() + 120
-    while "Đang theo dõi thư mục".encode() not in seen and time.monotonic() < deadline and proc.poll() is None:
+    while started not in seen and time.monotonic() < deadline and proc.poll() is None:
         seen += os.read(proc.stdout.fileno(), 4096)
     os.killpg(proc.pid, signal.SIGINT)
     seen += proc.communicate(timeout=60)[0]
     out = seen.decode("utf-8")
-    assert "PKT.xlsx" in out and "Đã dừng theo dõi (Ctrl+C)" in out and "Traceback" not in out, out
+    assert "PKT.xlsx" in out and sentence("watch_stopped") in out and "Traceback" not in out, out
     windows = write_launcher(tmp_path, "C:\\Python\\python.exe", windows=True)
     text = (tmp_path / WATCH_CMD_NAME).read_text(encoding="utf-8")
     assert windows.name == CMD_NAME and "collect --workspace \"%~dp0.\" --open --watch" in text

@@ -274,7 +274,7 @@ def test_console_and_json_count_the_reports(ready, figures):
     assert next(f for f in parsed["files"] if f["file"] == "PKT.docx")["report"] is True
     shown = runner.invoke(main, ["collect", "--workspace", str(ws.root)])
     assert f"Báo cáo lời: đã nhận của 1/{len(ws.units)} đơn vị" in shown.output
-    missing = next(line for line in shown.output.splitlines() if line.startswith("  Chưa nộp ("))
+    missing = next(line for line in shown.output.splitlines() if line.startswith(f"  {REPORT_STATE_VN['missing']} ("))
     assert f"({len(ws.units) - 1} đơn vị)" in missing and "VPUB" in missing and "PKT" not in missing
 
 

@@ -206,7 +206,7 @@ ERRORS: list[tuple[str, Edit, tuple[str, ...]]] = [
     ("code_too_long", add_unit("X" * 45, "Đơn vị", "Đảng", "1", ""), (CELL.format("A16"), "rút gọn")),
     ("name_missing", add_unit("XYZ", "", "Đảng", "1", ""), (CELL.format("B16"), "thiếu Tên đơn vị của mã XYZ")),
     ("annex_unknown", add_unit("XYZ", "Đơn vị lạ", "Đảng", "1, 9", ""),
-     (CELL.format("D16"), "phụ lục \"9\" không có", "4a")),
+     (CELL.format("D16"), "không có phụ lục \"9\"", "4a")),
     ("annexes_missing", add_unit("XYZ", "Không nộp gì", "Đảng", "", ""), (CELL.format("D16"), "chưa ghi Phụ lục")),
     ("annexes_turned_into_a_number", add_unit("XYZ", "Đơn vị", "Đảng", 4.1, ""),
      (CELL.format("D16"), "Excel đã đổi", "số 4,1", "Text")),

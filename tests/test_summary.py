@@ -113,9 +113,9 @@ def test_submission_status_lists_missing_and_late_units(scenario):
     sheet = wb["Chi tiết nộp"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     states = {(r[1], r[4]): r[5] for r in rows if r[1]}
-    assert states[("HCCB", "PL1")] == "Chưa nộp"
-    assert states[("HND", "PL1")] == "Tiếp nhận, nộp muộn"
-    assert states[("PKT", "PL1")] == "Đã tiếp nhận"
+    assert states[("HCCB", "PL1")] == STATE_VN["missing"]
+    assert states[("HND", "PL1")] == STATE_VN["accepted_late"]
+    assert states[("PKT", "PL1")] == STATE_VN["accepted"]
     reminder = next(r[8] for r in rows if r[1] == "HCCB" and r[8])
     assert "Hội Cựu chiến binh xã" in reminder and "15/05/2026" in reminder
     overview = wb["Tổng quan"]

@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+from pipeline.messages import TEXTS, sentence
 from pipeline.runlock import Busy, RunLock
 from pipeline.template.fill import fill
 from pipeline.watch import Change, snapshot, watch
@@ -18,6 +19,9 @@ from pipeline.watch import Change, snapshot, watch
 from .conftest import REPO
 from .helpers import drop, payload
 from .test_interrupt import DRIVER, _group_alive
+
+STARTED = TEXTS["watch_started"].split("{")[0].strip()  # "Đang theo dõi thư mục"
+ADDED = f"({sentence('watch_added', n=1).lower()})"  # "(1 tệp mới)"
 
 
 def test_a_change_is_collected_once_the_inbox_has_settled(ready):
@@ -81,20 +85,20 @@ def test_watch_end_to_end_added_changed_removed_growing_and_ctrl_c(ready, tmp_pa
     drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
     watcher = _Watcher(ws.root)
     try:
-        watcher.wait_for("Đang theo dõi thư mục")
+        watcher.wait_for(STARTED)
         summary = ws.outbox / "TongHop_phuctho-soket-2026.xlsx"
         first = summary.read_bytes()
         drafts = ws.outbox / "baocao"
         assert {p.name for p in drafts.glob("*.docx")} == {"PKT.docx"}  # the accepted unit's draft, after the summary
         drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB"))
-        watcher.wait_for("(1 tệp mới)")
+        watcher.wait_for(ADDED)
         watcher.wait_for("Bảng tổng hợp:", 2)
-        assert "VPUB.xlsx" in watcher.text().split("(1 tệp mới)")[1] and summary.read_bytes() != first
+        assert "VPUB.xlsx" in watcher.text().split(ADDED)[1] and summary.read_bytes() != first
         drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB", seed=8))
-        watcher.wait_for("(1 tệp được thay)")
+        watcher.wait_for(f"({sentence('watch_changed', n=1).lower()})")
         (ws.inbox / "PKT.xlsx").unlink()
-        watcher.wait_for("(1 tệp bị xóa)")
-        watcher.wait_for("Tệp không còn trong inbox (không còn được tính): PKT.xlsx")
+        watcher.wait_for(f"({sentence('watch_removed', n=1).lower()})")
+        watcher.wait_for(sentence("watch_gone", names="PKT.xlsx"))
         assert not (drafts / "PKT.docx").exists() and (drafts / "VPUB.docx").is_file()  # drafts follow the inbox
         fill(ws.templates / "TYT.xlsx", tmp_path / "TYT.xlsx", payload(ws, "TYT"))
         content = (tmp_path / "TYT.xlsx").read_bytes()
@@ -105,15 +109,15 @@ def test_watch_end_to_end_added_changed_removed_growing_and_ctrl_c(ready, tmp_pa
                 time.sleep(0.1)
         watcher.wait_for("TYT.xlsx")
         watcher.wait_for("Bảng tổng hợp:", 5)
-        after = watcher.text().split("(1 tệp mới)")[-1]
+        after = watcher.text().split(ADDED)[-1]
         assert "TYT.xlsx" in after and "tiếp nhận" in after.split("TYT.xlsx")[1].splitlines()[0], after
         assert watcher.text().count("TYT.xlsx") == 1  # read once, whole: never refused half-copied
     finally:
         os.killpg(watcher.proc.pid, signal.SIGINT)
         code = watcher.proc.wait(timeout=60)
     text = watcher.text()
-    assert code == 0 and text.rstrip().endswith("không có tệp nào bị ghi dở.") and "Traceback" not in text, text
-    assert text.count("Đã dừng theo dõi (Ctrl+C)") == 1
+    assert code == 0 and text.rstrip().endswith(sentence("watch_stopped")) and "Traceback" not in text, text
+    assert text.count(sentence("watch_stopped")) == 1
     assert not [p for p in ws.root.rglob("*") if ".tmp" in p.name]
     with RunLock(ws.root):  # not held by anyone
         pass
@@ -128,7 +132,7 @@ def test_ctrl_c_while_collecting_in_watch_mode_leaves_nothing_behind(ready):
     time.sleep(1.0)
     os.killpg(watcher.proc.pid, signal.SIGINT)
     code = watcher.proc.wait(timeout=60)
-    assert code == 0 and "Đã dừng theo dõi (Ctrl+C)" in watcher.text() and "Traceback" not in watcher.text()
+    assert code == 0 and sentence("watch_stopped") in watcher.text() and "Traceback" not in watcher.text()
     for _ in range(50):
         if not _group_alive(watcher.proc.pid):
             break
@@ -163,5 +167,5 @@ def test_watch_does_not_mix_with_json_or_strict(ready):
 
     for option in ("--json", "--strict"):
         out = CliRunner().invoke(main, ["collect", "--watch", option, "--workspace", str(ready.root)])
-        assert out.exit_code == 2 and "--watch không dùng cùng --json hay --strict" in out.output
+        assert out.exit_code == 2 and sentence("watch_options") in out.output
     assert not ready.outbox.exists() or not list(ready.outbox.iterdir())  # refused before anything ran

@@ -74,17 +74,17 @@ def read_report(path: Path) -> ReportReading:
             if custom is not None:
                 reading.properties = _properties(custom)
             body = _xml(z, DOCUMENT)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
-        reading.error = ("unreadable", f"tệp nén hỏng: {type(exc).__name__}")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+        reading.error = ("unreadable", "tệp nén hỏng hoặc bị cắt cụt")
         return reading
     except Refused as exc:
         reading.error = exc.args
         return reading
-    except etree.XMLSyntaxError as exc:
-        reading.error = ("unreadable", f"nội dung văn bản hỏng: {type(exc).__name__}")
+    except etree.XMLSyntaxError:
+        reading.error = ("unreadable", "nội dung văn bản hỏng")
         return reading
     if body is None:
-        reading.error = ("unreadable", "không có nội dung văn bản (word/document.xml)")
+        reading.error = ("unreadable", "không có phần nội dung văn bản")
         return reading
     paragraphs = _paragraphs(body)
     reading.head = " | ".join(text for text, _ in paragraphs[:HEAD_PARAGRAPHS])[:HEAD_CHARS]

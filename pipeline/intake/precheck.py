@@ -82,8 +82,8 @@ def _precheck(path: Path, kind: str, limits: Limits, errors: dict[str, dict[str,
             with zipfile.ZipFile(path) as z:
                 return _zip(z, kind, limits, errors)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
-                RuntimeError) as exc:  # what a damaged or odd zip raises: the file's problem
-            return Refusal("unreadable", f"tệp nén hỏng: {exc}")
+                RuntimeError):  # what a damaged or odd zip raises: the file's problem (its words are English)
+            return Refusal("unreadable", "tệp nén hỏng hoặc bị cắt cụt")
     return None
 
 

@@ -64,8 +64,8 @@ def _second_reader(path: Path, wanted: frozenset[str], max_rows: int, first: Bas
     """calamine cannot read some producers' .ods (Gnumeric's): try odfpy before giving up."""
     try:
         return read_ods(path, wanted, max_rows)
-    except Exception as exc:  # noqa: BLE001 - a file that neither reader can read is this file's problem
-        return RawBook(error=("unreadable", f"{_short(first)}; {_short(exc)}"))
+    except Exception:  # noqa: BLE001 - a file that neither reader can read is this file's problem
+        return RawBook(error=("unreadable", _short(first)))
 
 
 def _text(value: object) -> str:
@@ -75,5 +75,7 @@ def _text(value: object) -> str:
 
 
 def _short(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}"
-    return text if len(text) <= 160 else text[:157] + "…"
+    """Why a reader gave up, as the unit reads it: the library's own words are English and technical."""
+    if isinstance(exc, OSError):
+        return "không mở được tệp"
+    return "nội dung bảng tính bị hỏng hoặc không đúng định dạng"

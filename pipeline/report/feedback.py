@@ -141,7 +141,7 @@ def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], di
         head += (f"Tệp có {len(errors)} lỗi{also} nên CHƯA được tiếp nhận. Đề nghị đơn vị sửa các lỗi dưới đây "
                  f"(đã tô đỏ trong tệp phản hồi {unit.code}.xlsx) và {resend_when(ws)}.\n")
     else:
-        head += ("Tệp đã được tiếp nhận; đề nghị kiểm tra lại các điểm lưu ý dưới đây (tô vàng trong tệp phản hồi). "
+        head += ("Tệp đã được tiếp nhận; đề nghị kiểm tra lại các cảnh báo dưới đây (ô tô vàng trong tệp phản hồi). "
                  f"Kèm theo là dự thảo báo cáo lời của đơn vị ({unit.code}.docx), điền sẵn số liệu từ biểu đã "
                  "tiếp nhận.\n")
     lines: list[str] = []
@@ -164,7 +164,7 @@ def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], di
 def report_message(ws: Workspace, unit: Unit, d: Decision) -> str:
     """The message about a unit's narrative report (báo cáo lời) when its annexes need no feedback."""
     verdict = ("chưa được tiếp nhận" if d.errors else
-               "đã được ghi nhận; đề nghị kiểm tra lại các điểm lưu ý dưới đây")
+               "đã được ghi nhận; đề nghị kiểm tra lại các cảnh báo dưới đây")
     return (f"Kính gửi {unit.name},\n\n{ws.round.commune} đã nhận báo cáo lời \"{sent_name(d)}\" (lúc "
             f"{d.received_at:%H:%M ngày %d/%m/%Y}) cho đợt {ws.round.title}. Báo cáo {verdict}.\n\n"
             + "\n".join(report_lines(d)) + "\n\nTrân trọng.\n")
@@ -262,15 +262,15 @@ def _report(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], report:
     warnings = [i for i in issues if i.severity == Severity.WARNING]
     today = dt.datetime.now(VN_TZ)
     verdict = ("chưa được tiếp nhận, cần sửa các lỗi dưới đây rồi " + resend_when(ws) if errors
-               else "đã được tiếp nhận; đề nghị kiểm tra lại các điểm lưu ý dưới đây")
+               else "đã được tiếp nhận; đề nghị kiểm tra lại các cảnh báo dưới đây")
     rows: list[list[object]] = [
         ["KẾT QUẢ KIỂM TRA BIỂU BÁO CÁO"],
         [f"Đơn vị: {unit.name} (mã {unit.code}). Đợt báo cáo: {ws.round.title}."],
         [f"Tệp đã nhận: \"{sent_name(d)}\", lúc {d.received_at:%H:%M ngày %d/%m/%Y}. "
          f"Kiểm tra ngày {today:%d/%m/%Y}."],
-        [f"Kết quả: {len(errors)} lỗi phải sửa, {len(warnings)} điểm lưu ý; tệp {verdict}."],
+        [f"Kết quả: {len(errors)} lỗi phải sửa, {len(warnings)} cảnh báo cần kiểm tra lại; tệp {verdict}."],
         [],
-        ["STT", "Mức độ", "Trang", "Ô", "Nội dung cần sửa"],
+        ["STT", "Mức độ", "Trang", "Ô", "Nội dung"],
     ]
     top = len(rows)
     links = {}

@@ -120,7 +120,7 @@ def detail_sheet(sheet, st: Styles, ws: Workspace, summary: Summary) -> None:
         if item["annex"] is None:  # the unit's narrative report
             label, style, annex = _report_state(item), REPORT_STYLE[item["state"]], REPORT_ROW
         else:
-            label = STATE_VN[item["state"]] + (" (có lưu ý)" if item["warnings"] and item["state"] != "rejected"
+            label = STATE_VN[item["state"]] + (" (có cảnh báo)" if item["warnings"] and item["state"] != "rejected"
                                                and item["state"] != "accepted_with_warnings" else "")
             style, annex = STATE_STYLE[item["state"]], ws.specs.annexes[item["annex"]].sheet
         sheet.write_number(r, 0, r, st["label_center"])

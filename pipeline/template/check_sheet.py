@@ -20,8 +20,8 @@ from pipeline.workbook.contract import (
 from pipeline.workbook.styles import print_setup, text_height
 
 TITLE = "KIỂM TRA BIỂU TRƯỚC KHI GỬI"
-NOTE = ("✓ là đạt; ✗ là còn sai: sửa các ô ghi ở cột \"Cần sửa ở\" (trên trang phụ lục, ô sai được tô đỏ, ô cần lưu "
-        "ý được tô vàng).")
+NOTE = ("✓ là đạt; ✗ là còn sai: sửa các ô ghi ở cột \"Cần sửa ở\" (trên trang phụ lục, ô có lỗi được tô đỏ, ô có "
+        "cảnh báo được tô vàng).")
 
 
 def write_check_sheet(sheet, st, checks: list[LiveCheck], sheets: dict[str, str]) -> None:

@@ -347,7 +347,7 @@ def status_formula(annex: str) -> str:
     # SUMPRODUCT, not SUMIFS: it survives a save as .xls (Excel 97–2003) and every other program
     errors = f'SUMPRODUCT(({severity_col}="{SEVERITY_VN[Severity.ERROR]}"){crit}*{count_col})'
     warnings = f'SUMPRODUCT(({severity_col}="{SEVERITY_VN[Severity.WARNING]}"){crit}*{count_col})'
-    return (f'=IF({errors}=0,IF({warnings}=0,"✓ Sẵn sàng gửi","✓ Sẵn sàng gửi (có "&{warnings}&" điểm cần lưu ý)"),'
+    return (f'=IF({errors}=0,IF({warnings}=0,"✓ Sẵn sàng gửi","✓ Sẵn sàng gửi (có "&{warnings}&" cảnh báo)"),'
             f'"✗ Còn "&{errors}&" lỗi — xem trang {CHECK_SHEET}")')
 
 
@@ -356,4 +356,4 @@ def status_cached(checks: list[LiveCheck], annex: str) -> str:
     warnings = sum(c.cached for c in checks if c.severity == "warning" and (not annex or c.annex == annex))
     if errors:
         return f"✗ Còn {errors} lỗi — xem trang {CHECK_SHEET}"
-    return "✓ Sẵn sàng gửi" if not warnings else f"✓ Sẵn sàng gửi (có {warnings} điểm cần lưu ý)"
+    return "✓ Sẵn sàng gửi" if not warnings else f"✓ Sẵn sàng gửi (có {warnings} cảnh báo)"
