@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pipeline import clickvn, console, guard
+from pipeline.issues import SEVERITY_VN, Severity
 from pipeline.launcher import (
     CMD_NAME,
     REPORT_CMD_NAME,
@@ -75,7 +76,7 @@ def _open(root: Path | None, command: str, receiving: bool = False) -> Workspace
         ctx.find_root().meta[guard.ROOT_KEY] = root  # where a failure of ours is logged
     ws = workspace.open_workspace(root, receiving=receiving, command=command)
     for problem in ws.warnings:
-        _note(f"Lưu ý — {problem.text}")
+        _note(f"{SEVERITY_VN[Severity.WARNING]} — {problem.text}")
     return ws
 
 

@@ -229,9 +229,9 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "late": (W, "Tệp nhận lúc {detail}, sau hạn nộp {expected}."),
     "newer_rejected": (
         W,
-        "Tệp nộp sau ({detail}) bị trả lại vì có lỗi; tạm thời vẫn dùng tệp đã được chấp nhận trước đó.",
+        "Tệp nộp sau ({detail}) bị trả lại vì có lỗi; tạm thời vẫn dùng tệp đã được tiếp nhận trước đó.",
     ),
-    "ignored": (INF, "Bỏ qua tệp không phải bảng tính ({detail})."),
+    "ignored": (INF, "Tệp không phải bảng tính hay báo cáo lời ({detail}) nên không được đọc."),
     # the narrative report (báo cáo lời) a unit returns beside its annexes
     "report_by_name": (INF, "Tệp không còn thông tin nhận diện của dự thảo báo cáo lời; đã nhận ra đơn vị {unit} "
                             "theo {detail}."),

@@ -21,6 +21,7 @@ import xlsxwriter
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.issues import SEVERITY_VN, Severity
 from pipeline.settings.state import ISSUED_NAME
 from pipeline.workspace import default_unit_rows, init_workspace, open_workspace, write_units_xlsx
 
@@ -307,7 +308,8 @@ def test_warnings_are_printed_once_before_the_command_runs(pristine, tmp_path):
     files(units__xls=b"old copy")(root)
     out = CliRunner().invoke(main, ["templates", "--workspace", str(root), "--unit", "TYT"])
     assert out.exit_code == 0, out.output
-    assert out.output.count("Lưu ý — units.xlsx: bên cạnh units.xlsx có tệp units.xls") == 1
+    warned = f"{SEVERITY_VN[Severity.WARNING]} — units.xlsx: bên cạnh units.xlsx có tệp units.xls"
+    assert out.output.count(warned) == 1
 
 
 @pytest.mark.parametrize("encode", [

@@ -44,7 +44,7 @@ def test_init_refuses_to_overwrite(ws_root):
     ("row", "message"),
     [
         (["VPDU", "Trùng mã", "Đảng", "1", ""], "ô A16: Mã đơn vị \"VPDU\" trùng với ô A2"),
-        (["XYZ", "Đơn vị lạ", "Đảng", "1, 9", ""], "ô D16: phụ lục \"9\" không có"),
+        (["XYZ", "Đơn vị lạ", "Đảng", "1, 9", ""], "ô D16: không có phụ lục \"9\""),
         (["XYZ", "", "Đảng", "1", ""], "ô B16: thiếu Tên đơn vị"),
         (["XYZ", "Không nộp gì", "Đảng", "", ""], "ô D16: chưa ghi Phụ lục phải nộp"),
     ],

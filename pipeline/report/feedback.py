@@ -261,14 +261,15 @@ def _report(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], report:
     errors = [i for i in issues if i.severity == Severity.ERROR]
     warnings = [i for i in issues if i.severity == Severity.WARNING]
     today = dt.datetime.now(VN_TZ)
-    verdict = ("chưa được tiếp nhận, cần sửa các lỗi dưới đây rồi " + resend_when(ws) if errors
-               else "đã được tiếp nhận; đề nghị kiểm tra lại các cảnh báo dưới đây")
+    verdict = (f"tệp CHƯA được tiếp nhận: {len(errors)} lỗi phải sửa, {len(warnings)} cảnh báo cần kiểm tra lại. Đề "
+               f"nghị sửa các lỗi dưới đây rồi {resend_when(ws)}." if errors else
+               f"tệp đã được tiếp nhận, có {len(warnings)} cảnh báo cần kiểm tra lại (dưới đây).")
     rows: list[list[object]] = [
         ["KẾT QUẢ KIỂM TRA BIỂU BÁO CÁO"],
         [f"Đơn vị: {unit.name} (mã {unit.code}). Đợt báo cáo: {ws.round.title}."],
         [f"Tệp đã nhận: \"{sent_name(d)}\", lúc {d.received_at:%H:%M ngày %d/%m/%Y}. "
          f"Kiểm tra ngày {today:%d/%m/%Y}."],
-        [f"Kết quả: {len(errors)} lỗi phải sửa, {len(warnings)} cảnh báo cần kiểm tra lại; tệp {verdict}."],
+        [f"Kết quả: {verdict}"],
         [],
         ["STT", "Mức độ", "Trang", "Ô", "Nội dung"],
     ]

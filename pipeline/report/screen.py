@@ -82,7 +82,8 @@ def _issues_by_severity(d: Decision) -> dict[Severity, list[Issue]]:
 def file_lines(d: Decision) -> list[str]:
     """One line for the file, then its errors and its warnings under their own headings."""
     if d.status == "ignored":
-        return [f"{d.file.rel:<40} {'-':<9} {STATUS_VN[d.status].lower()}: {d.issues[0].message}"]
+        said = d.issues[0].message
+        return [f"{d.file.rel:<40} {'-':<9} {STATUS_VN[d.status].lower()}: {said[:1].lower()}{said[1:]}"]
     late = ", nộp muộn" if d.late else ""
     lines = [f"{d.file.rel:<40} {d.unit or '-':<9} {STATUS_VN[d.status].lower()}{late}"
              f" ({d.errors} lỗi, {d.warnings} cảnh báo)"]

@@ -160,7 +160,8 @@ def _write_guide(sheet, st: Styles, ws: Workspace, unit: Unit, specs: list[Annex
                  "được bảo vệ thì chọn dòng cuối bảng và dòng ngay dưới, bấm chuột phải, chọn Unhide – Bỏ ẩn)."),
         ("text", "6. Không xóa các trang ẩn (_meta, _lists): chúng giúp máy nhận ra biểu của đơn vị."),
         ("text", "7. Gõ tiếng Việt bằng bảng mã Unicode. Không đặt mật khẩu mở tệp."),
-        ("text", "8. Nếu nhận được tệp \"Lỗi cần sửa\", sửa đúng các ô được tô màu rồi gửi lại chính tệp đó."),
+        ("text", "8. Nếu nhận được tệp phản hồi (trang đầu là \"Lỗi cần sửa\"), sửa đúng các ô được tô màu ngay trong "
+                 "tệp đó rồi gửi lại chính tệp đó."),
         ("bold", "Các phụ lục trong tệp này"),
     ]
     for spec in specs:
