@@ -110,7 +110,8 @@ def init(directory: Path) -> None:
     watcher, reporter = (WATCH_CMD_NAME, REPORT_CMD_NAME) if windows else (WATCH_SH_NAME, REPORT_SH_NAME)
     _echo(f"Muốn bảng tổng hợp tự lập lại mỗi khi có tệp mới: bấm đúp tệp {watcher} và để cửa sổ đó mở "
           "(bấm Ctrl+C để dừng).")
-    _echo(f"Khi cần dự thảo báo cáo lời (Word) của xã và của từng đơn vị đã được tiếp nhận: bấm đúp tệp {reporter}.")
+    _echo(f"Khi cần dự thảo báo cáo lời (Word) của xã và của từng đơn vị có biểu đã được tiếp nhận: bấm đúp tệp "
+          f"{reporter}.")
 
 
 @main.command(short_help="Tạo biểu mẫu Excel cho từng đơn vị.")
@@ -255,7 +256,7 @@ def _collect_code(result: Any, strict: bool) -> int:
 @workspace_option
 def report(root: Path | None) -> None:
     """Lập dự thảo báo cáo lời của xã (outbox/BaoCao_<đợt>.docx) theo đề cương baocao.toml, điền sẵn số liệu
-    đã tiếp nhận, kèm các phụ lục; và dự thảo cho từng đơn vị đã được tiếp nhận (outbox/baocao/).
+    đã tiếp nhận, kèm các phụ lục; và dự thảo cho từng đơn vị có biểu đã được tiếp nhận (outbox/baocao/).
 
     Chạy kiểm tra inbox/ như lệnh collect trước, để số liệu trong dự thảo khớp với bảng tổng hợp.
     """

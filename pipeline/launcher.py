@@ -25,7 +25,7 @@ COLLECT = Launcher("TongHop", "collect", "--open", "Bấm đúp chuột vào t�
 WATCH = Launcher("TheoDoi", "collect", "--open --watch", "Bấm đúp chuột vào tệp này để chương trình theo dõi inbox: "
                  "mỗi khi có tệp mới, tự kiểm tra và lập lại bảng tổng hợp. Bấm Ctrl+C trong cửa sổ để dừng.")
 REPORT = Launcher("BaoCao", "report", "", "Bấm đúp chuột vào tệp này để lập dự thảo báo cáo lời (Word) của xã và "
-                  "của từng đơn vị đã được tiếp nhận, từ số liệu trong inbox.")
+                  "của từng đơn vị có biểu đã được tiếp nhận, từ số liệu trong inbox.")
 LAUNCHERS = (COLLECT, WATCH, REPORT)
 CMD_NAME, SH_NAME = "TongHop.cmd", "TongHop.sh"
 WATCH_CMD_NAME, WATCH_SH_NAME = "TheoDoi.cmd", "TheoDoi.sh"

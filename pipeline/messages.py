@@ -74,8 +74,8 @@ TEXTS: dict[str, str] = {
                    "của đơn vị ({code}.docx), lập sẵn theo đề cương và điền sẵn số liệu từ chính biểu đơn vị đã gửi. "
                    "Đề nghị đơn vị viết các phần tô vàng, giữ nguyên các số liệu đã điền (nếu cần sửa số liệu thì "
                    "sửa cả biểu Excel và gửi lại biểu), rồi gửi lại báo cáo dạng .docx để tổng hợp.\n\nTrân trọng.\n",
-    "drafts_later": "Dự thảo báo cáo lời (Word) của xã và của từng đơn vị đã được tiếp nhận: bấm đúp tệp {launcher} "
-                    "(hoặc chạy lệnh annex report) trong thư mục làm việc.",
+    "drafts_later": "Dự thảo báo cáo lời (Word) của xã và của từng đơn vị có biểu đã được tiếp nhận: bấm đúp tệp "
+                    "{launcher} (hoặc chạy lệnh annex report) trong thư mục làm việc.",
     "draft_outline": "Chưa lập được dự thảo báo cáo lời: {problem}",
     # round.toml: the values
     "missing_key": "thiếu dòng {key} ({meaning}); hãy thêm dòng {example} vào trước dòng [[headers]] đầu tiên.",

@@ -141,9 +141,8 @@ def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], di
         head += (f"Tệp có {len(errors)} lỗi{also} nên CHƯA được tiếp nhận. Đề nghị đơn vị sửa các lỗi dưới đây "
                  f"(đã tô đỏ trong tệp phản hồi {unit.code}.xlsx) và {resend_when(ws)}.\n")
     else:
-        head += ("Tệp đã được tiếp nhận; đề nghị kiểm tra lại các cảnh báo dưới đây (ô tô vàng trong tệp phản hồi). "
-                 f"Kèm theo là dự thảo báo cáo lời của đơn vị ({unit.code}.docx), điền sẵn số liệu từ biểu đã "
-                 "tiếp nhận.\n")
+        head += (f"Tệp đã được tiếp nhận; đề nghị kiểm tra lại các cảnh báo dưới đây (ô tô vàng trong tệp phản hồi "
+                 f"{unit.code}.xlsx).\n")
     lines: list[str] = []
     for title, found in ((f"{SEVERITY_ACTION_VN[Severity.ERROR]}: {len(errors)}", errors),
                          (f"{SEVERITY_ACTION_VN[Severity.WARNING]}: {len(warnings)}", warnings)):
