@@ -74,6 +74,24 @@ TEXTS: dict[str, str] = {
                    "của đơn vị ({code}.docx), lập sẵn theo đề cương và điền sẵn số liệu từ chính biểu đơn vị đã gửi. "
                    "Đề nghị đơn vị viết các phần tô vàng, giữ nguyên các số liệu đã điền (nếu cần sửa số liệu thì "
                    "sửa cả biểu Excel và gửi lại biểu), rồi gửi lại báo cáo dạng .docx để tổng hợp.\n\nTrân trọng.\n",
+    # the console: a run's result (report/screen.py)
+    "screen_counts": "{errors} lỗi, {warnings} cảnh báo",
+    "screen_totals": "Tổng cộng {files} tệp bảng tính: {rejected} tệp bị trả lại ({errors} lỗi phải sửa); {warned} tệp "
+                     "có cảnh báo ({warnings} cảnh báo cần kiểm tra lại).",
+    "screen_ours": "Lỗi của chương trình (không phải lỗi của đơn vị; đơn vị không cần gửi lại):",
+    "screen_machine": "Không ghi được một số tệp kết quả (không phải lỗi của đơn vị hay của chương trình):",
+    "screen_complete": "Đã đủ tất cả phụ lục của tất cả đơn vị.",
+    "screen_missing": "Đơn vị còn thiếu ({n}):",
+    "screen_reports": "Báo cáo lời: đã nhận của {received}/{expected} đơn vị ({mismatch} có số liệu lệch biểu phụ lục, "
+                      "{unchecked} chưa đối chiếu được số liệu).",
+    "screen_units": "{n} đơn vị",
+    "screen_summary": "Bảng tổng hợp: {path}",
+    "screen_feedback": "Phản hồi cho đơn vị ({n} đơn vị): {path}",
+    "screen_drafts": "Dự thảo báo cáo lời cho đơn vị ({n} đơn vị): {path}",
+    "rollup_done": "Đã lập biểu gửi cấp trên từ {units}/{expected} đơn vị: {path}",
+    "rollup_provisional": "Số liệu TẠM TÍNH: còn {n} đơn vị chưa có biểu được tiếp nhận nên chưa được cộng vào: "
+                          "{names}. Khi các đơn vị này gửi đủ, hãy chạy lại annex rollup.",
+    "rollup_rows": "{n} dòng",
     "drafts_later": "Dự thảo báo cáo lời (Word) của xã và của từng đơn vị có biểu đã được tiếp nhận: bấm đúp tệp "
                     "{launcher} (hoặc chạy lệnh annex report) trong thư mục làm việc.",
     "draft_outline": "Chưa lập được dự thảo báo cáo lời: {problem}",
@@ -253,6 +271,19 @@ def say(code: str, /, file: str = "", line: int = 0, cell: str = "", sheet: str 
     where = place(file, line, cell, sheet)
     text = f"{where}: {body}" if where else body[:1].upper() + body[1:]
     return Problem(code, text, file, line, cell, severity)
+
+
+# What each step of a command says while it runs (report/screen.py)
+STEPS = {
+    "prepare": "Đang xem các tệp trong inbox",
+    "read": "Đang đọc tệp",
+    "validate": "Đang kiểm tra số liệu",
+    "outputs": "Đang lập phản hồi cho đơn vị và bảng tổng hợp",
+    "drafts": "Đang lập dự thảo báo cáo lời cho đơn vị",
+    "templates": "Đang tạo biểu mẫu cho các đơn vị",
+    "fill": "Đang điền số liệu mẫu như các đơn vị sẽ điền",
+    "rollup": "Đang lập biểu gửi cấp trên",
+}
 
 
 def sentence(code: str, /, **fields: Any) -> str:

@@ -11,7 +11,7 @@ import click
 
 from pipeline.issues import ENVIRONMENT, REPORT_STATE_VN, SEVERITY_ACTION_VN, STATE_VN, STATUS_VN, Issue, Severity
 from pipeline.launcher import REPORT_CMD_NAME, REPORT_SH_NAME
-from pipeline.messages import sentence
+from pipeline.messages import STEPS, sentence
 
 if TYPE_CHECKING:  # the console layer stays light: `annex --help` imports no stage
     from pipeline.models import CollectResult, Decision
@@ -19,16 +19,6 @@ if TYPE_CHECKING:  # the console layer stays light: `annex --help` imports no st
     from pipeline.watch import Change
 
 Echo = Callable[[str], None]
-STEPS = {
-    "prepare": "Đang xem các tệp trong inbox",
-    "read": "Đang đọc tệp",
-    "validate": "Đang kiểm tra số liệu",
-    "outputs": "Đang lập phản hồi cho đơn vị và bảng tổng hợp",
-    "drafts": "Đang lập dự thảo báo cáo lời cho đơn vị",
-    "templates": "Đang tạo biểu mẫu cho các đơn vị",
-    "fill": "Đang điền số liệu mẫu như các đơn vị sẽ điền",
-    "rollup": "Đang lập biểu gửi cấp trên",
-}
 
 
 class Steps:
@@ -86,7 +76,7 @@ def file_lines(d: Decision) -> list[str]:
         return [f"{d.file.rel:<40} {'-':<9} {STATUS_VN[d.status].lower()}: {said[:1].lower()}{said[1:]}"]
     late = ", nộp muộn" if d.late else ""
     lines = [f"{d.file.rel:<40} {d.unit or '-':<9} {STATUS_VN[d.status].lower()}{late}"
-             f" ({d.errors} lỗi, {d.warnings} cảnh báo)"]
+             f" ({sentence('screen_counts', errors=d.errors, warnings=d.warnings)})"]
     for severity, found in _issues_by_severity(d).items():
         if found:
             lines.append(f"    {SEVERITY_ACTION_VN[severity]}: {len(found)}")
@@ -98,9 +88,9 @@ def totals_line(result: CollectResult) -> str:
     files = [d for d in result.files if d.status != "ignored" and not d.report]
     rejected = [d for d in files if d.status in ("rejected", "unidentified")]
     warned = [d for d in files if d.warnings]
-    return (f"Tổng cộng {len(files)} tệp bảng tính: {len(rejected)} tệp bị trả lại "
-            f"({sum(d.errors for d in rejected)} lỗi phải sửa); {len(warned)} tệp có cảnh báo "
-            f"({sum(d.warnings for d in warned)} cảnh báo cần kiểm tra lại).")
+    return sentence("screen_totals", files=len(files), rejected=len(rejected),
+                    errors=sum(d.errors for d in rejected), warned=len(warned),
+                    warnings=sum(d.warnings for d in warned))
 
 
 def show_result(result: CollectResult, echo: Echo) -> None:
@@ -116,11 +106,9 @@ def show_result(result: CollectResult, echo: Echo) -> None:
     ours = [*(i for d in failed for i in d.issues if i.code == "internal_error"),
             *(i for i in result.failures if i.code not in ENVIRONMENT)]
     machine = [i for i in result.failures if i.code in ENVIRONMENT]
-    for title, items in (("Lỗi của chương trình (không phải lỗi của đơn vị; đơn vị không cần gửi lại):", ours),
-                         ("Không ghi được một số tệp kết quả (không phải lỗi của đơn vị hay của chương trình):",
-                          machine)):
+    for title, items in (("screen_ours", ours), ("screen_machine", machine)):
         if items:
-            echo("\n" + title)
+            echo("\n" + sentence(title))
             echo_items = [f"  - {i.file}: {i.message}" if i.file else f"  - {i.message}" for i in items]
             for line in echo_items:
                 echo(line)
@@ -152,9 +140,9 @@ def _missing(result: CollectResult, echo: Echo) -> None:
             state = STATE_VN[c["state"]].lower()
             missing.setdefault(f"{c['unit']} ({c['unit_name']})", []).append(f"{c['annex']}: {state}")
     if not missing:
-        echo("\nĐã đủ tất cả phụ lục của tất cả đơn vị.")
+        echo("\n" + sentence("screen_complete"))
         return
-    echo(f"\nĐơn vị còn thiếu ({len(missing)}):")
+    echo("\n" + sentence("screen_missing", n=len(missing)))
     for unit, annexes in missing.items():
         echo(f"  {unit}: {', '.join(annexes)}")
 
@@ -166,23 +154,23 @@ def _reports(result: CollectResult, echo: Echo) -> None:
     received = [r for r in result.reports if r["state"] not in ("missing", "rejected")]
     mismatch = sum(r["state"] == "mismatch" for r in result.reports)
     unchecked = sum(r["state"] == "unchecked" for r in result.reports)
-    echo(f"\nBáo cáo lời: đã nhận của {len(received)}/{len(result.reports)} đơn vị ({mismatch} có số liệu lệch biểu "
-         f"phụ lục, {unchecked} chưa đối chiếu được số liệu).")
+    echo("\n" + sentence("screen_reports", received=len(received), expected=len(result.reports), mismatch=mismatch,
+                          unchecked=unchecked))
     for state in ("missing", "rejected"):
         units = [r["unit"] for r in result.reports if r["state"] == state]
         if units:
-            echo(f"  {REPORT_STATE_VN[state]} ({len(units)} đơn vị): {', '.join(units)}")
+            echo(f"  {REPORT_STATE_VN[state]} ({sentence('screen_units', n=len(units)).lower()}): {', '.join(units)}")
 
 
 def _outputs(result: CollectResult, echo: Echo) -> None:
     out = result.outputs
     if out.get("summary"):
-        echo(f"\nBảng tổng hợp: {out['summary']}")
+        echo("\n" + sentence("screen_summary", path=out["summary"]))
     if out.get("feedback_files"):
         units = {str(p).replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in out["feedback_files"]}
-        echo(f"Phản hồi cho đơn vị ({len(units)} đơn vị): {out['feedback_dir']}")
+        echo(sentence("screen_feedback", n=len(units), path=out["feedback_dir"]))
     if out.get("draft_files"):
-        echo(f"Dự thảo báo cáo lời cho đơn vị ({len(out['draft_files'])} đơn vị): {out['drafts_dir']}")
+        echo(sentence("screen_drafts", n=len(out["draft_files"]), path=out["drafts_dir"]))
     elif result.counted and out.get("summary"):
         echo(sentence("drafts_later", launcher=REPORT_CMD_NAME if sys.platform == "win32" else REPORT_SH_NAME))
     for note in out.get("notes", []):
@@ -191,12 +179,11 @@ def _outputs(result: CollectResult, echo: Echo) -> None:
 
 def rollup_lines(result: RollupResult) -> list[str]:
     """What was rolled up, from how many units, and whether the figures are provisional (units missing)."""
-    lines = [f"Đã lập biểu gửi cấp trên từ {result.units}/{result.expected} đơn vị: {result.path}"]
+    lines = [sentence("rollup_done", units=result.units, expected=result.expected, path=result.path)]
     if result.missing:
         names = "; ".join(f"{code} ({name})" for code, name in result.missing)
-        lines.append(f"Số liệu TẠM TÍNH: còn {len(result.missing)} đơn vị chưa có biểu được tiếp nhận nên chưa được "
-                     f"cộng vào: {names}. Khi các đơn vị này gửi đủ, hãy chạy lại annex rollup.")
-    lines += [f"  {annex_id}: {rows} dòng" for annex_id, rows in result.annexes.items()]
+        lines.append(sentence("rollup_provisional", n=len(result.missing), names=names))
+    lines += [f"  {annex_id}: {sentence('rollup_rows', n=rows).lower()}" for annex_id, rows in result.annexes.items()]
     if result.note:
         lines.append(result.note)
     return lines
