@@ -74,6 +74,34 @@ TEXTS: dict[str, str] = {
                    "của đơn vị ({code}.docx), lập sẵn theo đề cương và điền sẵn số liệu từ chính biểu đơn vị đã gửi. "
                    "Đề nghị đơn vị viết các phần tô vàng, giữ nguyên các số liệu đã điền (nếu cần sửa số liệu thì "
                    "sửa cả biểu Excel và gửi lại biểu), rồi gửi lại báo cáo dạng .docx để tổng hợp.\n\nTrân trọng.\n",
+    # the message and the report sheet a unit receives (report/feedback.py)
+    "fb_head": "Kính gửi {unit},\n\n{commune} đã nhận tệp \"{file}\" (lúc {time}) cho đợt {round}.\n",
+    "fb_also": " và {n} cảnh báo",
+    "fb_unread": "Tệp có {errors} lỗi{also} nên CHƯA được tiếp nhận và chưa được đọc. Đề nghị đơn vị xử lý theo hướng "
+                 "dẫn dưới đây và {resend}.\n",
+    "fb_errors": "Tệp có {errors} lỗi{also} nên CHƯA được tiếp nhận. Đề nghị đơn vị sửa các lỗi dưới đây (đã tô đỏ "
+                 "trong tệp phản hồi {code}.xlsx) và {resend}.\n",
+    "fb_accepted": "Tệp đã được tiếp nhận; đề nghị kiểm tra lại các cảnh báo dưới đây (ô tô vàng trong tệp phản hồi "
+                   "{code}.xlsx).\n",
+    "fb_changed": "So với tệp gửi trước (\"{file}\"), đơn vị đã sửa {n} ô:",
+    "fb_more_changes": "… và {n} ô khác (xem trang \"{sheet}\" trong tệp phản hồi).",
+    "fb_report_about": "Về báo cáo lời (tệp \"{file}\", nhận lúc {time}):",
+    "fb_closing": "Trân trọng.",
+    "fb_report_head": "Kính gửi {unit},\n\n{commune} đã nhận báo cáo lời \"{file}\" (lúc {time}) cho đợt {round}. "
+                      "Báo cáo {verdict}.\n\n",
+    "fb_report_refused": "chưa được tiếp nhận",
+    "fb_report_noted": "đã được ghi nhận; đề nghị kiểm tra lại các cảnh báo dưới đây",
+    "fb_resend_before": "gửi lại trước hạn nộp {deadline}",
+    "fb_resend_late": "gửi lại sớm nhất có thể (hạn nộp {deadline} đã qua)",
+    "fb_sheet_title": "KẾT QUẢ KIỂM TRA BIỂU BÁO CÁO",
+    "fb_sheet_unit": "Đơn vị: {unit} (mã {code}). Đợt báo cáo: {round}.",
+    "fb_sheet_file": "Tệp đã nhận: \"{file}\", lúc {time}. Kiểm tra ngày {today}.",
+    "fb_sheet_refused": "Kết quả: tệp CHƯA được tiếp nhận: {errors} lỗi phải sửa, {warnings} cảnh báo cần kiểm tra "
+                        "lại. Đề nghị sửa các lỗi dưới đây rồi {resend}.",
+    "fb_sheet_accepted": "Kết quả: tệp đã được tiếp nhận, có {warnings} cảnh báo cần kiểm tra lại (dưới đây).",
+    "fb_sheet_heads": "STT|Mức độ|Trang|Ô|Nội dung",
+    "fb_changes_title": "CÁC Ô ĐÃ THAY ĐỔI SO VỚI TỆP GỬI TRƯỚC (\"{file}\"): {n} Ô",
+    "fb_changes_heads": "Trang|Ô|Chỉ tiêu|Giá trị cũ|Giá trị mới",
     # the console: a run's result (report/screen.py)
     "screen_counts": "{errors} lỗi, {warnings} cảnh báo",
     "screen_totals": "Tổng cộng {files} tệp bảng tính: {rejected} tệp bị trả lại ({errors} lỗi phải sửa); {warned} tệp "
@@ -284,6 +312,11 @@ STEPS = {
     "fill": "Đang điền số liệu mẫu như các đơn vị sẽ điền",
     "rollup": "Đang lập biểu gửi cấp trên",
 }
+
+
+def phrase(code: str, /, **fields: Any) -> str:
+    """A catalogue text as it is, to be put into a longer one."""
+    return TEXTS[code].format(**fields)
 
 
 def sentence(code: str, /, **fields: Any) -> str:

@@ -21,6 +21,7 @@ from pipeline.files import keep_written, place
 from pipeline.intake.read import read_book
 from pipeline.issues import NOT_READ, SEVERITY_ACTION_VN, Issue, Severity
 from pipeline.judge.compare import change_text, show_value
+from pipeline.messages import phrase
 from pipeline.models import Decision, Resubmission
 from pipeline.report import fallback
 from pipeline.report.annotate import Mark, NewSheet, annotate
@@ -131,18 +132,11 @@ def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], di
                  marked: bool = True, report: Decision | None = None) -> str:
     errors = [i for i in issues if i.severity == Severity.ERROR]
     warnings = [i for i in issues if i.severity == Severity.WARNING]
-    head = (f"Kính gửi {unit.name},\n\n{ws.round.commune} đã nhận tệp \"{sent_name(d)}\" "
-            f"(lúc {d.received_at:%H:%M ngày %d/%m/%Y}) cho đợt {ws.round.title}.\n")
-    also = f" và {len(warnings)} cảnh báo" if warnings else ""
-    if errors and not marked:
-        head += (f"Tệp có {len(errors)} lỗi{also} nên CHƯA được tiếp nhận và chưa được đọc. Đề nghị đơn vị xử lý "
-                 f"theo hướng dẫn dưới đây và {resend_when(ws)}.\n")
-    elif errors:
-        head += (f"Tệp có {len(errors)} lỗi{also} nên CHƯA được tiếp nhận. Đề nghị đơn vị sửa các lỗi dưới đây "
-                 f"(đã tô đỏ trong tệp phản hồi {unit.code}.xlsx) và {resend_when(ws)}.\n")
-    else:
-        head += (f"Tệp đã được tiếp nhận; đề nghị kiểm tra lại các cảnh báo dưới đây (ô tô vàng trong tệp phản hồi "
-                 f"{unit.code}.xlsx).\n")
+    head = phrase("fb_head", unit=unit.name, commune=ws.round.commune, file=sent_name(d), time=_when(d),
+                  round=ws.round.title)
+    also = phrase("fb_also", n=len(warnings)) if warnings else ""
+    verdict = "fb_unread" if errors and not marked else "fb_errors" if errors else "fb_accepted"
+    head += phrase(verdict, errors=len(errors), also=also, resend=resend_when(ws), code=unit.code)
     lines: list[str] = []
     for title, found in ((f"{SEVERITY_ACTION_VN[Severity.ERROR]}: {len(errors)}", errors),
                          (f"{SEVERITY_ACTION_VN[Severity.WARNING]}: {len(warnings)}", warnings)):
@@ -150,23 +144,26 @@ def message_text(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], di
             lines += [("\n" if lines else "") + title, *(f"- {i.where or sent_name(d)}: {i.message}" for i in found)]
     if diff:
         old, cells = diff.old, diff.cells
-        lines.append(f"\nSo với tệp gửi trước (\"{sent_name(old)}\"), đơn vị đã sửa {len(cells)} ô:")
+        lines.append("\n" + phrase("fb_changed", file=sent_name(old), n=len(cells)))
         lines += [f"- {change_text(c)}" for c in cells[:50]]
         if len(cells) > 50:
-            lines.append(f"- … và {len(cells) - 50} ô khác (xem trang \"{CHANGES_SHEET}\" trong tệp phản hồi).")
+            lines.append("- " + phrase("fb_more_changes", n=len(cells) - 50, sheet=CHANGES_SHEET))
     if report is not None:
-        lines += [f"\nVề báo cáo lời (tệp \"{sent_name(report)}\", nhận lúc "
-                  f"{report.received_at:%H:%M ngày %d/%m/%Y}):", *report_lines(report)]
-    return head + "\n" + "\n".join(lines) + "\n\nTrân trọng.\n"
+        lines += ["\n" + phrase("fb_report_about", file=sent_name(report), time=_when(report)),
+                  *report_lines(report)]
+    return head + "\n" + "\n".join(lines) + "\n\n" + phrase("fb_closing") + "\n"
 
 
 def report_message(ws: Workspace, unit: Unit, d: Decision) -> str:
     """The message about a unit's narrative report (báo cáo lời) when its annexes need no feedback."""
-    verdict = ("chưa được tiếp nhận" if d.errors else
-               "đã được ghi nhận; đề nghị kiểm tra lại các cảnh báo dưới đây")
-    return (f"Kính gửi {unit.name},\n\n{ws.round.commune} đã nhận báo cáo lời \"{sent_name(d)}\" (lúc "
-            f"{d.received_at:%H:%M ngày %d/%m/%Y}) cho đợt {ws.round.title}. Báo cáo {verdict}.\n\n"
-            + "\n".join(report_lines(d)) + "\n\nTrân trọng.\n")
+    verdict = phrase("fb_report_refused" if d.errors else "fb_report_noted")
+    return (phrase("fb_report_head", unit=unit.name, commune=ws.round.commune, file=sent_name(d), time=_when(d),
+                   round=ws.round.title, verdict=verdict)
+            + "\n".join(report_lines(d)) + "\n\n" + phrase("fb_closing") + "\n")
+
+
+def _when(d: Decision) -> str:
+    return f"{d.received_at:%H:%M ngày %d/%m/%Y}"
 
 
 def report_lines(d: Decision) -> list[str]:
@@ -185,8 +182,8 @@ def resend_when(ws: Workspace, today: dt.date | None = None) -> str:
     """When to send the file again, worded so that it still makes sense once the deadline has passed."""
     today = today or dt.datetime.now(VN_TZ).date()
     if today <= ws.round.deadline:
-        return f"gửi lại trước hạn nộp {ws.round.deadline:%d/%m/%Y}"
-    return f"gửi lại sớm nhất có thể (hạn nộp {ws.round.deadline:%d/%m/%Y} đã qua)"
+        return phrase("fb_resend_before", deadline=f"{ws.round.deadline:%d/%m/%Y}")
+    return phrase("fb_resend_late", deadline=f"{ws.round.deadline:%d/%m/%Y}")
 
 
 def _open_copy(ws: Workspace, unit: Unit, d: Decision, tmp: Path) -> openpyxl.Workbook:
@@ -260,17 +257,15 @@ def _report(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], report:
     errors = [i for i in issues if i.severity == Severity.ERROR]
     warnings = [i for i in issues if i.severity == Severity.WARNING]
     today = dt.datetime.now(VN_TZ)
-    verdict = (f"tệp CHƯA được tiếp nhận: {len(errors)} lỗi phải sửa, {len(warnings)} cảnh báo cần kiểm tra lại. Đề "
-               f"nghị sửa các lỗi dưới đây rồi {resend_when(ws)}." if errors else
-               f"tệp đã được tiếp nhận, có {len(warnings)} cảnh báo cần kiểm tra lại (dưới đây).")
+    verdict = phrase("fb_sheet_refused" if errors else "fb_sheet_accepted", errors=len(errors),
+                     warnings=len(warnings), resend=resend_when(ws))
     rows: list[list[object]] = [
-        ["KẾT QUẢ KIỂM TRA BIỂU BÁO CÁO"],
-        [f"Đơn vị: {unit.name} (mã {unit.code}). Đợt báo cáo: {ws.round.title}."],
-        [f"Tệp đã nhận: \"{sent_name(d)}\", lúc {d.received_at:%H:%M ngày %d/%m/%Y}. "
-         f"Kiểm tra ngày {today:%d/%m/%Y}."],
-        [f"Kết quả: {verdict}"],
+        [phrase("fb_sheet_title")],
+        [phrase("fb_sheet_unit", unit=unit.name, code=unit.code, round=ws.round.title)],
+        [phrase("fb_sheet_file", file=sent_name(d), time=_when(d), today=f"{today:%d/%m/%Y}")],
+        [verdict],
         [],
-        ["STT", "Mức độ", "Trang", "Ô", "Nội dung"],
+        phrase("fb_sheet_heads").split("|"),
     ]
     top = len(rows)
     links = {}
@@ -288,8 +283,8 @@ def _report(ws: Workspace, unit: Unit, d: Decision, issues: list[Issue], report:
 def _changes(diff: Resubmission) -> NewSheet:
     """What changed since the unit's previous file, cell by cell (old → new), each value as a reader reads it."""
     old, cells = diff.old, diff.cells
-    rows: list[list[object]] = [[f"CÁC Ô ĐÃ THAY ĐỔI SO VỚI TỆP GỬI TRƯỚC (\"{sent_name(old)}\"): {len(cells)} Ô"], [],
-                                ["Trang", "Ô", "Chỉ tiêu", "Giá trị cũ", "Giá trị mới"]]
+    rows: list[list[object]] = [[phrase("fb_changes_title", file=sent_name(old), n=len(cells))], [],
+                                phrase("fb_changes_heads").split("|")]
     for ch in cells:
         rows.append([ch.sheet, ch.cell, ch.label, _shown(ch.old), _shown(ch.new)])
     return NewSheet(CHANGES_SHEET, rows, [8, 8, 60, 30, 30], bold={1, 3}, wrap={3, 4, 5}, freeze=3,
