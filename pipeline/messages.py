@@ -102,6 +102,16 @@ TEXTS: dict[str, str] = {
     "fb_sheet_heads": "STT|Mức độ|Trang|Ô|Nội dung",
     "fb_changes_title": "CÁC Ô ĐÃ THAY ĐỔI SO VỚI TỆP GỬI TRƯỚC (\"{file}\"): {n} Ô",
     "fb_changes_heads": "Trang|Ô|Chỉ tiêu|Giá trị cũ|Giá trị mới",
+    # the summary's PDF (report/pdf.py)
+    "pdf_no_office": "Chưa tạo bản PDF của bảng tổng hợp vì máy chưa cài LibreOffice (phần mềm miễn phí); cài "
+                     "LibreOffice rồi chạy lại lệnh để có bản PDF đọc trên điện thoại.",
+    "pdf_failed": "Không tạo được bản PDF của bảng tổng hợp bằng LibreOffice; bảng tổng hợp {name} vẫn dùng bình "
+                  "thường.",
+    "pdf_not_written": "Không ghi được tệp {name} (có thể đang được mở); hãy đóng tệp rồi chạy lại.",
+    "pdf_font": "Bản PDF của bảng tổng hợp có thể in thiếu dấu tiếng Việt ở dòng tiêu đề đầu trang: máy này in phông "
+                "Times New Roman bằng phông {font}, phông này không đủ chữ tiếng Việt. Hãy cài phông Liberation (trên "
+                "Debian, Ubuntu: sudo apt-get install fonts-liberation2) rồi chạy lại lệnh; bảng tổng hợp Excel không "
+                "bị ảnh hưởng.",
     # the console: a run's result (report/screen.py)
     "screen_counts": "{errors} lỗi, {warnings} cảnh báo",
     "screen_totals": "Tổng cộng {files} tệp bảng tính: {rejected} tệp bị trả lại ({errors} lỗi phải sửa); {warned} tệp "

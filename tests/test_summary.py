@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import openpyxl
@@ -11,7 +12,7 @@ import pytest
 from pipeline.collect import collect
 from pipeline.issues import STATE_VN
 from pipeline.messages import REPORT_SHORT_VN, STATE_SHORT_VN
-from pipeline.report.pdf import for_print
+from pipeline.report.pdf import VIETNAMESE, covers, font_note, for_print
 from pipeline.report.summary import SCREEN_SHEETS
 from pipeline.workspace import VN_TZ
 
@@ -219,6 +220,27 @@ def test_the_copy_for_print_hides_the_screen_sheets_and_their_print_areas(scenar
 
 
 @needs("soffice")
+def test_a_font_without_vietnamese_letters_for_times_new_roman_is_said_with_its_fix(tmp_path, monkeypatch):
+    """On Linux, LibreOffice prints page headers in the font fontconfig gives for Times New Roman; Nimbus Roman
+    (what a bare Debian has) lacks ế, ộ…, so the headers print without their marks: the clerk is told how to fix it."""
+    fake = tmp_path / "fc-match"
+    fake.write_text("#!/bin/sh\nprintf 'Nimbus Roman|20-7e a0-17f 192 1fa-1ff'\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    note = font_note()
+    assert "Nimbus Roman" in note and "fonts-liberation2" in note and "thiếu dấu tiếng Việt" in note
+    fake.write_text("#!/bin/sh\nprintf 'Liberation Serif|20-7e a0-36f 1e00-1ef9'\n", encoding="utf-8")
+    assert font_note() == ""
+    assert not covers("20-7e a0-17f", VIETNAMESE) and covers("20-7e a0-36f 1ea0-1ef9", VIETNAMESE)
+
+
+@needs("fc-match")
+def test_this_machine_prints_times_new_roman_with_vietnamese_letters():
+    """Every paper test reads PDFs LibreOffice printed here: their headers must carry their marks (.ci/run installs
+    fonts-liberation2)."""
+    assert font_note() == ""
+
+
 def test_summary_converts_to_pdf_in_libreoffice(scenario, tmp_path):
     _, _, result, _ = scenario
     soffice_convert(Path(result.outputs["summary"]), tmp_path, "pdf", tmp_path / "p")

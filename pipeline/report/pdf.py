@@ -13,11 +13,15 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
+from pipeline.messages import sentence
+
 TIMEOUT = 180.0  # seconds: LibreOffice starting cold and printing a city's summary
+VIETNAMESE = (0x1A1, 0x1B0, 0x1EBF, 0x1ED9)  # ơ ư ế ộ: a font without them prints Vietnamese without its marks
 
 
 def soffice() -> str | None:
@@ -56,8 +60,7 @@ def summary_pdf(xlsx: Path, leave_out: tuple[str, ...] = ()) -> tuple[Path | Non
     program = soffice()
     target = xlsx.with_suffix(".pdf")
     if program is None:
-        return None, ("Chưa tạo bản PDF của bảng tổng hợp vì máy chưa cài LibreOffice (phần mềm miễn phí); "
-                      "cài LibreOffice rồi chạy lại lệnh để có bản PDF đọc trên điện thoại.")
+        return None, sentence("pdf_no_office")
     with tempfile.TemporaryDirectory(prefix="annex-pdf-") as tmp:
         profile = Path(tmp, "profile").as_uri()
         try:
@@ -70,13 +73,40 @@ def summary_pdf(xlsx: Path, leave_out: tuple[str, ...] = ()) -> tuple[Path | Non
         else:
             made = out / xlsx.with_suffix(".pdf").name
         if made is None or not made.is_file() or made.stat().st_size == 0:
-            return None, (f"Không tạo được bản PDF của bảng tổng hợp bằng LibreOffice; bảng tổng hợp {xlsx.name} "
-                          "vẫn dùng bình thường.")
+            return None, sentence("pdf_failed", name=xlsx.name)
         try:
             os.replace(made, target)
         except OSError:  # on another file system, or the old PDF open on Windows
             try:
                 shutil.copyfile(made, target)
             except OSError:
-                return None, f"Không ghi được tệp {target.name} (có thể đang được mở); hãy đóng tệp rồi chạy lại."
-    return target, ""
+                return None, sentence("pdf_not_written", name=target.name)
+    return target, font_note()
+
+
+def font_note() -> str:
+    """Where fonts come from fontconfig (Linux), the font that stands in for Times New Roman must hold Vietnamese
+    letters: LibreOffice prints page headers in it, and with one that lacks them (Nimbus Roman, measured) "TÌNH
+    HÌNH NỘP BIỂU" prints as "TINH HINH NỌP BIEU" although the PDF's text is right. Said to the clerk, with the fix
+    (the Liberation fonts); "" when the font is fine or fontconfig is not there to ask (Windows has the real one)."""
+    if sys.platform == "win32" or not shutil.which("fc-match"):
+        return ""
+    try:
+        out = subprocess.run(["fc-match", "-f", "%{family}|%{charset}", "Times New Roman:bold"], capture_output=True,
+                             text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    family, _, charset = out.partition("|")
+    return "" if covers(charset, VIETNAMESE) else sentence("pdf_font", font=family.split(",")[0] or "?")
+
+
+def covers(charset: str, codes: tuple[int, ...]) -> bool:
+    """Whether a fontconfig charset ("20-7e a0-17f 1ea0-1ef9 …") holds every code point of `codes`."""
+    ranges = []
+    for token in charset.split():
+        first, _, last = token.partition("-")
+        try:
+            ranges.append((int(first, 16), int(last or first, 16)))
+        except ValueError:
+            return True  # not a charset as fontconfig prints it: nothing to say
+    return all(any(a <= code <= b for a, b in ranges) for code in codes)
