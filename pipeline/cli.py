@@ -274,13 +274,9 @@ def report(root: Path | None) -> None:
         steps.finish()
     for note in result.outputs.get("notes", []):
         _note(str(note))
-    _echo(f"Dự thảo báo cáo lời của xã: {path}")
     if path.name != f"BaoCao_{ws.round.round_id}.docx":
         _note(sentence("file_open", name=f"BaoCao_{ws.round.round_id}.docx", new=path.name))
-    drafts = result.outputs.get("draft_files", [])
-    if drafts:
-        _echo(f"Dự thảo của {len(drafts)} đơn vị đã được tiếp nhận: {result.outputs.get('drafts_dir')}")
-    _echo(f"Bảng tổng hợp: {result.outputs.get('summary')}")
+    screen.report_lines(result, path, _echo)
     sys.exit(_collect_code(result, False))
 
 

@@ -126,12 +126,18 @@ TEXTS: dict[str, str] = {
     "screen_summary": "Bảng tổng hợp: {path}",
     "screen_feedback": "Phản hồi cho đơn vị ({n} đơn vị): {path}",
     "screen_drafts": "Dự thảo báo cáo lời cho đơn vị ({n} đơn vị): {path}",
+    "report_commune": "Dự thảo báo cáo lời của xã: {path}",
+    "report_provisional": "Số liệu trong dự thảo là số liệu TẠM TÍNH: còn {n} đơn vị chưa có đủ biểu được tiếp nhận "
+                          "({names}).",
+    "report_units": "Dự thảo báo cáo lời của {n} đơn vị có biểu đã được tiếp nhận ({units}): {path} — gửi mỗi đơn vị "
+                    "tệp <mã đơn vị>.docx kèm lời nhắn <mã đơn vị>.txt.",
     "rollup_done": "Đã lập biểu gửi cấp trên từ {units}/{expected} đơn vị: {path}",
     "rollup_provisional": "Số liệu TẠM TÍNH: còn {n} đơn vị chưa có biểu được tiếp nhận nên chưa được cộng vào: "
                           "{names}. Khi các đơn vị này gửi đủ, hãy chạy lại annex rollup.",
     "rollup_rows": "{n} dòng",
-    "drafts_later": "Dự thảo báo cáo lời (Word) của xã và của từng đơn vị có biểu đã được tiếp nhận: bấm đúp tệp "
-                    "{launcher} (hoặc chạy lệnh annex report) trong thư mục làm việc.",
+    "drafts_pending": "Dự thảo báo cáo lời (Word) chưa lập cho {n} đơn vị có biểu mới được tiếp nhận hoặc vừa thay "
+                      "({units}): bấm đúp tệp {launcher} (hoặc chạy lệnh annex report) trong thư mục làm việc để lập "
+                      "dự thảo của xã và của các đơn vị này.",
     "draft_outline": "Chưa lập được dự thảo báo cáo lời: {problem}",
     # round.toml: the values
     "missing_key": "thiếu dòng {key} ({meaning}); hãy thêm dòng {example} vào trước dòng [[headers]] đầu tiên.",

@@ -47,7 +47,7 @@ from pipeline.workbook.draft import (
 )
 from pipeline.workspace import Workspace, default_unit_rows, open_workspace, write_units_xlsx
 from tests.conftest import needs
-from tests.helpers import soffice_convert
+from tests.helpers import drop, payload, soffice_convert
 from tests.test_paper import MIN_BOX, page_texts, pages_of
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -423,7 +423,23 @@ def test_collect_leaves_the_drafts_to_the_report(demo: Workspace, tmp_path: Path
     assert any(f"bấm đúp tệp {launcher}" in line and "annex report" in line for line in lines)
     add_unit_drafts(ws, result, workers=2)
     assert {Path(p).stem for p in result.outputs["draft_files"]} == set(result.counted)
-    assert {p.stem for p in (root / "outbox" / "baocao").glob("*.docx")} == set(result.counted)
+    drafts = root / "outbox" / "baocao"
+    assert {p.stem for p in drafts.glob("*.docx")} == set(result.counted)
+    # then a unit's file leaves the inbox and another unit sends a newer one: a plain collect leaves no draft (nor its
+    # "accepted" message) that contradicts the feedback, and names the unit whose draft is to be made again
+    gone, renewed = [c for c in sorted(result.counted) if c != CORRECTED][:2]
+    (root / "inbox" / f"{gone}_BaoCao.xlsx").unlink()
+    drop(ws, f"{renewed}_BaoCao_moi.xlsx", renewed, payload(ws, renewed, seed=11), dt.datetime.now())
+    before = {p.name: p.stat().st_mtime_ns for p in drafts.glob("*.docx")}
+    again = collect(ws, workers=1)
+    assert again.counted[renewed].file.rel == f"{renewed}_BaoCao_moi.xlsx" and gone not in again.counted
+    assert again.outputs["drafts_pending"] == [renewed]
+    left = {p.name for p in drafts.iterdir() if not p.name.startswith(".")}
+    assert left == {f"{c}.{ext}" for c in set(again.counted) - {renewed} for ext in ("docx", "txt")}
+    assert all(p.stat().st_mtime_ns == before[p.name] for p in drafts.glob("*.docx"))  # the current ones untouched
+    lines = []
+    show_result(again, lines.append)
+    assert any("cho 1 đơn vị" in line and f"({renewed})" in line and launcher in line for line in lines), lines
 
 
 def test_annex_report_command(demo: Workspace, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from pipeline.intake.isolate import Failed, run_isolated
 from pipeline.messages import sentence
 from pipeline.models import CollectResult
+from pipeline.report.narrative.figures import commune_scope, missing_units
 from pipeline.report.narrative.outline import Outline, load_outline, outline_bytes, outline_or_note
 from pipeline.report.narrative.write import (
     DraftJob,
@@ -96,4 +97,6 @@ def write_report(ws: Workspace, result: CollectResult, workers: int | None = Non
     outline = load_outline(ws.root, ws.specs)
     path = write_commune_draft(ws, result.counted, result.completeness, outline)
     result.outputs["report"] = str(path)
+    missing = missing_units(commune_scope(ws, result.counted, result.completeness))  # as the draft says
+    result.outputs["report_missing"] = [f"{u.code} ({u.name})" for u in missing]
     return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import click
@@ -171,8 +172,13 @@ def _outputs(result: CollectResult, echo: Echo) -> None:
         echo(sentence("screen_feedback", n=len(units), path=out["feedback_dir"]))
     if out.get("draft_files"):
         echo(sentence("screen_drafts", n=len(out["draft_files"]), path=out["drafts_dir"]))
-    elif result.counted and out.get("summary"):
-        echo(sentence("drafts_later", launcher=REPORT_CMD_NAME if sys.platform == "win32" else REPORT_SH_NAME))
+    elif out.get("drafts_pending"):
+        pending = list(out["drafts_pending"])
+        units = ", ".join(pending[:10]) + (", …" if len(pending) > 10 else "")
+        echo(sentence("drafts_pending", n=len(pending), units=units,
+                      launcher=REPORT_CMD_NAME if sys.platform == "win32" else REPORT_SH_NAME))
+    elif out.get("drafts_current"):
+        echo(sentence("screen_drafts", n=len(out["drafts_current"]), path=out["drafts_dir"]))
     for note in out.get("notes", []):
         echo(str(note))
 
@@ -187,3 +193,17 @@ def rollup_lines(result: RollupResult) -> list[str]:
     if result.note:
         lines.append(result.note)
     return lines
+
+
+def report_lines(result: CollectResult, commune: Path, echo: Echo) -> None:
+    """What `annex report` says: the commune's draft (provisional, with the units missing, when some are), the
+    units' drafts and how to send them, the summary they agree with."""
+    echo(sentence("report_commune", path=commune))
+    missing = list(result.outputs.get("report_missing", []))
+    if missing:
+        echo(sentence("report_provisional", n=len(missing), names="; ".join(missing)))
+    drafts = [Path(p).stem for p in result.outputs.get("draft_files", [])]
+    if drafts:
+        units = ", ".join(drafts[:10]) + (", …" if len(drafts) > 10 else "")
+        echo(sentence("report_units", n=len(drafts), units=units, path=result.outputs.get("drafts_dir", "")))
+    echo(sentence("screen_summary", path=result.outputs.get("summary", "")))

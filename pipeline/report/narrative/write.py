@@ -65,10 +65,15 @@ class DraftJob:
 
 
 def plan_unit_drafts(ws: Workspace, decisions: list[Decision], counted: dict[str, Submission],
-                     completeness: list[dict], outline_bytes: bytes) -> tuple[list[Path], list[DraftJob]]:
+                     completeness: list[dict], outline_bytes: bytes,
+                     offer: bool = True) -> tuple[list[Path], list[DraftJob]]:
     """Each unit whose submission counts is offered a draft from it (with a short message, `<code>.txt`); a draft
     whose inputs are unchanged since the last run is not rewritten, and drafts of units that no longer have an
-    accepted submission are removed (our outbox only)."""
+    accepted submission are removed (our outbox only). Returns the drafts that are current and the ones to write.
+
+    `offer=False` (collect, which writes no draft): nothing is offered, and a draft that is no longer current is
+    removed with its message, so that the outbox never holds a draft (or a "your annex was accepted" message)
+    that contradicts the unit's latest feedback; the jobs returned are the units still to draft."""
     folder = ws.outbox / UNIT_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     digests = {id(d.submission): d.sha256 for d in decisions if d.submission is not None}
@@ -78,19 +83,24 @@ def plan_unit_drafts(ws: Workspace, decisions: list[Decision], counted: dict[str
         path, txt, stamp = unit_path(ws, unit.code), folder / f"{unit.code}.txt", folder / f".{unit.code}.key"
         sub = counted.get(unit.code)
         if sub is None:
-            for stale in (path, txt, stamp):
-                with contextlib.suppress(OSError):
-                    stale.unlink(missing_ok=True)
+            _remove(path, txt, stamp)
             continue
-        txt.write_text(sentence("draft_offer", unit=unit.name, code=unit.code), encoding="utf-8")
+        if offer:
+            txt.write_text(sentence("draft_offer", unit=unit.name, code=unit.code), encoding="utf-8")
         mine = [c for c in completeness if c["unit"] == unit.code]
         key = hashlib.sha256(base + repr((digests.get(id(sub), ""), mine)).encode()).hexdigest()
         if path.exists() and stamp.exists() and stamp.read_text() == key:
             written.append(path)
             continue
-        stamp.unlink(missing_ok=True)
+        _remove(stamp, *(() if offer else (path, txt)))
         jobs.append(DraftJob(unit.code, path, stamp, key))
     return written, jobs
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def finish_unit_draft(job: DraftJob, out: object, written: list[Path]) -> None:
