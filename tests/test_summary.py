@@ -14,6 +14,7 @@ from pipeline.issues import STATE_VN
 from pipeline.messages import REPORT_SHORT_VN, STATE_SHORT_VN
 from pipeline.report.pdf import VIETNAMESE, covers, font_note, for_print
 from pipeline.report.summary import SCREEN_SHEETS
+from pipeline.vntext import fmt_number
 from pipeline.workspace import VN_TZ
 
 from .conftest import needs
@@ -107,6 +108,11 @@ def test_rates_are_ratios_of_sums(scenario):
     hoc = sum(r["hs_tong_nhan"] for r in pl3 if r["linh_vuc"] == "Hộ tịch")
     row = _row_of(sheet, "Hộ tịch")
     assert hoc in [c.value for c in sheet[row]]
+    # a difference (thừa / thiếu biên chế) is shown as the difference of its sums, never as a division
+    have = sum(p["so_can_bo"] + p["so_cong_chuc"] for p in staff)
+    quota = sum(p["bien_che_cong_chuc_giao"] for p in staff)
+    how = pl1.cell(_row_of(pl1, "Thừa (+) / thiếu (−) so với biên chế công chức được giao"), 1).value.split("\n")[1]
+    assert how.endswith(f"= {fmt_number(have)} − {fmt_number(quota)}"), how
 
 
 def test_submission_status_lists_missing_and_late_units(scenario):

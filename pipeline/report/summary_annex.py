@@ -198,7 +198,8 @@ def _rates(sheet, st: Styles, agg: AnnexAgg, r: int, width: int) -> int:
     start = max(3, width + 2 - len(heads))  # the first value column
     labels, value_width = _widths(agg)
     label_width = sum(labels) + (start - 3) * value_width
-    sheet.write_string(r, 0, "CÁC CHỈ TIÊU TÍNH TOÁN (tỷ lệ = tổng tử số / tổng mẫu số của các đơn vị)", st["bold"])
+    sheet.write_string(r, 0, "CÁC CHỈ TIÊU TÍNH TOÁN (tỷ lệ = tổng tử số / tổng mẫu số của các đơn vị; "
+                       "thừa, thiếu = hiệu của hai tổng)", st["bold"])
     r += 1
     sheet.merge_range(r, 0, r, start - 1, "", st["head"])
     sheet.write_string(r, 0, heads[0], st["head"])
@@ -207,8 +208,7 @@ def _rates(sheet, st: Styles, agg: AnnexAgg, r: int, width: int) -> int:
     sheet.set_row(r, max(36, *(text_height(h, value_width) for h in heads[1:])))
     for rv in agg.rates:
         r += 1
-        num, den = (fmt_number(round(x, 1)) for x in (rv.numerator, rv.denominator))
-        text = f"{rv.rate.label}\nCách tính: {formula_text(agg, rv)} = {num} / {den}"
+        text = f"{rv.rate.label}\nCách tính: {formula_text(agg, rv)} = {computed(rv)}"
         sheet.merge_range(r, 0, r, start - 1, "", st["label"])
         sheet.write_string(r, 0, text, st["label"])
         sheet.set_row(r, text_height(text, label_width))
@@ -228,7 +228,14 @@ def formula_text(agg: AnnexAgg, rv: RateValue) -> str:
     def words(source: str) -> str:
         return re.sub(r"[a-z][a-z0-9_]*", lambda m: labels.get(m[0], m[0]), source)
 
-    return f"({words(rv.rate.numerator.source)}) / ({words(rv.rate.denominator.source)})"
+    sign = "−" if rv.rate.kind == "difference" else "/"
+    return f"({words(rv.rate.numerator.source)}) {sign} ({words(rv.rate.denominator.source)})"
+
+
+def computed(rv: RateValue) -> str:
+    """The sums a rate is computed from, as it combines them: "4.638 / 7.752", or "89 − 99" for a difference."""
+    num, den = (fmt_number(round(x, 1)) for x in (rv.numerator, rv.denominator))
+    return f"{num} − {den}" if rv.rate.kind == "difference" else f"{num} / {den}"
 
 
 def _rate_cell(sheet, st: Styles, r: int, c: int, rv: RateValue, value: float | None) -> None:

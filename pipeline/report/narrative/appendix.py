@@ -20,7 +20,7 @@ from pipeline.report.narrative.document import line, new_section, nobreak
 from pipeline.report.narrative.figures import Scope, show
 from pipeline.report.narrative.outline import Appendix
 from pipeline.report.sentences import provisional_note, rate_text
-from pipeline.report.summary_annex import formula_text
+from pipeline.report.summary_annex import computed, formula_text
 from pipeline.vntext import fmt_number, fold
 
 TABLE_PT = 9
@@ -93,8 +93,7 @@ def _rates(doc: Document, scope: Scope, agg: AnnexAgg) -> None:
     heads = ["Chỉ tiêu và cách tính", "Số liệu" if scope.unit else TOTAL.capitalize(), *(f"Khối {k}" for k in khois)]
     rows = []
     for rv in agg.rates:
-        num, den = fmt_number(round(rv.numerator, 1)), fmt_number(round(rv.denominator, 1))
-        text = f"{rv.rate.label}. Cách tính: {formula_text(agg, rv)} = {num} / {den}"
+        text = f"{rv.rate.label}. Cách tính: {formula_text(agg, rv)} = {computed(rv)}"
         by = [_rate(rv, rv.by_khoi.get(k)) for k in khois]
         rows.append([text, rate_text(rv), *by])
     _table(doc, heads, rows, TABLE_PT, label_cols=(0,), widths=[8.0, *([2.4] * (len(heads) - 1))])
