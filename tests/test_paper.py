@@ -98,6 +98,10 @@ def test_the_summary_prints_legibly_in_about_a_dozen_pages(demo):
     assert all(n == 1 for s, n in printed.items() if s not in ("PHỤLỤC2:", "PHỤLỤC3:")), printed
     assert len(pages) <= 13
     legible_pages(pages, "summary")
+    # numbers as a Vietnamese reader writes them, in the tables as in the sentences, whatever this machine's locale
+    text = " ".join(page_texts(words) for words in pages)
+    assert re.search(r"\d,\d%", text) and re.search(r"\d\.\d{3}\b", text), text[:400]
+    assert not re.search(r"\d\.\d%|\d,\d{3}\.\d", text), re.findall(r".{30}(?:\d\.\d%|\d,\d{3}\.\d).{10}", text)
 
 
 def test_a_table_that_fits_on_a_page_is_never_cut_in_two():

@@ -62,7 +62,7 @@ def summary_pdf(xlsx: Path, leave_out: tuple[str, ...] = ()) -> tuple[Path | Non
     if program is None:
         return None, sentence("pdf_no_office")
     with tempfile.TemporaryDirectory(prefix="annex-pdf-") as tmp:
-        profile = Path(tmp, "profile").as_uri()
+        profile = vietnamese_profile(Path(tmp, "profile")).as_uri()
         try:
             source = for_print(xlsx, leave_out, Path(tmp, "print").resolve()) if leave_out else xlsx
             out = Path(tmp, "pdf")
@@ -82,6 +82,23 @@ def summary_pdf(xlsx: Path, leave_out: tuple[str, ...] = ()) -> tuple[Path | Non
             except OSError:
                 return None, sentence("pdf_not_written", name=target.name)
     return target, font_note()
+
+
+LOCALE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse"><value>vi-VN</value>
+</prop></item>
+</oor:items>
+"""
+
+
+def vietnamese_profile(folder: Path) -> Path:
+    """A fresh LibreOffice profile whose locale is Vietnamese, so the PDF shows numbers as the sentences beside them
+    do ("5.198,6", "89,8%"), whatever the machine's own locale (en-US printed "5,198.6", read here as five)."""
+    (folder / "user").mkdir(parents=True, exist_ok=True)
+    (folder / "user" / "registrymodifications.xcu").write_text(LOCALE_XCU, encoding="utf-8")
+    return folder
 
 
 def font_note() -> str:
