@@ -88,7 +88,7 @@ def main() -> None:
     """Thu thập, kiểm tra và tổng hợp biểu phụ lục Excel từ các đơn vị.
 
     Trình tự: annex init → annex templates (gửi biểu cho đơn vị) → chép tệp nhận về vào inbox/ →
-    annex collect (kiểm tra, phản hồi, tổng hợp vào outbox/).
+    annex collect (kiểm tra, phản hồi, tổng hợp vào outbox/) → annex report (dự thảo báo cáo lời).
     """
 
 

@@ -82,7 +82,8 @@ TEXTS: dict[str, str] = {
     "fb_errors": "Tệp có {errors} lỗi{also} nên CHƯA được tiếp nhận. Đề nghị đơn vị sửa các lỗi dưới đây (đã tô đỏ "
                  "trong tệp phản hồi {code}.xlsx) và {resend}.\n",
     "fb_accepted": "Tệp đã được tiếp nhận; đề nghị kiểm tra lại các cảnh báo dưới đây (ô tô vàng trong tệp phản hồi "
-                   "{code}.xlsx).\n",
+                   "{code}.xlsx). Số liệu đã đúng thì không cần gửi lại; nếu sửa số liệu hoặc ghi thêm lý do vào cột "
+                   "Ghi chú, đơn vị sửa ngay trong tệp phản hồi đó rồi gửi lại.\n",
     "fb_changed": "So với tệp gửi trước (\"{file}\"), đơn vị đã sửa {n} ô:",
     "fb_more_changes": "… và {n} ô khác (xem trang \"{sheet}\" trong tệp phản hồi).",
     "fb_report_about": "Về báo cáo lời (tệp \"{file}\", nhận lúc {time}):",
@@ -98,7 +99,9 @@ TEXTS: dict[str, str] = {
     "fb_sheet_file": "Tệp đã nhận: \"{file}\", lúc {time}. Kiểm tra ngày {today}.",
     "fb_sheet_refused": "Kết quả: tệp CHƯA được tiếp nhận: {errors} lỗi phải sửa, {warnings} cảnh báo cần kiểm tra "
                         "lại. Đề nghị sửa các lỗi dưới đây rồi {resend}.",
-    "fb_sheet_accepted": "Kết quả: tệp đã được tiếp nhận, có {warnings} cảnh báo cần kiểm tra lại (dưới đây).",
+    "fb_sheet_accepted": "Kết quả: tệp đã được tiếp nhận, có {warnings} cảnh báo cần kiểm tra lại (dưới đây). Số liệu "
+                         "đã đúng thì không cần gửi lại; nếu sửa số liệu hoặc ghi thêm lý do vào cột Ghi chú, sửa ngay "
+                         "trong tệp này rồi gửi lại.",
     "fb_sheet_heads": "STT|Mức độ|Trang|Ô|Nội dung",
     "fb_changes_title": "CÁC Ô ĐÃ THAY ĐỔI SO VỚI TỆP GỬI TRƯỚC (\"{file}\"): {n} Ô",
     "fb_changes_heads": "Trang|Ô|Chỉ tiêu|Giá trị cũ|Giá trị mới",
@@ -124,6 +127,7 @@ TEXTS: dict[str, str] = {
                       "{unchecked} chưa đối chiếu được số liệu).",
     "screen_units": "{n} đơn vị",
     "screen_summary": "Bảng tổng hợp: {path}",
+    "screen_pdf": "Bản PDF để gửi lãnh đạo đọc trên điện thoại: {path}",
     "screen_feedback": "Phản hồi cho đơn vị ({n} đơn vị): {path}",
     "screen_drafts": "Dự thảo báo cáo lời cho đơn vị ({n} đơn vị): {path}",
     "report_commune": "Dự thảo báo cáo lời của xã: {path}",

@@ -167,6 +167,8 @@ def _outputs(result: CollectResult, echo: Echo) -> None:
     out = result.outputs
     if out.get("summary"):
         echo("\n" + sentence("screen_summary", path=out["summary"]))
+    if out.get("summary_pdf"):
+        echo(sentence("screen_pdf", path=out["summary_pdf"]))
     if out.get("feedback_files"):
         units = {str(p).replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in out["feedback_files"]}
         echo(sentence("screen_feedback", n=len(units), path=out["feedback_dir"]))

@@ -43,9 +43,9 @@ def rate_chart(wb, sheet, title: str, cat_col: int, series: list[tuple[str, int,
     chart.set_title({"name": title, "name_font": {"name": "Times New Roman", "size": 12}})
     font = {"name": "Times New Roman", "size": 12}
     chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": font})
-    chart.set_y_axis({"reverse": True, "num_font": font})
+    chart.set_y_axis({"reverse": True, "num_font": font, "interval_unit": 1})  # every category named, none skipped
     chart.set_legend({"position": "bottom", "font": font})
-    height = 0.6 + 0.045 * (series[0][2] - series[0][1] + 1)
+    height = 0.6 + 0.07 * (series[0][2] - series[0][1] + 1)  # room for a 12 pt label per category
     sheet.insert_chart(at_row, 0, chart, {"x_scale": min(2.0, width / 480), "y_scale": height})
     return at_row + int(15 * height) + 2
 
