@@ -119,6 +119,8 @@ TEXTS: dict[str, str] = {
     "screen_counts": "{errors} lỗi, {warnings} cảnh báo",
     "screen_totals": "Tổng cộng {files} tệp bảng tính: {rejected} tệp bị trả lại ({errors} lỗi phải sửa); {warned} tệp "
                      "có cảnh báo ({warnings} cảnh báo cần kiểm tra lại).",
+    "screen_replaced": "đã có tệp gửi sau được tiếp nhận ({file}), không cần sửa tệp này",
+    "screen_replaced_count": "Ngoài ra {n} tệp bị trả lại trước đây đã được thay bằng tệp gửi sau.",
     "screen_ours": "Lỗi của chương trình (không phải lỗi của đơn vị; đơn vị không cần gửi lại):",
     "screen_machine": "Không ghi được một số tệp kết quả (không phải lỗi của đơn vị hay của chương trình):",
     "screen_complete": "Đã đủ tất cả phụ lục của tất cả đơn vị.",

@@ -14,7 +14,7 @@ from pipeline.collect import collect
 from pipeline.issues import SEVERITY_ACTION_VN, Severity
 from pipeline.workspace import VN_TZ, init_workspace
 
-from .helpers import changed, drop, payload
+from .helpers import ON_TIME, changed, drop, payload
 
 LATE = dt.datetime(2026, 5, 20, 9, 0, tzinfo=VN_TZ)  # after the deadline (15/5/2026)
 EARLY = dt.datetime(2026, 5, 10, 9, 0, tzinfo=VN_TZ)
@@ -117,3 +117,17 @@ def test_a_roll_up_with_units_missing_says_it_is_provisional_and_names_them(read
     assert f"từ 2/{len(ws.units)} đơn vị" in out.output and "Số liệu TẠM TÍNH" in out.output
     assert f"còn {len(ws.units) - 2} đơn vị" in out.output and "TYT (Trạm Y tế xã)" in out.output
     assert "PKT (" not in out.output.split("TẠM TÍNH")[1]
+
+
+def test_a_refused_file_replaced_by_a_later_accepted_one_is_not_left_to_fix(ready):
+    """The unit sent a wrong file, then a corrected one: the console says the first one needs nothing more, does
+    not list its errors again, and does not count it among the files still refused."""
+    ws = ready
+    drop(ws, "VPUB.xlsx", "VPUB", changed(payload(ws, "VPUB", seed=3), "PL1", {"so_nu": -1}))
+    drop(ws, "VPUB_DaSua.xlsx", "VPUB", payload(ws, "VPUB", seed=3), ON_TIME + dt.timedelta(hours=2))
+    out = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root)])
+    lines = out.output.splitlines()
+    first = next(line for line in lines if line.startswith("VPUB.xlsx"))
+    assert "trả lại" in first and "đã có tệp gửi sau được tiếp nhận (VPUB_DaSua.xlsx)" in first, first
+    assert not lines[lines.index(first) + 1].startswith("    ")  # its errors are not listed again
+    assert "0 tệp bị trả lại (0 lỗi phải sửa)" in out.output and "1 tệp bị trả lại trước đây" in out.output

@@ -12,7 +12,7 @@ import click
 
 from pipeline.issues import ENVIRONMENT, REPORT_STATE_VN, SEVERITY_ACTION_VN, STATE_VN, STATUS_VN, Issue, Severity
 from pipeline.launcher import REPORT_CMD_NAME, REPORT_SH_NAME
-from pipeline.messages import STEPS, sentence
+from pipeline.messages import STEPS, phrase, sentence
 
 if TYPE_CHECKING:  # the console layer stays light: `annex --help` imports no stage
     from pipeline.models import CollectResult, Decision
@@ -70,14 +70,17 @@ def _issues_by_severity(d: Decision) -> dict[Severity, list[Issue]]:
     return found
 
 
-def file_lines(d: Decision) -> list[str]:
-    """One line for the file, then its errors and its warnings under their own headings."""
+def file_lines(d: Decision, replaced_by: str = "") -> list[str]:
+    """One line for the file, then its errors and its warnings under their own headings; a refused file that a
+    later accepted one of its unit has replaced is one line that says so (nothing is left to fix in it)."""
     if d.status == "ignored":
         said = d.issues[0].message
         return [f"{d.file.rel:<40} {'-':<9} {STATUS_VN[d.status].lower()}: {said[:1].lower()}{said[1:]}"]
     late = ", nộp muộn" if d.late else ""
     lines = [f"{d.file.rel:<40} {d.unit or '-':<9} {STATUS_VN[d.status].lower()}{late}"
              f" ({sentence('screen_counts', errors=d.errors, warnings=d.warnings)})"]
+    if replaced_by:
+        return [lines[0] + " — " + phrase("screen_replaced", file=replaced_by)]
     for severity, found in _issues_by_severity(d).items():
         if found:
             lines.append(f"    {SEVERITY_ACTION_VN[severity]}: {len(found)}")
@@ -85,18 +88,28 @@ def file_lines(d: Decision) -> list[str]:
     return lines
 
 
+def replaced_by(result: CollectResult, d: Decision) -> str:
+    """The name of the later file of the same unit that counts, when `d` was refused before it; else ""."""
+    sub = result.counted.get(d.unit) if d.unit and d.status == "rejected" else None
+    if sub is None or sub.file.rel == d.file.rel or sub.received_at < d.received_at:
+        return ""
+    return sub.file.rel.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def totals_line(result: CollectResult) -> str:
     files = [d for d in result.files if d.status != "ignored" and not d.report]
-    rejected = [d for d in files if d.status in ("rejected", "unidentified")]
-    warned = [d for d in files if d.warnings]
-    return sentence("screen_totals", files=len(files), rejected=len(rejected),
+    rejected = [d for d in files if d.status in ("rejected", "unidentified") and not replaced_by(result, d)]
+    warned = [d for d in files if d.warnings and not replaced_by(result, d)]
+    line = sentence("screen_totals", files=len(files), rejected=len(rejected),
                     errors=sum(d.errors for d in rejected), warned=len(warned),
                     warnings=sum(d.warnings for d in warned))
+    replaced = sum(1 for d in files if replaced_by(result, d))
+    return line + (" " + sentence("screen_replaced_count", n=replaced) if replaced else "")
 
 
 def show_result(result: CollectResult, echo: Echo) -> None:
     for d in result.files:
-        for line in file_lines(d):
+        for line in file_lines(d, replaced_by(result, d)):
             echo(line)
     echo("")
     echo(totals_line(result))
@@ -125,7 +138,7 @@ def show_change(result: CollectResult, change: Change, when: str, echo: Echo) ->
     concerned = set(change.added) | set(change.changed)
     for d in result.files:
         if d.file.rel in concerned:
-            for line in file_lines(d):
+            for line in file_lines(d, replaced_by(result, d)):
                 echo(line)
     if change.removed:
         echo(sentence("watch_gone", names=", ".join(change.removed)))
