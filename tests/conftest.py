@@ -22,16 +22,8 @@ def needs(program: str) -> pytest.MarkDecorator:
     return pytest.mark.needs_program(program)
 
 
-def _uses_module_fixture(item: pytest.Item) -> bool:
-    info = getattr(item, "_fixtureinfo", None)
-    defs = info.name2fixturedefs.values() if info else ()
-    return any(d and d[-1].scope == "module" for d in defs)
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if _uses_module_fixture(item):  # with `--dist loadgroup` (addopts): one worker builds the fixture once
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else item.nodeid))
         programs = [m.args[0] for m in item.iter_markers("needs_program")]
         if programs:
             item.add_marker(pytest.mark.office)
