@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 from pipeline.collect import collect
-from pipeline.report.screen import STEPS
+from pipeline.messages import STEPS
 from pipeline.runlock import Busy, RunLock
 
 from . import hostile
