@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import os
 import posixpath
 import random
@@ -37,12 +38,22 @@ def payload(ws: Workspace, code: str, seed: int = 7) -> dict:
     return unit_payload(random.Random(seed), code, unit.name, unit.annexes, ws.round.period_end)
 
 
+# (the template's digest, the data) -> the bytes `fill` wrote: a test process fills each pair once
+_FILLED: dict[tuple[str, str], bytes] = {}
+
+
 def drop(ws: Workspace, name: str, code: str, data: dict, when: dt.datetime = ON_TIME) -> Path:
-    """Fill the unit's template with `data` into inbox/<name>, received at `when`."""
+    """Fill the unit's template with `data` into inbox/<name>, received at `when`. Where the same template (same
+    bytes) was filled with the same data earlier in the session, that workbook is copied instead of filled again."""
     template = ws.templates / f"{code}.xlsx"
     target = ws.inbox / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    fill(template, target, data)
+    key = (hashlib.sha256(template.read_bytes()).hexdigest(), repr(data))
+    if key in _FILLED:
+        target.write_bytes(_FILLED[key])
+    else:
+        fill(template, target, data)
+        _FILLED[key] = target.read_bytes()
     os.utime(target, (when.timestamp(), when.timestamp()))
     return target
 
@@ -55,11 +66,19 @@ def changed(data: dict, annex: str, changes: dict, row: int = 0) -> dict:
     return out
 
 
+# (the template's digest, annex) -> its column keys and data cells, as the template describes them
+_CELLS: dict[tuple[str, str], tuple[list[str], list[list[str]]]] = {}
+
+
 def cell_of(ws: Workspace, code: str, annex: str, key: str, row: int = 0) -> str:
-    """A cell's A1 address, found through the template's own self-description (not the layout code)."""
-    wb = openpyxl.load_workbook(ws.templates / f"{code}.xlsx")
-    keys = list(read_meta(wb).annexes[annex].columns)
-    _, grid = data_cells(wb, annex)
+    """A cell's A1 address, found through the template's own self-description (not the layout code); each
+    template version is read once per session."""
+    template = ws.templates / f"{code}.xlsx"
+    found = (hashlib.sha256(template.read_bytes()).hexdigest(), annex)
+    if found not in _CELLS:
+        wb = openpyxl.load_workbook(template)
+        _CELLS[found] = (list(read_meta(wb).annexes[annex].columns), data_cells(wb, annex)[1])
+    keys, grid = _CELLS[found]
     if len(grid[0]) == 1:  # form: one cell per field
         return grid[keys.index(key)][0]
     return grid[row][keys.index(key)]

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
@@ -118,6 +119,7 @@ def test_quickstart_sets_up_and_runs_on_both_systems():
     assert done.returncode == 2 and "quickstart.py demo" in done.stdout.decode("utf-8")
 
 
+@pytest.mark.venv
 def test_the_quick_start_demo_steps_run_as_quickstart_runs_them(tmp_path):
     """quickstart.py's own steps for `demo` on Linux, offline: a fresh .venv, pip installing this folder (its
     dependencies are taken from this test's environment through a .pth file instead of the network), and the

@@ -54,10 +54,14 @@ def page_texts(words: list[Word]) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
+def demo(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
+    """The demo run once for this module; collect prints the summary to PDF only when an office test of this
+    module is in the run (`-m "not office"` leaves LibreOffice out)."""
     folder = tmp_path_factory.mktemp("paper")
+    printing = any(item.module is request.module and item.get_closest_marker("office")
+                   and not item.get_closest_marker("skip") for item in request.session.items)
     mp = pytest.MonkeyPatch()
-    mp.setenv("ANNEX_PDF", "1")
+    mp.setenv("ANNEX_PDF", "1" if printing else "0")
     try:
         result = run_demo(folder / "demo").result
     finally:
@@ -133,31 +137,33 @@ def test_a_feedback_workbook_prints_its_report_with_a_heading(demo, tmp_path):
     assert re.search(r"Trang \d+/\d+", page_texts(report))
 
 
-def _accepted_values(result, annex_id: str) -> list[dict]:
-    """Every accepted record of one annex, read straight from the files through their `<ID>_data` names."""
-    records = []
+def _accepted_values(result) -> dict[str, list[dict]]:
+    """Every accepted record of every annex (annex id → records), read straight from the files through their
+    `<ID>_data` names (each file opened once)."""
+    records: dict[str, list[dict]] = {}
     for sub in result.counted.values():
-        if annex_id not in sub.annexes:
-            continue
         wb = openpyxl.load_workbook(sub.file.path, data_only=True)
         meta = TemplateMeta.parse({r[0].value: r[1].value for r in wb[META_SHEET].iter_rows() if r[0].value})
-        about = meta.annexes[annex_id]
-        sheet_name, ref = wb.defined_names[data_name(annex_id)].attr_text.split("!")
-        cells = wb[sheet_name.strip("'")][ref.replace("$", "")]
-        if about.layout == "form":
-            records.append({k: row[0].value for k, row in zip(about.columns, cells, strict=True)})
-        else:
-            records += [{k: c.value for k, c in zip(about.columns, row, strict=True)} for row in cells
-                        if any(c.value not in (None, "") for c in row[1:])]
+        for annex_id in sub.annexes:
+            about = meta.annexes[annex_id]
+            sheet_name, ref = wb.defined_names[data_name(annex_id)].attr_text.split("!")
+            cells = wb[sheet_name.strip("'")][ref.replace("$", "")]
+            found = records.setdefault(annex_id, [])
+            if about.layout == "form":
+                found.append({k: row[0].value for k, row in zip(about.columns, cells, strict=True)})
+            else:
+                found += [{k: c.value for k, c in zip(about.columns, row, strict=True)} for row in cells
+                          if any(c.value not in (None, "") for c in row[1:])]
     return records
 
 
 def test_key_sentence_figures_recomputed_from_the_accepted_files(demo):
     _, result = demo
     sentences = {k: " ".join(v["sentences"]) for k, v in result.totals.items()}
+    accepted = _accepted_values(result)
 
     def total(annex: str, *keys: str) -> float:
-        return sum(float(r.get(k) or 0) for r in _accepted_values(result, annex) for k in keys)
+        return sum(float(r.get(k) or 0) for r in accepted[annex] for k in keys)
 
     def share(num: float, den: float) -> str:
         return f"{fmt_number(num)} hồ sơ được tiếp nhận trực tuyến, chiếm {pct(num / den)}"
@@ -173,7 +179,7 @@ def test_key_sentence_figures_recomputed_from_the_accepted_files(demo):
     assert f"Đã giải quyết {fmt_number(done)} hồ sơ, trong đó {fmt_number(on_time)} hồ sơ" in pl3
     assert f"đạt {pct(on_time / done)} số hồ sơ đã giải quyết" in pl3
     pl2 = sentences["PL2"]
-    assets = _accepted_values(result, "PL2")
+    assets = accepted["PL2"]
     assert f"báo cáo {fmt_number(len(assets))} tài sản, lô tài sản" in pl2
     assert f"cộng theo cột Số lượng là {fmt_number(sum(r['so_luong'] for r in assets))}" in pl2
     pl1 = sentences["PL1"]
@@ -185,8 +191,8 @@ def test_key_sentence_figures_recomputed_from_the_accepted_files(demo):
         reporting = result.totals[item["annex"]]["reporting_units"]
         assert (item["unit"] in reporting) == item["state"].startswith("accepted"), item
     pl4c = sentences["PL4c"]
-    for name in {r["ten_csdl"] for r in _accepted_values(result, "PL4c")}:
-        rows = [r for r in _accepted_values(result, "PL4c") if r["ten_csdl"] == name]
+    for name in {r["ten_csdl"] for r in accepted["PL4c"]}:
+        rows = [r for r in accepted["PL4c"] if r["ten_csdl"] == name]
         done, due = sum(r["so_da_so_hoa"] for r in rows), sum(r["tong_so_can_so_hoa"] for r in rows)
         assert f"{name} {pct(done / due)} ({fmt_number(done)}/{fmt_number(due)})" in pl4c
 

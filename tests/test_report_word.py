@@ -58,6 +58,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return run_demo(tmp_path_factory.mktemp("word") / "demo", workers=1).workspace
 
 
+@pytest.fixture(scope="module")
+def inbox_records(demo: Workspace) -> dict[str, dict[str, list[dict]]]:
+    """unit -> its accepted file's records, read from the cells once for the module (the demo's inbox is
+    read-only)."""
+    return {code: records(p) for code, p in accepted_files(demo).items()}
+
+
 def accepted_files(ws: Workspace) -> dict[str, Path]:
     """unit -> the file that counts in the demo: the corrected one for the unit that sent errors first."""
     out = {}
@@ -201,10 +208,10 @@ def test_default_outline_follows_the_plan(demo: Workspace) -> None:
     assert (demo.root / OUTLINE_NAME).is_file()  # annex init gives every workspace its outline
 
 
-def test_commune_figures_equal_the_inbox(demo: Workspace) -> None:
+def test_commune_figures_equal_the_inbox(demo: Workspace, inbox_records: dict) -> None:
     result = collect(demo, workers=1, write_outputs=False)
     draft = build_draft(commune_scope(demo, result.counted, result.completeness), load_outline(demo.root, demo.specs))
-    recs = {code: records(p) for code, p in accepted_files(demo).items()}
+    recs = inbox_records
     assert not set(recs) & set(MISSING)
     figures = {k: f.number for k, f in draft.figures.items()}
     assert figures["pl1_sum_tong_hien_co"] == total(recs, "PL1", "tong_hien_co")
@@ -258,8 +265,8 @@ def docx_text(path: Path) -> str:
     return "\n".join([p.text for p in doc.paragraphs] + cells)
 
 
-def test_drafts_bind_the_inbox_figures(demo: Workspace) -> None:
-    recs = {code: records(p) for code, p in accepted_files(demo).items()}
+def test_drafts_bind_the_inbox_figures(demo: Workspace, inbox_records: dict) -> None:
+    recs = inbox_records
     commune = demo.outbox / f"BaoCao_{demo.round.round_id}.docx"
     assert check_bound(commune, recs, demo) > 150
     for code in ("VPDU", CORRECTED, "TTPVHCC"):
@@ -325,8 +332,8 @@ def _cells(doc: docx.document.Document, el) -> list[list[str]]:
     return [[c.text for c in r.cells] for r in docx.table.Table(el, doc).rows]
 
 
-def test_appendices_equal_the_inbox(demo: Workspace) -> None:
-    recs = {code: records(p) for code, p in accepted_files(demo).items()}
+def test_appendices_equal_the_inbox(demo: Workspace, inbox_records: dict) -> None:
+    recs = inbox_records
     doc = docx.Document(str(demo.outbox / f"BaoCao_{demo.round.round_id}.docx"))
     pl1 = demo.specs.annexes["PL1"]
     rows = _table(doc, ["STT", "Chỉ tiêu"], pl1.title)
@@ -517,10 +524,10 @@ def test_appendix_tables_print_at_8_pt_or_more_and_no_line_starts_with_a_percent
     assert "%" in layout and not [x for x in layout.splitlines() if x.strip().startswith("%")]
 
 
-def test_every_appendix_total_equals_the_inbox(demo: Workspace) -> None:
+def test_every_appendix_total_equals_the_inbox(demo: Workspace, inbox_records: dict) -> None:
     """Each annex's appendix: a form's "Toàn xã" column and a unit-by-unit table's "TOÀN XÃ" row, every numeric
     column, against the accepted files' cells (PL3's by-field table: test_appendices_equal_the_inbox)."""
-    recs = {code: records(p) for code, p in accepted_files(demo).items()}
+    recs = inbox_records
     doc = docx.Document(str(demo.outbox / f"BaoCao_{demo.round.round_id}.docx"))
     checked: dict[str, int] = {}
     for spec in demo.specs.annexes.values():

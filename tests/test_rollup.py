@@ -31,6 +31,7 @@ def _city(root):
 def test_city_totals_equal_the_sum_of_the_communes(tmp_path, stock):
     city = _city(tmp_path / "city")
     commune_totals = []
+    pl2_rows = 0
     for n, (code, units) in enumerate(COMMUNES.items()):
         ws = open_workspace(init_workspace(tmp_path / code))
         stock(ws, list(units))
@@ -38,6 +39,7 @@ def test_city_totals_equal_the_sum_of_the_communes(tmp_path, stock):
             drop(ws, f"{unit}.xlsx", unit, payload(ws, unit, n * 10 + m))
         local = collect(ws)
         commune_totals.append(local.totals)
+        pl2_rows += sum(len(sub.annexes["PL2"].records) for sub in local.counted.values() if "PL2" in sub.annexes)
         out = CliRunner().invoke(main, ["rollup", "--workspace", str(ws.root), "--parent", str(city.root),
                                         "--unit", code])
         assert out.exit_code == 0, out.output
@@ -61,14 +63,6 @@ def test_city_totals_equal_the_sum_of_the_communes(tmp_path, stock):
     summary = openpyxl.load_workbook(result.outputs["summary"])
     cells = [v for r in summary["PL2"].iter_rows(values_only=True) for v in r if isinstance(v, str) and "←" in v]
     sources = [v.split("\n(", 1)[1][:-1] if "\n(" in v else v for v in cells]  # a list: "unit\n(source)"
-    assert len(set(sources)) == _pl2_rows(tmp_path)  # every carried row, once (the overdue list repeats some)
+    assert len(set(sources)) == pl2_rows  # every carried row, once (the overdue list repeats some)
     assert all("hanoi-soket-2026_XA" in s and "_BaoCao" not in s for s in sources)
     assert any("PKT — Phòng Kinh tế (PKT.xlsx, PL2!12)" in s for s in sources), "traceable to commune and unit"
-
-
-def _pl2_rows(tmp_path) -> int:
-    total = 0
-    for code in COMMUNES:
-        counted = collect(open_workspace(tmp_path / code), write_outputs=False).counted
-        total += sum(len(sub.annexes["PL2"].records) for sub in counted.values() if "PL2" in sub.annexes)
-    return total
