@@ -21,6 +21,7 @@ from pipeline.judge.ledger import Ledger, cache_key, received_from_mtime, restor
 from pipeline.models import CollectResult, Decision, Submission, submission_from_plain
 from pipeline.report.narrative.figures import unit_figures
 from pipeline.report.narrative.outline import load_outline
+from pipeline.report.narrative.write import UNIT_FOLDER
 from pipeline.report.outputs import write_outputs as write
 from pipeline.runlock import RunLock
 from pipeline.runlog import LOG_NAME, record
@@ -50,7 +51,7 @@ def collect(ws: Workspace, workers: int | None = None, progress: Progress | None
 
 def _remove_stale_temporaries(ws: Workspace) -> None:
     """Half-written outputs of a run that was killed (ours, in the outbox only: never the inbox)."""
-    for folder in (ws.outbox, ws.outbox / "feedback", ws.outbox / "rollup"):
+    for folder in (ws.outbox, ws.outbox / "feedback", ws.outbox / "rollup", ws.outbox / UNIT_FOLDER):
         if folder.is_dir():
             for tmp in [*folder.glob(".*.tmp*"), *folder.glob(".*.template.xlsx")]:
                 with contextlib.suppress(OSError):

@@ -262,3 +262,19 @@ def test_every_command_has_vietnamese_help():
         out = runner.invoke(main, [name, "--help"])
         assert out.exit_code == 0 and command.help and len(command.help) > 20, name
         assert any(ch in out.output for ch in "ăâđêôơư"), f"{name}: help is not Vietnamese"
+
+
+def test_half_written_outputs_of_a_killed_run_are_removed_from_the_outbox_only(ready):
+    """A run killed while writing leaves `.<name>.tmp…` files; the next run removes them wherever outputs are
+    written (the summary, feedback, the units' drafts), and never touches the inbox."""
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    planted = [ws.outbox / ".TongHop_x.tmp.xlsx", ws.outbox / "feedback" / ".PKT.tmp.xlsx",
+               ws.outbox / "baocao" / ".PKT.tmp.docx"]
+    for path in planted:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    kept = ws.inbox / ".nhap.tmp.xlsx"
+    kept.write_bytes(b"a unit's own file, whatever its name")
+    collect(ws, workers=1)
+    assert not [p for p in planted if p.exists()] and kept.read_bytes() == b"a unit's own file, whatever its name"
