@@ -284,3 +284,21 @@ def test_large_detail_goes_to_csv_beside_the_workbook(ws, monkeypatch, stock):
     wb = openpyxl.load_workbook(result.outputs["summary"])
     assert any("ChiTiet_PL3" in str(v) for r in wb["PL3"].iter_rows(values_only=True) for v in r)
     assert "DuLieu_" in str(wb["Dữ liệu"]["A2"].value)
+
+
+def test_a_rate_computed_by_group_is_never_pooled_across_units_of_measure(scenario):
+    """PL4c counts each database in its own unit (records, plots, files…): its rates are shown per database, and no
+    commune or khối figure adds them up (a leader would quote it)."""
+    ws, accepted, _, wb = scenario
+    sheet = wb["PL4c"]
+    labels = [str(c.value) for row in sheet.iter_rows(max_col=1) for c in row if c.value]
+    for rate in ws.specs.annexes["PL4c"].rates:
+        assert rate.by and not any(label.startswith(rate.label + "\n") for label in labels), rate.label
+    rows = [r for d in accepted.values() for r in d.get("PL4c", [])]
+    done, need = {}, {}
+    for r in rows:
+        done[r["ten_csdl"]] = done.get(r["ten_csdl"], 0) + r["so_da_so_hoa"]
+        need[r["ten_csdl"]] = need.get(r["ten_csdl"], 0) + r["tong_so_can_so_hoa"]
+    shown = {str(row[0].value): [c.value for c in row[1:]] for row in sheet.iter_rows() if row[0].value in done}
+    for name in done:  # each database's own rate is there
+        assert any(v == pytest.approx(done[name] / need[name]) for v in shown[name] if isinstance(v, float)), name

@@ -190,8 +190,11 @@ def _totals(sheet, st: Styles, agg: AnnexAgg, r: int, cols: list[Column], derive
 
 def _rates(sheet, st: Styles, agg: AnnexAgg, r: int, width: int) -> int:
     """Each rate for the commune and per khối, with how it is computed (in words) and its sums under its name;
-    the words take the columns up to the last printed one (`width`) that the values leave free."""
-    if not agg.rates:
+    the words take the columns up to the last printed one (`width`) that the values leave free. A rate the spec
+    computes `by` a column (PL4c: each database in its own unit) is shown only per value of that column (the table
+    of rates by group): a commune figure would add up quantities in different units."""
+    pooled = pooled_rates(agg)
+    if not pooled:
         return r
     khois = list(agg.by_khoi.index)
     heads = ["Chỉ tiêu và cách tính", "Toàn xã", *[f"Khối {k}" for k in khois]]
@@ -206,7 +209,7 @@ def _rates(sheet, st: Styles, agg: AnnexAgg, r: int, width: int) -> int:
     for c, h in enumerate(heads[1:], start=start):
         sheet.write_string(r, c, h, st["head"])
     sheet.set_row(r, max(36, *(text_height(h, value_width) for h in heads[1:])))
-    for rv in agg.rates:
+    for rv in pooled:
         r += 1
         text = f"{rv.rate.label}\nCách tính: {formula_text(agg, rv)} = {computed(rv)}"
         sheet.merge_range(r, 0, r, start - 1, "", st["label"])
@@ -216,6 +219,11 @@ def _rates(sheet, st: Styles, agg: AnnexAgg, r: int, width: int) -> int:
         for c, k in enumerate(khois, start=start + 1):
             _rate_cell(sheet, st, r, c, rv, rv.by_khoi.get(k))
     return r + 1
+
+
+def pooled_rates(agg: AnnexAgg) -> list[RateValue]:
+    """The rates that have a meaning for the commune as a whole: all but those the spec computes `by` a column."""
+    return [rv for rv in agg.rates if not rv.rate.by]
 
 
 def formula_text(agg: AnnexAgg, rv: RateValue) -> str:

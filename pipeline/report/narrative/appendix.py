@@ -20,7 +20,7 @@ from pipeline.report.narrative.document import line, new_section, nobreak
 from pipeline.report.narrative.figures import Scope, show
 from pipeline.report.narrative.outline import Appendix
 from pipeline.report.sentences import provisional_note, rate_text
-from pipeline.report.summary_annex import computed, formula_text
+from pipeline.report.summary_annex import computed, formula_text, pooled_rates
 from pipeline.vntext import fmt_number, fold
 
 TABLE_PT = 9
@@ -92,10 +92,15 @@ def _rates(doc: Document, scope: Scope, agg: AnnexAgg) -> None:
     khois = _columns(scope, agg)
     heads = ["Chỉ tiêu và cách tính", "Số liệu" if scope.unit else TOTAL.capitalize(), *(f"Khối {k}" for k in khois)]
     rows = []
-    for rv in agg.rates:
+    for rv in pooled_rates(agg):
         text = f"{rv.rate.label}. Cách tính: {formula_text(agg, rv)} = {computed(rv)}"
         by = [_rate(rv, rv.by_khoi.get(k)) for k in khois]
         rows.append([text, rate_text(rv), *by])
+    for rv in (rv for rv in agg.rates if rv.rate.by):  # each group in its own unit: no commune or khối figure
+        for group, (num, den) in rv.group_parts.items():
+            sums = f"{fmt_number(round(num, 1))} / {fmt_number(round(den, 1))}"
+            rows.append([f"{rv.rate.label}: {group}. Cách tính: {formula_text(agg, rv)} = {sums}",
+                         _rate(rv, rv.by_group.get(group)), *("" for _ in khois)])
     _table(doc, heads, rows, TABLE_PT, label_cols=(0,), widths=[8.0, *([2.4] * (len(heads) - 1))])
 
 
