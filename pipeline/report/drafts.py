@@ -2,8 +2,8 @@
 written after the summary is in place — by `annex report` for every accepted unit, and in watch mode after each
 collect for the units whose accepted data changed — never inside `annex collect` itself.
 
-A draft costs about a tenth of a second (its figures aggregated, its Word document built): nothing for a commune,
-minutes for a thousand units received at once, which would hold the summary back (issue 15). A draft whose inputs
+A draft costs 50–100 ms (its figures aggregated, its Word document built): nothing for a commune, a minute for
+a thousand units received at once, which would hold the summary back (issue 15). A draft whose inputs
 are unchanged is not written again, so after the first time only the changed units cost anything.
 
 Drafts are written in worker processes like the feedback; a failure is the program's (`draft_failed`): logged,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, TextIO
 
 import click
@@ -93,7 +93,7 @@ def replaced_by(result: CollectResult, d: Decision) -> str:
     sub = result.counted.get(d.unit) if d.unit and d.status == "rejected" else None
     if sub is None or sub.file.rel == d.file.rel or sub.received_at < d.received_at:
         return ""
-    return sub.file.rel.replace("\\", "/").rsplit("/", 1)[-1]
+    return PurePath(sub.file.rel).name  # the name the unit gave it, without the clerk's folders
 
 
 def totals_line(result: CollectResult) -> str:
