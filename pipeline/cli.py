@@ -23,6 +23,7 @@ from pipeline.launcher import (
     CMD_NAME,
     REPORT_CMD_NAME,
     REPORT_SH_NAME,
+    SH_NAME,
     WATCH_CMD_NAME,
     WATCH_SH_NAME,
     write_launcher,
@@ -101,17 +102,10 @@ def init(directory: Path) -> None:
     guard.remember_root(directory)
     init_workspace(directory, launcher=False)
     launcher = write_launcher(directory)
-    _echo(f"Đã tạo thư mục làm việc {quoted(directory)}.")
-    _echo("Sửa round.toml (bằng Notepad) và units.xlsx (bằng Excel) cho đợt của mình, rồi chạy:")
-    _echo(f"  annex templates --workspace {quoted(directory)}")
-    _echo(f"Khi đã chép tệp các đơn vị gửi về vào inbox, bấm đúp tệp {launcher.name} trong thư mục đó (hoặc chạy "
-          f"annex collect --workspace {quoted(directory)}) để kiểm tra và lập bảng tổng hợp.")
     windows = launcher.name == CMD_NAME
     watcher, reporter = (WATCH_CMD_NAME, REPORT_CMD_NAME) if windows else (WATCH_SH_NAME, REPORT_SH_NAME)
-    _echo(f"Muốn bảng tổng hợp tự lập lại mỗi khi có tệp mới: bấm đúp tệp {watcher} và để cửa sổ đó mở "
-          "(bấm Ctrl+C để dừng).")
-    _echo(f"Khi cần dự thảo báo cáo lời (Word) của xã và của từng đơn vị có biểu đã được tiếp nhận: bấm đúp tệp "
-          f"{reporter}.")
+    for code in ("init_done", "init_edit", "init_templates", "init_collect", "init_watch", "init_report"):
+        _echo(sentence(code, folder=quoted(directory), launcher=launcher.name, watcher=watcher, reporter=reporter))
 
 
 @main.command(short_help="Tạo biểu mẫu Excel cho từng đơn vị.")
@@ -137,7 +131,8 @@ def templates(root: Path | None, units: tuple[str, ...]) -> None:
         _echo(f"{r.unit:<10} {', '.join(r.annexes):<28} {r.path}")
         if r.path.name != f"{r.unit}.xlsx":
             _note(sentence("file_open", name=f"{r.unit}.xlsx", new=r.path.name))
-    _echo(f"Đã tạo {len(results)} biểu mẫu trong {ws.templates}.")
+    _echo(sentence("templates_done", n=len(results), folder=ws.templates))
+    _echo(sentence("templates_next", inbox=ws.inbox, launcher=CMD_NAME if sys.platform == "win32" else SH_NAME))
 
 
 @main.command(short_help="Chạy thử trọn một đợt trên số liệu mẫu.")
@@ -155,12 +150,12 @@ def demo(directory: Path, seed: int) -> None:
     finally:
         steps.finish()
     ws, result = outcome.workspace, outcome.result
-    _echo(f"Đã tạo thư mục làm việc mẫu: {ws.root}")
-    _echo(f"Biểu mẫu của {len(ws.units)} đơn vị: {ws.templates}")
-    _echo(f"Tệp các đơn vị gửi về: {ws.inbox}\n")
+    _echo(sentence("demo_folder", folder=ws.root))
+    _echo(sentence("demo_templates", n=len(ws.units), folder=ws.templates))
+    _echo(sentence("demo_inbox", folder=ws.inbox) + "\n")
     screen.show_result(result, _echo)
-    _echo(f"\nMở bảng tổng hợp bằng Excel: {result.outputs.get('summary')}")
-    _echo(f"Dự thảo báo cáo lời (Word): {result.outputs.get('report')}")
+    _echo("\n" + sentence("open_summary", path=result.outputs.get("summary")))
+    _echo(sentence("demo_report", path=result.outputs.get("report")))
 
 
 @main.command(short_help="Kiểm tra tệp trong inbox/, phản hồi và tổng hợp.")
@@ -203,7 +198,7 @@ def collect(root: Path | None, as_json: bool, strict: bool, workers: int | None,
     else:
         screen.show_result(result, _echo)
     if open_summary and result.outputs.get("summary") and not console.open_file(Path(str(result.outputs["summary"]))):
-        _note(f"Mở bảng tổng hợp bằng Excel: {result.outputs['summary']}")
+        _note(sentence("open_summary", path=result.outputs["summary"]))
     sys.exit(_collect_code(result, strict))
 
 

@@ -115,6 +115,24 @@ TEXTS: dict[str, str] = {
                 "Times New Roman bằng phông {font}, phông này không đủ chữ tiếng Việt. Hãy cài phông Liberation (trên "
                 "Debian, Ubuntu: sudo apt-get install fonts-liberation2) rồi chạy lại lệnh; bảng tổng hợp Excel không "
                 "bị ảnh hưởng.",
+    # what `annex init`, `annex templates` and `annex demo` say (cli.py)
+    "init_done": "Đã tạo thư mục làm việc {folder}.",
+    "init_edit": "Sửa round.toml (bằng Notepad) và units.xlsx (bằng Excel) cho đợt của mình, rồi chạy:",
+    "init_templates": "  annex templates --workspace {folder}",
+    "init_collect": "Khi đã chép tệp các đơn vị gửi về vào inbox, bấm đúp tệp {launcher} trong thư mục đó (hoặc chạy "
+                    "annex collect --workspace {folder}) để kiểm tra và lập bảng tổng hợp.",
+    "init_watch": "Muốn bảng tổng hợp tự lập lại mỗi khi có tệp mới: bấm đúp tệp {watcher} và để cửa sổ đó mở (bấm "
+                  "Ctrl+C để dừng).",
+    "init_report": "Khi cần dự thảo báo cáo lời (Word) của xã và của từng đơn vị có biểu đã được tiếp nhận: bấm đúp "
+                   "tệp {reporter}.",
+    "templates_done": "Đã tạo {n} biểu mẫu trong {folder}.",
+    "templates_next": "Gửi cho mỗi đơn vị tệp biểu mẫu mang mã của đơn vị đó; khi nhận lại, chép các tệp vào "
+                      "{inbox} rồi bấm đúp tệp {launcher} để kiểm tra và lập bảng tổng hợp.",
+    "demo_folder": "Đã tạo thư mục làm việc mẫu: {folder}",
+    "demo_templates": "Biểu mẫu của {n} đơn vị: {folder}",
+    "demo_inbox": "Tệp các đơn vị gửi về: {folder}",
+    "demo_report": "Dự thảo báo cáo lời (Word): {path}",
+    "open_summary": "Mở bảng tổng hợp bằng Excel: {path}",
     # the console: a run's result (report/screen.py)
     "screen_counts": "{errors} lỗi, {warnings} cảnh báo",
     "screen_totals": "Tổng cộng {files} tệp bảng tính: {rejected} tệp bị trả lại ({errors} lỗi phải sửa); {warned} tệp "
