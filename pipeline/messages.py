@@ -159,6 +159,9 @@ TEXTS: dict[str, str] = {
     "rollup_provisional": "Số liệu TẠM TÍNH: còn {n} đơn vị chưa có biểu được tiếp nhận nên chưa được cộng vào: "
                           "{names}. Khi các đơn vị này gửi đủ, hãy chạy lại annex rollup.",
     "rollup_rows": "{n} dòng",
+    "drafts_new": "Dự thảo báo cáo lời vừa lập (mới hoặc theo biểu mới): {units}.",
+    "drafts_removed": "Đã xóa dự thảo báo cáo lời không còn đúng (đơn vị không còn biểu được tính, hoặc có biểu mới "
+                      "thay): {units}; nếu đã gửi cho đơn vị, hãy báo đơn vị dùng bản mới.",
     "drafts_pending": "Dự thảo báo cáo lời (Word) chưa lập cho {n} đơn vị có biểu mới được tiếp nhận hoặc vừa thay "
                       "({units}): bấm đúp tệp {launcher} (hoặc chạy lệnh annex report) trong thư mục làm việc để lập "
                       "dự thảo của xã và của các đơn vị này.",

@@ -440,7 +440,7 @@ def test_collect_leaves_the_drafts_to_the_report(demo: Workspace, tmp_path: Path
     before = {p.name: p.stat().st_mtime_ns for p in drafts.glob("*.docx")}
     again = collect(ws, workers=1)
     assert again.counted[renewed].file.rel == f"{renewed}_BaoCao_moi.xlsx" and gone not in again.counted
-    assert again.outputs["drafts_pending"] == [renewed]
+    assert again.outputs["drafts_pending"] == [renewed] and again.outputs["drafts_removed"] == sorted([gone, renewed])
     left = {p.name for p in drafts.iterdir() if not p.name.startswith(".")}
     assert left == {f"{c}.{ext}" for c in set(again.counted) - {renewed} for ext in ("docx", "txt")}
     assert all(p.stat().st_mtime_ns == before[p.name] for p in drafts.glob("*.docx"))  # the current ones untouched

@@ -100,6 +100,8 @@ def test_watch_end_to_end_added_changed_removed_growing_and_ctrl_c(ready, tmp_pa
         watcher.wait_for(f"({sentence('watch_removed', n=1).lower()})")
         watcher.wait_for(sentence("watch_gone", names="PKT.xlsx"))
         assert not (drafts / "PKT.docx").exists() and (drafts / "VPUB.docx").is_file()  # drafts follow the inbox
+        watcher.wait_for(sentence("drafts_removed", units="PKT"))  # said, in case it was sent already
+        assert sentence("drafts_new", units="VPUB") in watcher.text()
         fill(ws.templates / "TYT.xlsx", tmp_path / "TYT.xlsx", payload(ws, "TYT"))
         content = (tmp_path / "TYT.xlsx").read_bytes()
         with open(ws.inbox / "TYT.xlsx", "wb") as f:  # copied in slowly: it grows 10 times a poll, for 3 polls

@@ -23,6 +23,7 @@ from pipeline.report.narrative.figures import commune_scope, missing_units
 from pipeline.report.narrative.outline import Outline, load_outline, outline_bytes, outline_or_note
 from pipeline.report.narrative.write import (
     DraftJob,
+    existing_drafts,
     finish_unit_draft,
     plan_unit_drafts,
     write_commune_draft,
@@ -55,6 +56,7 @@ def write_unit_drafts(ws: Workspace, result: CollectResult, workers: int | None 
     outline = outline_or_note(ws.root, ws.specs, notes)
     if outline is None:
         return {"notes": notes}
+    before = existing_drafts(ws)
     drafted, jobs = plan_unit_drafts(ws, result.files, result.counted, result.completeness, outline_bytes(ws.root))
     if progress:
         progress("drafts", 0, len(jobs))
@@ -65,7 +67,9 @@ def write_unit_drafts(ws: Workspace, result: CollectResult, workers: int | None 
         if progress:
             progress("drafts", done, len(jobs))
         _drafted(ws, result, jobs[index], out, drafted, notes)
-    outputs: dict[str, object] = {"notes": notes}
+    new = [job.code for job in jobs if job.path in drafted]
+    outputs: dict[str, object] = {"notes": notes, "drafts_new": new,
+                                  "drafts_removed": sorted(before - existing_drafts(ws) - set(new))}
     if drafted:
         outputs.update({"drafts_dir": str(drafted[0].parent), "draft_files": [str(p) for p in sorted(drafted)]})
     return outputs
@@ -86,7 +90,9 @@ def add_unit_drafts(ws: Workspace, result: CollectResult, workers: int | None = 
     """The drafts written into a finished run's outputs (its notes kept, the drafts' added)."""
     extra = write_unit_drafts(ws, result, workers, progress)
     notes = [*result.outputs.get("notes", []), *extra.pop("notes", [])]  # type: ignore[misc]
+    removed = {*result.outputs.get("drafts_removed", []), *extra.pop("drafts_removed", [])}  # type: ignore[misc]
     result.outputs.update(extra)
+    result.outputs["drafts_removed"] = sorted(removed - set(extra.get("drafts_new", [])))  # type: ignore[arg-type]
     result.outputs["notes"] = list(dict.fromkeys(notes))
 
 

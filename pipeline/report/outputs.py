@@ -22,7 +22,7 @@ from pipeline.models import CollectResult
 from pipeline.report.aggregate import summarize, totals_json
 from pipeline.report.feedback import FeedbackJob, finish_feedback, plan_feedback, write_one
 from pipeline.report.narrative.outline import outline_bytes, outline_or_note
-from pipeline.report.narrative.write import UNIT_FOLDER, plan_unit_drafts
+from pipeline.report.narrative.write import UNIT_FOLDER, existing_drafts, plan_unit_drafts
 from pipeline.report.pdf import summary_pdf
 from pipeline.report.summary import SCREEN_SHEETS, write_summary
 from pipeline.runlog import LOG_NAME, record
@@ -76,6 +76,7 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
     feedback, jobs = plan_feedback(ws, result.files, folder, result.changes)
     notes: list[str] = []
     outline_or_note(ws.root, ws.specs, notes)  # said here too: returned reports are checked against its figures
+    before = existing_drafts(ws)
     current, pending = plan_unit_drafts(ws, result.files, result.counted, result.completeness, outline_bytes(ws.root),
                                         offer=False)  # drafts are written by `annex report`: none left out of date
     tasks = [(SUMMARY,), *(("feedback", i) for i in range(len(jobs)))]
@@ -115,6 +116,7 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
         notes += [pdf_note] if pdf_note else []
     outputs.update({"feedback_dir": str(folder), "feedback_files": [str(p) for p in feedback], "notes": notes,
                     "drafts_current": [str(p) for p in current], "drafts_pending": [job.code for job in pending],
+                    "drafts_removed": sorted(before - existing_drafts(ws)),
                     "drafts_dir": str(ws.outbox / UNIT_FOLDER)})
     return outputs
 

@@ -194,6 +194,10 @@ def _outputs(result: CollectResult, echo: Echo) -> None:
                       launcher=REPORT_CMD_NAME if sys.platform == "win32" else REPORT_SH_NAME))
     elif out.get("drafts_current"):
         echo(sentence("screen_drafts", n=len(out["drafts_current"]), path=out["drafts_dir"]))
+    if out.get("drafts_new") and set(out["drafts_new"]) != {Path(p).stem for p in out.get("draft_files", [])}:
+        echo(sentence("drafts_new", units=", ".join(out["drafts_new"])))
+    if out.get("drafts_removed"):
+        echo(sentence("drafts_removed", units=", ".join(out["drafts_removed"])))
     for note in out.get("notes", []):
         echo(str(note))
 

@@ -97,6 +97,11 @@ def plan_unit_drafts(ws: Workspace, decisions: list[Decision], counted: dict[str
     return written, jobs
 
 
+def existing_drafts(ws: Workspace) -> set[str]:
+    """The codes of the units whose draft is in the outbox."""
+    return {p.stem for p in (ws.outbox / UNIT_FOLDER).glob("*.docx")}
+
+
 def _remove(*paths: Path) -> None:
     for path in paths:
         with contextlib.suppress(OSError):
