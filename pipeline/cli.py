@@ -260,11 +260,11 @@ def report(root: Path | None) -> None:
     from pipeline.report.narrative.outline import load_outline
 
     ws = _open(root, "report", receiving=True)
-    load_outline(ws.root, ws.specs)  # a mistake in baocao.toml is said before anything is read
+    outline = load_outline(ws.root, ws.specs)  # a mistake in baocao.toml is said before anything is read
     steps = screen.Steps()
     try:
         result = run(ws, progress=steps)
-        path = write_report(ws, result, progress=steps)
+        path = write_report(ws, result, progress=steps, outline=outline)
     finally:
         steps.finish()
     for note in result.outputs.get("notes", []):

@@ -97,10 +97,11 @@ def add_unit_drafts(ws: Workspace, result: CollectResult, workers: int | None = 
 
 
 def write_report(ws: Workspace, result: CollectResult, workers: int | None = None,
-                 progress: Callable[[str, int, int], None] | None = None) -> Path:
-    """`annex report` after its collect: the units' drafts, then the commune's (`outputs["report"]`)."""
+                 progress: Callable[[str, int, int], None] | None = None, outline: Outline | None = None) -> Path:
+    """`annex report` after its collect: the units' drafts, then the commune's (`outputs["report"]`); `outline`:
+    the workspace's, when the caller has loaded it already."""
     add_unit_drafts(ws, result, workers, progress)
-    outline = load_outline(ws.root, ws.specs)
+    outline = outline or load_outline(ws.root, ws.specs)
     path = write_commune_draft(ws, result.counted, result.completeness, outline)
     result.outputs["report"] = str(path)
     missing = missing_units(commune_scope(ws, result.counted, result.completeness))  # as the draft says

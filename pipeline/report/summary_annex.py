@@ -240,9 +240,10 @@ def formula_text(agg: AnnexAgg, rv: RateValue) -> str:
     return f"({words(rv.rate.numerator.source)}) {sign} ({words(rv.rate.denominator.source)})"
 
 
-def computed(rv: RateValue) -> str:
-    """The sums a rate is computed from, as it combines them: "4.638 / 7.752", or "89 − 99" for a difference."""
-    num, den = (fmt_number(round(x, 1)) for x in (rv.numerator, rv.denominator))
+def computed(rv: RateValue, parts: tuple[float, float] | None = None) -> str:
+    """The sums a rate is computed from (its commune sums, or `parts` of one group), as it combines them:
+    "4.638 / 7.752", or "89 − 99" for a difference."""
+    num, den = (fmt_number(round(x, 1)) for x in (parts or (rv.numerator, rv.denominator)))
     return f"{num} − {den}" if rv.rate.kind == "difference" else f"{num} / {den}"
 
 

@@ -98,8 +98,7 @@ def _rates(doc: Document, scope: Scope, agg: AnnexAgg) -> None:
         rows.append([text, rate_text(rv), *by])
     for rv in (rv for rv in agg.rates if rv.rate.by):  # each group in its own unit: no commune or khối figure
         for group, (num, den) in rv.group_parts.items():
-            sums = f"{fmt_number(round(num, 1))} / {fmt_number(round(den, 1))}"
-            rows.append([f"{rv.rate.label}: {group}. Cách tính: {formula_text(agg, rv)} = {sums}",
+            rows.append([f"{rv.rate.label}: {group}. Cách tính: {formula_text(agg, rv)} = {computed(rv, (num, den))}",
                          _rate(rv, rv.by_group.get(group)), *("" for _ in khois)])
     _table(doc, heads, rows, TABLE_PT, label_cols=(0,), widths=[8.0, *([2.4] * (len(heads) - 1))])
 
