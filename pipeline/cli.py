@@ -206,14 +206,17 @@ def _watch(ws: Workspace, workers: int | None, interval: float, open_summary: bo
     """`collect --watch`: collect whenever the inbox has changed, until Ctrl+C (exit code 0)."""
     import datetime as dt
 
+    from pipeline.collect import Warm
     from pipeline.collect import collect as run
     from pipeline.report.drafts import add_unit_drafts
     from pipeline.watch import watch
 
+    warm = Warm()
+
     def once() -> Any:  # the summary first, then the drafts of the units whose accepted data changed
         steps = screen.Steps()
         try:
-            result = run(ws, workers=workers, progress=steps)
+            result = run(ws, workers=workers, progress=steps, warm=warm)
             add_unit_drafts(ws, result, workers, steps)
             return result
         finally:

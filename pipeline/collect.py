@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from pipeline.files import IO_REASONS
 from pipeline.intake import inbox
@@ -36,14 +37,23 @@ def _quiet(step: str, done: int, total: int) -> None:
     pass
 
 
+@dataclass
+class Warm:
+    """What a process that collects again and again (watch mode) keeps between runs: what it learned from bytes it
+    has already seen (a file's type, by its content's hash and its extension), so that an unchanged file is not
+    opened again. Facts about content only: a file whose bytes change gets a new hash."""
+
+    sniffed: dict[tuple[str, str], inbox.Sniffed] = field(default_factory=dict)
+
+
 def collect(ws: Workspace, workers: int | None = None, progress: Progress | None = None,
-            write_outputs: bool = True) -> CollectResult:
+            write_outputs: bool = True, warm: Warm | None = None) -> CollectResult:
     """One run over the inbox; refuses (runlock.Busy) while another run holds the workspace. Interrupted (Ctrl+C),
     it leaves no temporary output behind: the ledger's transaction is rolled back and outputs are whole or absent."""
     with RunLock(ws.root):
         _remove_stale_temporaries(ws)
         try:
-            return _collect(ws, workers, progress or _quiet, write_outputs)
+            return _collect(ws, workers, progress or _quiet, write_outputs, warm or Warm())
         except BaseException:
             _remove_stale_temporaries(ws)
             raise
@@ -58,11 +68,12 @@ def _remove_stale_temporaries(ws: Workspace) -> None:
                     tmp.unlink(missing_ok=True)
 
 
-def _collect(ws: Workspace, workers: int | None, progress: Progress, write_outputs: bool) -> CollectResult:
+def _collect(ws: Workspace, workers: int | None, progress: Progress, write_outputs: bool,
+             warm: Warm) -> CollectResult:
     ledger = Ledger(ws.root / LEDGER_NAME)
     try:
         found = inbox.scan(ws.inbox)
-        subs, pre, reports = _prepare(ws, ledger, found, progress)
+        subs, pre, reports = _prepare(ws, ledger, found, progress, warm)
         fresh = _read_all(ws, subs, ledger, workers, progress)
         progress("validate", 0, 1)
         _validate_all(ws, fresh)
@@ -88,8 +99,8 @@ def _program_fault(sub: Submission) -> bool:
     return any(i.code in PROGRAM_FAULTS for i in sub.issues)
 
 
-def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile],
-             progress: Progress) -> tuple[list[Submission], list[Decision], list[Decision]]:
+def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile], progress: Progress,
+             warm: Warm) -> tuple[list[Submission], list[Decision], list[Decision]]:
     """Hash and sniff every file; the ones that can be read become submissions, narrative reports (báo cáo lời)
     decisions of their own, the rest decisions.
     Received: the date of a dated folder (the clerk's record), else when the ledger first saw these bytes (their
@@ -102,8 +113,10 @@ def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile],
         sha = ledger.known_hash(f.rel, f.size, f.mtime) or inbox.sha256(f.path)
         seen = ledger.first_seen(sha)
         received = inbox.dated(f.rel) or (seen.received_at if seen else received_from_mtime(f.mtime))
-        sniffed = inbox.sniff(f.path)
         ext = f.path.suffix.lower()
+        sniffed = warm.sniffed.get((sha, ext))
+        if sniffed is None:
+            sniffed = warm.sniffed[sha, ext] = inbox.sniff(f.path)
         if inbox.is_report(sniffed, f.path):
             reports.append(Decision(f, sha, sniffed.kind, received, late=received > ws.round.deadline_end,
                                     report=True))

@@ -2,7 +2,10 @@
 
 No service and no new dependency: the inbox is listed (names, sizes, modification times, as collect finds its
 files) at every poll. A change is collected once the inbox has stayed as it is for one whole poll, so a file still
-being copied in (its size or time still moving) is not read half-written. Each run is an ordinary collect in this
+being copied in (its size or time still moving) is not read half-written; at once when every file that is new or
+changed is a zip package (xlsx, xlsm, ods, docx) that is visibly whole: its end record, written last, sits at its
+very end and points at a central directory just before it. A copy in progress, or a file whose space was reserved
+before its bytes came, has no such end, and waits for the poll. Each run is an ordinary collect in this
 warm process (imports done, readings restored from the ledger's cache, only new bytes read), which writes its outputs
 whole and moves them into place; between runs nothing is held open, and the run lock is taken by each run alone.
 Ctrl+C while waiting ends at once; during a run, the run stops as collect does (nothing half-written, the lock
@@ -11,9 +14,11 @@ released), and the outputs of the last finished run stay in place.
 
 from __future__ import annotations
 
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.intake import inbox
 from pipeline.models import CollectResult
@@ -64,10 +69,37 @@ def watch(ws: Workspace, run: Callable[[], CollectResult], show: Callable[[Colle
 
 
 def _settled(ws: Workspace, last: Snapshot, interval: float, sleep: Callable[[float], None]) -> Snapshot:
-    """The inbox once it is the same at two polls in a row (at once, when it is still as it was)."""
+    """The inbox once it is the same at two polls in a row (at once, when it is still as it was), or once every file
+    that differs from the last poll is a whole zip package."""
     while True:
         sleep(interval)
         now = snapshot(ws)
-        if now == last:
+        change = Change.between(last, now)
+        if now == last or all(whole_zip(ws.inbox / rel) for rel in change.added + change.changed):
             return now
         last = now
+
+
+_END = b"PK\x05\x06"  # the end of central directory record, 22 bytes and a comment of up to 65,535
+_END_SIZE = 22
+
+
+def whole_zip(path: Path) -> bool:
+    """True when the file ends with a zip's end record (and its comment) that puts the central directory right
+    before it: the last thing a zip writer writes. False for anything else (a zip64 archive included: it waits)."""
+    try:
+        with path.open("rb") as f:
+            size = f.seek(0, 2)
+            start = max(0, size - _END_SIZE - 0xFFFF)
+            f.seek(start)
+            tail = f.read()
+    except OSError:
+        return False
+    at = tail.rfind(_END)
+    while at >= 0:
+        if len(tail) - at >= _END_SIZE:
+            cd_size, cd_offset, comment = struct.unpack("<IIH", tail[at + 12: at + _END_SIZE])
+            if at + _END_SIZE + comment == len(tail) and cd_offset + cd_size == start + at:
+                return True
+        at = tail.rfind(_END, 0, at)
+    return False

@@ -9,12 +9,13 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 from pipeline.messages import TEXTS, sentence
 from pipeline.runlock import Busy, RunLock
 from pipeline.template.fill import fill
-from pipeline.watch import Change, snapshot, watch
+from pipeline.watch import Change, snapshot, watch, whole_zip
 
 from .conftest import REPO
 from .helpers import drop, payload
@@ -50,6 +51,53 @@ def test_a_change_is_collected_once_the_inbox_has_settled(ready):
                      {"VPUB.xlsx": len(data)}]  # never the half-copied file
     assert shown[0] is None
     assert shown[1] == Change(("VPUB.xlsx",), (), ()) and shown[2] == Change((), (), ("PKT.xlsx",))
+
+
+def test_a_whole_zip_is_told_from_a_copy_in_progress(ready, tmp_path):
+    ws = ready
+    data = drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT")).read_bytes()
+    probe = tmp_path / "probe.xlsx"
+    probe.write_bytes(data)
+    assert whole_zip(probe)
+    for cut in range(0, len(data), max(1, len(data) // 97)):  # every prefix a copy could have reached
+        probe.write_bytes(data[:cut])
+        assert not whole_zip(probe), cut
+    reserved = data[: len(data) // 2] + bytes(len(data) - len(data) // 2)  # space reserved before the bytes came
+    probe.write_bytes(reserved)
+    assert not whole_zip(probe)
+    probe.write_bytes(data + b"\0" * 100)  # more bytes after the end record: not what a zip writer leaves
+    assert not whole_zip(probe)
+    with zipfile.ZipFile(probe, "w") as z:  # an end record followed by its comment
+        z.writestr("a.txt", "x")
+        z.comment = b"PK\x05\x06 a comment that looks like a record"
+    assert whole_zip(probe)
+    probe.write_bytes(b"a;b\r\n1;2\r\n")
+    assert not whole_zip(probe) and not whole_zip(tmp_path / "absent.xlsx")
+
+
+def test_a_whole_workbook_is_collected_at_the_next_poll_anything_else_one_poll_later(ready):
+    ws = ready
+    data = drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT")).read_bytes()
+    (ws.inbox / "PKT.xlsx").unlink()
+    polls: list[int] = []
+    runs: list[int] = []
+    script = [lambda: None,  # the empty inbox as the watch starts
+              lambda: (ws.inbox / "PKT.xlsx").write_bytes(data),  # a whole workbook appears
+              lambda: None,
+              lambda: (ws.inbox / "VPUB.csv").write_bytes(b"a;b\r\n1;2\r\n"),  # a file of another kind
+              lambda: None,
+              lambda: None]
+
+    def sleep(_seconds: float) -> None:
+        polls.append(len(polls))
+        if script:
+            script.pop(0)()
+
+    watch(ws, lambda: runs.append(len(polls)) or "result", lambda result, change: None, lambda: None, interval=0,
+          polls=4, sleep=sleep)
+    # the workbook is collected right after the poll that found it (2); the CSV only once a later poll (5) has
+    # found it as it was at the poll before (4)
+    assert runs == [1, 2, 5]
 
 
 class _Watcher:

@@ -79,6 +79,9 @@ def plan_unit_drafts(ws: Workspace, decisions: list[Decision], counted: dict[str
     digests = {id(d.submission): d.sha256 for d in decisions if d.submission is not None}
     base = cache_key(ws).encode() + outline_bytes
     written, jobs = [], []
+    by_unit: dict[str, list[dict]] = {}
+    for item in completeness:
+        by_unit.setdefault(item["unit"], []).append(item)
     for unit in ws.units:
         path, txt, stamp = unit_path(ws, unit.code), folder / f"{unit.code}.txt", folder / f".{unit.code}.key"
         sub = counted.get(unit.code)
@@ -87,8 +90,7 @@ def plan_unit_drafts(ws: Workspace, decisions: list[Decision], counted: dict[str
             continue
         if offer:
             txt.write_text(sentence("draft_offer", unit=unit.name, code=unit.code), encoding="utf-8")
-        mine = [c for c in completeness if c["unit"] == unit.code]
-        key = hashlib.sha256(base + repr((digests.get(id(sub), ""), mine)).encode()).hexdigest()
+        key = hashlib.sha256(base + repr((digests.get(id(sub), ""), by_unit.get(unit.code, []))).encode()).hexdigest()
         if path.exists() and stamp.exists() and stamp.read_text() == key:
             written.append(path)
             continue
