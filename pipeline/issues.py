@@ -295,7 +295,7 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     ),
     "summary_failed": (
         E,
-        "Không lập được bảng tổng hợp ({detail}). Đây là lỗi của chương trình; chi tiết đã ghi vào {log}.",
+        "Không lập được {what} ({detail}). Đây là lỗi của chương trình; chi tiết đã ghi vào {log}.",
     ),
     # the machine's state, not the unit's fault nor the program's: the clerk can fix it and run again
     "output_denied": (

@@ -83,6 +83,26 @@ def test_a_failing_feedback_patcher_is_reported_everywhere(ready, monkeypatch):
     assert "Không lập được tệp phản hồi cho đơn vị PKT" in console.output
 
 
+def test_a_failing_csv_task_is_said_and_the_summary_still_written(ready, monkeypatch):
+    from pipeline.report import outputs
+
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+
+    def broken(*args, **kwargs):
+        raise ValueError("an injected failure of the CSV task")
+
+    monkeypatch.setattr(outputs, "write_csvs", broken)
+    out = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"])
+    assert out.exit_code == EXIT_PROGRAM_FAILED, out.output
+    report = json.loads(out.output)
+    failure, = report["failures"]
+    assert failure["code"] == "summary_failed" and "các tệp dữ liệu CSV kèm bảng tổng hợp" in failure["message"]
+    quality = openpyxl.load_workbook(report["outputs"]["summary"])["Chất lượng dữ liệu"]  # the workbook is there
+    assert any(failure["message"] in str(row) for row in quality.iter_rows(values_only=True))
+    assert "an injected failure of the CSV task" in (ws.root / LOG_NAME).read_text(encoding="utf-8")
+
+
 def test_the_unsupported_signal_still_takes_the_slow_path(ready, monkeypatch):
     ws = ready
     drop(ws, "PKT.xlsx", "PKT", changed(payload(ws, "PKT"), "PL1", {"so_can_bo": 999}))

@@ -2,7 +2,8 @@
 drafts come after it, from report/drafts.py).
 
 The summary and the feedback workbooks are written at the same time, in worker processes: the summary in
-one (aggregation included), feedback workbooks in the others as they free up. Each worker receives the run
+one (aggregation included), the CSV files its sheets point to in another (aggregating again: cheaper than waiting),
+feedback workbooks in the others as they free up. Each worker receives the run
 once, when it starts (a forked worker inherits it without pickling). A task that fails is our failure,
 never the unit's: it is logged, reported on the console, in `--json` and on the summary's quality sheet,
 and a feedback workbook is never removed without saying why.
@@ -19,27 +20,33 @@ from pipeline.intake.isolate import Failed, run_isolated
 from pipeline.issues import Issue, issue
 from pipeline.messages import sentence
 from pipeline.models import CollectResult
-from pipeline.report.aggregate import summarize, totals_json
+from pipeline.report.aggregate import Summary, summarize, totals_json
 from pipeline.report.feedback import FeedbackJob, finish_feedback, plan_feedback, write_one
 from pipeline.report.narrative.outline import outline_bytes, outline_or_note
 from pipeline.report.narrative.write import UNIT_FOLDER, existing_drafts, plan_unit_drafts
 from pipeline.report.pdf import summary_pdf
-from pipeline.report.summary import SCREEN_SHEETS, write_summary
+from pipeline.report.summary import SCREEN_SHEETS, write_csvs, write_summary
 from pipeline.runlog import LOG_NAME, record
 from pipeline.workspace import Workspace
 
 OUTPUT_TIMEOUT = 900.0  # per task: the summary of a city is the longest
 OUTPUT_MEMORY_MB = 2048  # per worker, above what it inherits: the summary of a city is the largest
 SUMMARY = "summary"
+CSVS = "csvs"
 
 _Run = tuple[Workspace, CollectResult, list[FeedbackJob]]
 
 
-def _summary(ws: Workspace, result: CollectResult) -> tuple[Path, str, dict]:
+def _summarized(ws: Workspace, result: CollectResult) -> Summary:
     summary = summarize(ws, result.files, result.completeness, result.counted)
     summary.changes = result.changes
     summary.failures = result.failures
     summary.reports = result.reports
+    return summary
+
+
+def _summary(ws: Workspace, result: CollectResult) -> tuple[Path, str, dict]:
+    summary = _summarized(ws, result)
     path, note = write_summary(ws, summary)
     return path, note, totals_json(summary)
 
@@ -52,6 +59,8 @@ def _task(run: _Run, kind: str, index: int = 0) -> object:
     ws, result, jobs = run
     if kind == SUMMARY:
         return _summary(ws, result)
+    if kind == CSVS:
+        return write_csvs(ws, _summarized(ws, result))
     return write_one(ws, jobs[index])
 
 
@@ -66,7 +75,7 @@ def failure(ws: Workspace, code: str, what: str, failed: Failed, **fields: objec
     detail = {"timeout": "quá thời gian", "memory": "hết bộ nhớ", "crash": "tiến trình bị dừng đột ngột",
               "internal": "lỗi trong chương trình"}.get(failed.reason, failed.reason)
     record(ws.root, what, failed.detail or failed.reason)
-    return issue(code, detail=detail, log=LOG_NAME, **fields)
+    return issue(code, detail=detail, log=LOG_NAME, what=what, **fields)
 
 
 def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = None,
@@ -79,7 +88,7 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
     before = existing_drafts(ws)
     current, pending = plan_unit_drafts(ws, result.files, result.counted, result.completeness, outline_bytes(ws.root),
                                         offer=False)  # drafts are written by `annex report`: none left out of date
-    tasks = [(SUMMARY,), *(("feedback", i) for i in range(len(jobs)))]
+    tasks = [(SUMMARY,), (CSVS,), *(("feedback", i) for i in range(len(jobs)))]
     written: object = None
     if progress:
         progress("outputs", 0, len(tasks))
@@ -91,7 +100,11 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
         if index == 0:
             written = out
             continue
-        job = jobs[index - 1]
+        if index == 1:
+            if isinstance(out, Failed):
+                result.failures.append(failure(ws, "summary_failed", "các tệp dữ liệu CSV kèm bảng tổng hợp", out))
+            continue
+        job = jobs[index - 2]
         finish_feedback(job, out, feedback)
         if isinstance(out, Path) and out != job.xlsx:
             notes.append(sentence("file_open", name=job.xlsx.name, new=out.name))

@@ -57,16 +57,34 @@ def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:
     for agg in summary.annexes.values():
         summary_annex.write_annex_sheet(wb, wb.add_worksheet(agg.spec.sheet), st, ws, agg, path.parent)
     _quality(wb.add_worksheet("Chất lượng dữ liệu"), st, summary)
-    csv_path = path.parent / f"DuLieu_{ws.round.round_id}.csv"
-    count = long_count(summary)
-    if LONG_LIMIT < count <= EXCEL_ROWS:
-        write_csv(csv_path, long_rows(summary, as_text=True), LONG_HEADS, formatted=True)
-    else:  # not needed, or more rows than Excel can open: no stale copy from an earlier run either
-        with contextlib.suppress(OSError):
-            csv_path.unlink(missing_ok=True)
-    _long(wb.add_worksheet(LONG_SHEET), st, summary, count, csv_path.name)
+    _long(wb.add_worksheet(LONG_SHEET), st, summary, long_count(summary), long_csv_path(ws, path.parent).name)
     overview.activate()
     wb.close()
+
+
+def long_csv_path(ws: Workspace, outdir: Path) -> Path:
+    return outdir / f"DuLieu_{ws.round.round_id}.csv"
+
+
+def write_csvs(ws: Workspace, summary: Summary) -> list[Path]:
+    """The CSV files the summary's sheets point to (written beside it, by a task of their own, while the workbook is
+    written): the long data when it is too long for its sheet, and an annex's detail rows when they are too many
+    for the annex's sheet. A file no longer needed is removed, so that no stale copy from an earlier run is left."""
+    written = []
+    path = long_csv_path(ws, ws.outbox)
+    if LONG_LIMIT < long_count(summary) <= EXCEL_ROWS:
+        written.append(write_csv(path, long_rows(summary, as_text=True), LONG_HEADS, formatted=True))
+    else:  # not needed, or more rows than Excel can open
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+    for agg in summary.annexes.values():
+        path = summary_annex.detail_csv_path(agg.spec, ws.outbox, ws.round.round_id)
+        if summary_annex.detail_in_csv(agg):
+            written.append(summary_annex.detail_csv(agg, path))
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+    return written
 
 
 def _overview(wb, sheet, st: Styles, ws: Workspace, summary: Summary, status_counts: dict[str, int]) -> None:

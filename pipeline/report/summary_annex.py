@@ -10,7 +10,7 @@ from pipeline.report.aggregate import AnnexAgg, RateValue
 from pipeline.report.csvfile import write_csv
 from pipeline.report.paging import keep_together, page_height
 from pipeline.report.summary_tables import BLOCK_COLUMNS, listing, pivot, rate_chart, write_value
-from pipeline.spec.annex import Column
+from pipeline.spec.annex import AnnexSpec, Column
 from pipeline.vntext import fmt_number
 from pipeline.workbook.styles import Styles, print_setup, text_height
 from pipeline.workspace import Workspace
@@ -19,13 +19,27 @@ ID_HEADS = [("STT", 5), ("Mã đơn vị", 10), ("Tên đơn vị", 26), ("Khố
 DETAIL_LIMIT = 5_000  # rows of an annex sheet's detail table; beyond that they go to a CSV file
 
 
-def detail_csv(agg: AnnexAgg, heads: list[tuple[str, float]], outdir: Path, round_id: str) -> Path:
-    """The detail rows of one annex as CSV (see csvfile: BOM, dd/mm/yyyy, text never a formula)."""
+def detail_csv_path(spec: AnnexSpec, outdir: Path, round_id: str) -> Path:
+    """Where an annex's detail rows go when there are more than its sheet shows (detail_in_csv)."""
+    return outdir / f"ChiTiet_{spec.sheet}_{round_id}.csv"
+
+
+def detail_in_csv(agg: AnnexAgg) -> bool:
+    return len(agg.rows) > DETAIL_LIMIT
+
+
+def detail_csv(agg: AnnexAgg, path: Path) -> Path:
+    """The detail rows of one annex as CSV (see csvfile: BOM, dd/mm/yyyy, text never a formula), under the
+    headings of the sheet's detail table."""
     spec = agg.spec
     keys = ["unit", "unit_name", "khoi", *spec.keys, *(d.key for d in spec.derived), "source"]
-    path = outdir / f"ChiTiet_{spec.sheet}_{round_id}.csv"
-    write_csv(path, agg.rows[keys], [h for h, _ in heads[1:]])
-    return path
+    return write_csv(path, agg.rows[keys], [h for h, _ in detail_heads(spec)[1:]])
+
+
+def detail_heads(spec: AnnexSpec) -> list[tuple[str, float]]:
+    """The detail table's headings and widths."""
+    return ID_HEADS + [(c.full_label, c.width or 12) for c in spec.columns] + [(d.label, 12) for d in spec.derived] + \
+        [("Nguồn (tệp, trang!dòng)", 30)]
 
 
 def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg, outdir: Path) -> None:
@@ -33,8 +47,7 @@ def write_annex_sheet(wb, sheet, st: Styles, ws: Workspace, agg: AnnexAgg, outdi
     indicators down the page by khối), the rates with how each is computed, pivots, lists, charts. The
     row-by-row detail of every unit follows below, for the screen (outside the print area)."""
     spec = agg.spec
-    heads = ID_HEADS + [(c.full_label, c.width or 12) for c in spec.columns] + [(d.label, 12) for d in spec.derived] + \
-        [("Nguồn (tệp, trang!dòng)", 30)]
+    heads = detail_heads(spec)
     status = (f"Số liệu tạm tính: mới có {len(agg.reporting_units)}/{len(agg.expected_units)} đơn vị có biểu được "
               "tiếp nhận." if agg.provisional else f"Đủ {len(agg.expected_units)}/{len(agg.expected_units)} đơn vị.")
     sheet.write_string(1, 0, f"{ws.round.commune} — đơn vị tính: {spec.unit}. {status}", st["italic"])
@@ -141,8 +154,8 @@ def _consolidated(sheet, st: Styles, agg: AnnexAgg, heads: list[tuple[str, float
         sheet.write_string(top, c, h, st["head"])
     sheet.set_row(top, 60)
     r = top
-    if len(agg.rows) > DETAIL_LIMIT:  # a city-sized roll-up: the rows go to a CSV file, the totals stay here
-        path = detail_csv(agg, heads, *csv_to)
+    if detail_in_csv(agg):  # a city-sized roll-up: the rows go to a CSV file (summary.write_csvs), the totals stay here
+        path = detail_csv_path(spec, *csv_to)
         sheet.write_string(r + 1, 0, f"{fmt_number(len(agg.rows))} dòng chi tiết: xem tệp {path.name} cùng thư "
                                      "mục (mở bằng Excel).", st["bold"])
         return _totals(sheet, st, agg, r + 2, cols, derived)
