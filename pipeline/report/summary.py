@@ -20,7 +20,9 @@ from pipeline.report import summary_annex
 from pipeline.report.aggregate import Summary
 from pipeline.report.csvfile import column_fields, field, write_csv
 from pipeline.report.summary_status import DETAIL_SHEET, STATUS_SHEET, detail_sheet, status_sheet
+from pipeline.report.summary_tables import cell_value
 from pipeline.vntext import fmt_number
+from pipeline.workbook.bulk import BulkSheet
 from pipeline.workbook.styles import SAFE_OPTIONS, Styles, print_setup, text_height
 from pipeline.workspace import Workspace
 
@@ -52,12 +54,13 @@ def build_workbook(ws: Workspace, summary: Summary, path: Path) -> None:
     st = Styles(wb, 12)
     overview = wb.add_worksheet("Tổng quan")
     status_counts = status_sheet(wb.add_worksheet(STATUS_SHEET), st, ws, summary)
-    detail_sheet(wb.add_worksheet(DETAIL_SHEET), st, ws, summary)
+    detail_sheet(wb.add_worksheet(DETAIL_SHEET, BulkSheet), st, ws, summary)
     _overview(wb, overview, st, ws, summary, status_counts)
     for agg in summary.annexes.values():
-        summary_annex.write_annex_sheet(wb, wb.add_worksheet(agg.spec.sheet), st, ws, agg, path.parent)
+        summary_annex.write_annex_sheet(wb, wb.add_worksheet(agg.spec.sheet, BulkSheet), st, ws, agg, path.parent)
     _quality(wb.add_worksheet("Chất lượng dữ liệu"), st, summary)
-    _long(wb.add_worksheet(LONG_SHEET), st, summary, long_count(summary), long_csv_path(ws, path.parent).name)
+    csv_name = long_csv_path(ws, path.parent).name
+    _long(wb.add_worksheet(LONG_SHEET, BulkSheet), st, summary, long_count(summary), csv_name)
     overview.activate()
     wb.close()
 
@@ -266,11 +269,9 @@ def _long(sheet, st: Styles, summary: Summary, count: int, csv_name: str) -> Non
     by_key = {}
     for spec_agg in summary.annexes.values():
         by_key.update({(spec_agg.spec.sheet, c.key): c for c in spec_agg.spec.columns})
-    for r, row in enumerate(long_rows(summary).itertuples(index=False, name=None), start=1):
-        for c in range(7):
-            sheet.write_string(r, c, str(row[c]))
-        summary_annex.write_value(sheet, r, 7, row[7], by_key[(row[3], row[5])], st)
-        sheet.write_string(r, 8, row[8])
+    sheet.write_rows(1, ((None, (*((str(row[c]), None) for c in range(7)),
+                                 cell_value(row[7], by_key[(row[3], row[5])], st), (str(row[8]), None)))
+                         for row in long_rows(summary).itertuples(index=False, name=None)))
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(count, 1), len(LONG_HEADS) - 1)
     # for screens (filters, PivotTables): only the column headings go to paper

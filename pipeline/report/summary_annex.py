@@ -9,9 +9,10 @@ from pathlib import Path
 from pipeline.report.aggregate import AnnexAgg, RateValue
 from pipeline.report.csvfile import write_csv
 from pipeline.report.paging import keep_together, page_height
-from pipeline.report.summary_tables import BLOCK_COLUMNS, listing, pivot, rate_chart, write_value
+from pipeline.report.summary_tables import BLOCK_COLUMNS, cell_value, listing, pivot, rate_chart
 from pipeline.spec.annex import AnnexSpec, Column
 from pipeline.vntext import fmt_number
+from pipeline.workbook.bulk import Cell, Row
 from pipeline.workbook.styles import Styles, print_setup, text_height
 from pipeline.workspace import Workspace
 
@@ -147,7 +148,6 @@ def _consolidated(sheet, st: Styles, agg: AnnexAgg, heads: list[tuple[str, float
     """Every accepted row with its unit and source, then totals by khối and for the commune."""
     spec = agg.spec
     cols, derived = list(spec.columns), list(spec.derived)
-    last = len(heads) - 1
     sheet.write_string(top - 1, 0, "SỐ LIỆU CHI TIẾT CỦA TỪNG ĐƠN VỊ (để xem và lọc trên máy tính; không in)",
                        st["bold"])
     for c, (h, _) in enumerate(heads):
@@ -160,25 +160,21 @@ def _consolidated(sheet, st: Styles, agg: AnnexAgg, heads: list[tuple[str, float
                                      "mục (mở bằng Excel).", st["bold"])
         return _totals(sheet, st, agg, r + 2, cols, derived)
     number_fmt = {c.key: st["dec" if c.type == "decimal" else "int"] for c in cols if c.numeric}
-    grey, text = st["locked_grey"], st["cell"]
-    for n, rec in enumerate(agg.rows.to_dict("records"), start=1):  # dicts: far faster than iterrows
-        r += 1
-        sheet.write_number(r, 0, n, st["label_center"])
-        for c, key in enumerate(("unit", "unit_name", "khoi"), start=1):
-            sheet.write_string(r, c, str(rec[key]), text)
-        for c, col in enumerate(cols, start=len(ID_HEADS)):
+    grey, text, number = st["locked_grey"], st["cell"], st["label_center"]
+
+    def row(n: int, rec: dict) -> Row:
+        cells: list[Cell] = [(n, number), *((str(rec[key]), text) for key in ("unit", "unit_name", "khoi"))]
+        for col in cols:
             value = rec[col.key]
             if col.key in number_fmt and isinstance(value, float) and value == value:
-                sheet.write_number(r, c, value, number_fmt[col.key])
+                cells.append((value, number_fmt[col.key]))
             else:
-                write_value(sheet, r, c, value, col, st)
-        for c, d in enumerate(derived, start=len(ID_HEADS) + len(cols)):
-            value = rec[d.key]
-            if value == value:
-                sheet.write_number(r, c, value, grey)
-            else:
-                sheet.write_blank(r, c, None, grey)
-        sheet.write_string(r, last, str(rec["source"]), text)
+                cells.append(cell_value(value, col, st))
+        cells += [(rec[d.key] if rec[d.key] == rec[d.key] else None, grey) for d in derived]
+        cells.append((str(rec["source"]), text))
+        return None, cells
+
+    r = sheet.write_rows(top + 1, (row(n, rec) for n, rec in enumerate(agg.rows.to_dict("records"), start=1))) - 1
     return _totals(sheet, st, agg, r + 1, cols, derived)
 
 

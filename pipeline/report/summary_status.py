@@ -10,6 +10,7 @@ import datetime as dt
 from pipeline.issues import REPORT_STATE_VN, STATE_VN
 from pipeline.messages import REPORT_SHORT_VN, STATE_SHORT_VN
 from pipeline.report.aggregate import Summary
+from pipeline.workbook.bulk import Row
 from pipeline.workbook.styles import Styles, print_setup, text_height
 from pipeline.workspace import Workspace
 
@@ -116,32 +117,31 @@ def detail_sheet(sheet, st: Styles, ws: Workspace, summary: Summary) -> None:
         sheet.set_column(c, c, w)
     reminders = _reminders(ws, summary)
     rows = _status_rows(summary)
-    for r, item in enumerate(rows, start=1):
-        if item["annex"] is None:  # the unit's narrative report
-            label, style, annex = _report_state(item), REPORT_STYLE[item["state"]], REPORT_ROW
-        else:
-            label = STATE_VN[item["state"]] + (" (có cảnh báo)" if item["warnings"] and item["state"] != "rejected"
-                                               and item["state"] != "accepted_with_warnings" else "")
-            style, annex = STATE_STYLE[item["state"]], ws.specs.annexes[item["annex"]].sheet
-        sheet.write_number(r, 0, r, st["label_center"])
-        for c, text in ((1, item["unit"]), (2, item["unit_name"]), (3, item["khoi"]), (4, annex)):
-            sheet.write_string(r, c, text, st["cell"])
-        sheet.write_string(r, 5, label, st[style + "_wrap"])
-        sheet.write_string(r, 6, item["file"] or "", st["cell"])
-        if item["received_at"]:
-            received = dt.datetime.fromisoformat(item["received_at"]).replace(tzinfo=None)
-            sheet.write_datetime(r, 7, received, st["datetime"])
-        else:
-            sheet.write_blank(r, 7, None, st["cell"])
-        reminder = reminders.pop(item["unit"], "")
-        sheet.write_string(r, 8, reminder, st["cell"])
-        texts = (item["unit_name"], item["khoi"], annex, label, item["file"] or "", reminder)
-        sheet.set_row(r, max(text_height(t, w) for t, w in zip(texts, (22, 11, 7, 16, 18, 60), strict=True)))
+    sheet.write_rows(1, (_detail_row(n, item, ws, st, reminders) for n, item in enumerate(rows, start=1)))
     sheet.freeze_panes(1, 3)
     sheet.autofilter(0, 0, len(rows), len(heads) - 1)
     sheet.set_row(0, 36)
     print_setup(sheet, len(heads) - 1, title="CHI TIẾT NỘP BIỂU: để lọc, sao chép lời nhắc trên máy tính, không in",
                 last_row=0)
+
+
+def _detail_row(n: int, item: dict, ws: Workspace, st: Styles, reminders: dict[str, str]) -> Row:
+    """One row of "Chi tiết nộp": an annex of a unit, or its narrative report; the reminder on its first row."""
+    if item["annex"] is None:  # the unit's narrative report
+        label, style, annex = _report_state(item), REPORT_STYLE[item["state"]], REPORT_ROW
+    else:
+        label = STATE_VN[item["state"]] + (" (có cảnh báo)" if item["warnings"] and item["state"] != "rejected"
+                                           and item["state"] != "accepted_with_warnings" else "")
+        style, annex = STATE_STYLE[item["state"]], ws.specs.annexes[item["annex"]].sheet
+    received = (dt.datetime.fromisoformat(item["received_at"]).replace(tzinfo=None) if item["received_at"]
+                else None)
+    reminder = reminders.pop(item["unit"], "")
+    cell = st["cell"]
+    texts = (item["unit_name"], item["khoi"], annex, label, item["file"] or "", reminder)
+    height = max(text_height(t, w) for t, w in zip(texts, (22, 11, 7, 16, 18, 60), strict=True))
+    return height, ((n, st["label_center"]), (item["unit"], cell), (item["unit_name"], cell), (item["khoi"], cell),
+                    (annex, cell), (label, st[style + "_wrap"]), (item["file"] or "", cell),
+                    (received, st["datetime"] if received else cell), (reminder, cell))
 
 
 def _status_rows(summary: Summary) -> list[dict]:

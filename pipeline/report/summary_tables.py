@@ -3,6 +3,7 @@ A4 width, a bar chart of rates; and how a value is written (never a formula or a
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pandas as pd
@@ -10,24 +11,37 @@ import pandas as pd
 from pipeline.report.aggregate import AnnexAgg
 from pipeline.spec.annex import Column
 from pipeline.vntext import fmt_number
+from pipeline.workbook.bulk import Cell
 from pipeline.workbook.styles import Styles, text_height
 
 BLOCK_COLUMNS = 7  # figures beside the row labels in one A4 width at the print scale
 
 
-def write_value(sheet, r: int, c: int, value: object, col: Column | None, st: Styles, style: str = "") -> None:
-    """Numbers as numbers, dates as dates, everything else as text (never a formula or a link)."""
+def cell_value(value: object, col: Column | None, st: Styles, style: str = "") -> Cell:
+    """A value as it goes into a cell, with its format: numbers as numbers, dates as dates, everything else as
+    text (never a formula or a link); a missing value as a blank."""
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        sheet.write_blank(r, c, None, st[style or "cell"])
-    elif isinstance(value, pd.Timestamp):
-        sheet.write_datetime(r, c, value.to_pydatetime(), st["date"])
-    elif isinstance(value, bool):
-        sheet.write_string(r, c, "Có" if value else "Không", st[style or "cell"])
-    elif isinstance(value, int | float):
-        fmt = style or ("dec" if col is not None and col.type == "decimal" else "int")
-        sheet.write_number(r, c, float(value), st[fmt])
+        return None, st[style or "cell"]
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime(), st["date"]
+    if isinstance(value, bool):
+        return "Có" if value else "Không", st[style or "cell"]
+    if isinstance(value, int | float):
+        return float(value), st[style or ("dec" if col is not None and col.type == "decimal" else "int")]
+    return str(value), st[style or "cell"]
+
+
+def write_value(sheet, r: int, c: int, value: object, col: Column | None, st: Styles, style: str = "") -> None:
+    """One value into one cell (see cell_value)."""
+    shown, fmt = cell_value(value, col, st, style)
+    if shown is None:
+        sheet.write_blank(r, c, None, fmt)
+    elif isinstance(shown, dt.datetime):
+        sheet.write_datetime(r, c, shown, fmt)
+    elif isinstance(shown, float):
+        sheet.write_number(r, c, shown, fmt)
     else:
-        sheet.write_string(r, c, str(value), st[style or "cell"])
+        sheet.write_string(r, c, shown, fmt)
 
 
 def rate_chart(wb, sheet, title: str, cat_col: int, series: list[tuple[str, int, int, int]], at_row: int,

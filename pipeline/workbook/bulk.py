@@ -1,0 +1,116 @@
+"""A worksheet (XlsxWriter's, subclassed) that also takes whole tables of plain cells at once.
+
+The summary's detail tables run to tens of thousands of cells, and a cell written through XlsxWriter costs
+microseconds twice (when written, and again as XML when the workbook closes). `BulkSheet.write_rows` turns a block
+of rows into their XML at once; at close it goes out between the rows XlsxWriter writes itself. What goes in is
+what XlsxWriter would have written for the same calls: text as text (an inline string, never a formula or a link;
+control characters as Excel's _xHHHH_ escapes, cut at Excel's 32,767 characters), numbers and dates as numbers,
+None as a blank cell that keeps its format, each row with its height in points.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Sequence
+
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+Cell = tuple[object, Format | None]  # (value, format): str, int, float, date or datetime, or None for a blank
+Row = tuple[float | None, Sequence[Cell]]  # (height in points or None, the cells from column 0)
+
+EXCEL_TEXT_MAX = 32_767
+_ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+_MARKUP = re.compile("[&<>]")
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+
+
+def _text(value: str) -> str:
+    value = value[:EXCEL_TEXT_MAX]
+    if _ESCAPED_ESCAPE.search(value):  # a literal "_x0041_" stays literal, as Excel writes it
+        value = _ESCAPED_ESCAPE.sub(r"_x005F\1", value)
+    if _CONTROL.search(value):
+        value = _CONTROL.sub(lambda m: f"_x{ord(m[1]):04X}_", value)
+    if _MARKUP.search(value):
+        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    space = ' xml:space="preserve"' if _EDGE_SPACE.search(value) else ""
+    return f'<is><t{space}>{value}</t></is>'
+
+
+class BulkSheet(Worksheet):
+    """Use as `workbook.add_worksheet(name, worksheet_class=BulkSheet)`; everything else is XlsxWriter's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._blocks: list[tuple[int, int, str]] = []  # (first row, last row, their XML)
+
+    def cell_xml(self, ref: str, value: object, fmt: Format | None) -> str:
+        """One cell's XML, as XlsxWriter writes it (text inline)."""
+        style = f' s="{fmt._get_xf_index()}"' if fmt is not None else ""
+        if value is None:
+            return f'<c r="{ref}"{style}/>'
+        if isinstance(value, str):
+            return f'<c r="{ref}"{style} t="inlineStr">{_text(value)}</c>'
+        if isinstance(value, bool):
+            raise TypeError("a truth value has no cell of its own here: write the text the reader should see")
+        if isinstance(value, dt.date):  # a datetime too: as XlsxWriter converts it, under this workbook's options
+            value = self._convert_date_time(value)
+        if isinstance(value, int | float):
+            if math.isnan(value) or math.isinf(value):
+                return f'<c r="{ref}"{style}/>'
+            return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
+        raise TypeError(f"no cell for a {type(value).__name__}")
+
+    def write_rows(self, first: int, rows: Iterable[Row]) -> int:
+        """Write `rows` from row `first` (0-based) down; returns the row after the last. No cell may be written
+        into these rows in any other way."""
+        columns: list[str] = []
+        out: list[str] = []
+        r = first
+        for height, cells in rows:
+            while len(columns) < len(cells):
+                columns.append(xl_col_to_name(len(columns)))
+            n = r + 1
+            head = f'<row r="{n}"{self._height(height)}>'
+            out.append(head + "".join(self.cell_xml(f"{columns[c]}{n}", value, fmt)
+                                      for c, (value, fmt) in enumerate(cells)) + "</row>")
+            r += 1
+        if r > first:
+            self._blocks.append((first, r - 1, "".join(out)))
+            self._check_dimensions(first, 0)
+            self._check_dimensions(r - 1, max(len(columns) - 1, 0))
+        return r
+
+    def _height(self, points: float | None) -> str:
+        """A row's height attributes as XlsxWriter's set_row writes them (in whole pixels, none for the default)."""
+        if points is None:
+            return ""
+        pixels = int(points * 4.0 / 3.0 + 0.5)
+        if pixels == self.original_row_height == self.default_row_height:
+            return ""
+        return f' ht="{pixels * 0.75:.16g}" customHeight="1"'
+
+    def _write_rows(self) -> None:
+        if not self._blocks:
+            super()._write_rows()
+            return
+        low, high = self.dim_rowmin, self.dim_rowmax
+        start = low
+        try:
+            for first, last, xml in sorted(self._blocks):
+                if any(self.table.get(r) or r in self.row_info for r in range(first, last + 1)):
+                    raise ValueError(f"rows {first + 1}-{last + 1} are written in bulk and cell by cell")
+                if start < first:
+                    self.dim_rowmin, self.dim_rowmax = start, first - 1
+                    super()._write_rows()
+                self.fh.write(xml)
+                start = last + 1
+            if start <= high:
+                self.dim_rowmin, self.dim_rowmax = start, high
+                super()._write_rows()
+        finally:
+            self.dim_rowmin, self.dim_rowmax = low, high
