@@ -25,20 +25,19 @@ Row = tuple[float | None, Sequence[Cell]]  # (height in points or None, the cell
 EXCEL_TEXT_MAX = 32_767
 _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
-_MARKUP = re.compile("[&<>]")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
+_SPECIAL = re.compile(r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f&<>]|^\s|\s$")  # any of the above, or markup
 
 
 def _text(value: str) -> str:
     value = value[:EXCEL_TEXT_MAX]
-    if _ESCAPED_ESCAPE.search(value):  # a literal "_x0041_" stays literal, as Excel writes it
-        value = _ESCAPED_ESCAPE.sub(r"_x005F\1", value)
-    if _CONTROL.search(value):
-        value = _CONTROL.sub(lambda m: f"_x{ord(m[1]):04X}_", value)
-    if _MARKUP.search(value):
-        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if not _SPECIAL.search(value):
+        return f"<is><t>{value}</t></is>"
+    value = _ESCAPED_ESCAPE.sub(r"_x005F\1", value)  # a literal "_x0041_" stays literal, as Excel writes it
+    value = _CONTROL.sub(lambda m: f"_x{ord(m[1]):04X}_", value)
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     space = ' xml:space="preserve"' if _EDGE_SPACE.search(value) else ""
-    return f'<is><t{space}>{value}</t></is>'
+    return f"<is><t{space}>{value}</t></is>"
 
 
 class BulkSheet(Worksheet):
@@ -47,14 +46,21 @@ class BulkSheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self._blocks: list[tuple[int, int, str]] = []  # (first row, last row, their XML)
+        self._styles: dict[int, str] = {}  # a format's style attribute, by the format's id (formats live on)
+        self._texts: dict[str, str] = {}  # a text's inline string: names, khối and states repeat down a table
 
     def cell_xml(self, ref: str, value: object, fmt: Format | None) -> str:
         """One cell's XML, as XlsxWriter writes it (text inline)."""
-        style = f' s="{fmt._get_xf_index()}"' if fmt is not None else ""
+        style = self._styles.get(id(fmt)) if fmt is not None else ""
+        if style is None:
+            style = self._styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'  # type: ignore[union-attr]
         if value is None:
             return f'<c r="{ref}"{style}/>'
         if isinstance(value, str):
-            return f'<c r="{ref}"{style} t="inlineStr">{_text(value)}</c>'
+            text = self._texts.get(value)
+            if text is None:
+                text = self._texts[value] = _text(value)
+            return f'<c r="{ref}"{style} t="inlineStr">{text}</c>'
         if isinstance(value, bool):
             raise TypeError("a truth value has no cell of its own here: write the text the reader should see")
         if isinstance(value, dt.date):  # a datetime too: as XlsxWriter converts it, under this workbook's options

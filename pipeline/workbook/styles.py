@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import xlsxwriter
@@ -93,6 +94,7 @@ def print_setup(sheet, last_col: int, repeat: tuple[int, int] | None = None, *, 
     sheet.print_area(0, 0, last_row, last_col)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same labels, names and states come back row after row
 def text_height(text: str, width: float, size: float = 12) -> float:
     """Points a wrapped text needs in a column (or merged columns) `width` units wide: about one
     and a fifth characters of Times New Roman per unit of width at 12 pt, lines of 1.3 × the type size."""
