@@ -8,9 +8,11 @@ F: the floor: python-calamine reading every cell value of the same files in one 
 B: the baseline: per file pandas.read_excel(engine="openpyxl", sheet_name=None), a pandera validation per
    sheet, pandas.concat, DataFrame.to_excel.
 I: incremental: one file added to the inbox after A, collect again in a fresh process (the ledger caches what it
-   read).
-W: watch mode: `annex collect --watch` running (after its first run), one file added to the inbox; from the file
-   being in place to the new summary being in place (polling every --interval seconds, 0.2 here).
+   read). The file is a unit's corrected workbook: bytes never seen before, so it is read, checked, compared with
+   the one it replaces and answered.
+W: watch mode: `annex collect --watch` running (after its first run), one such corrected workbook added to the
+   inbox; from the file being in place to the new summary being in place (polling every --interval seconds, 0.2
+   here).
 T: `annex templates` for the N units, end to end as the clerk runs it; Td: the same for the 14 units of the demo.
 R: `annex report` after A, every unit's Word draft to write (and the commune's; its collect reads nothing new).
 Prints medians, ratios, and A's peak RSS (its own process and its largest reader process).
@@ -89,6 +91,13 @@ def clone(src: Path, old: str, new: str, dst: Path) -> None:
             zout.writestr(info, data)
 
 
+def corrected(files: list[Path], k: int, dst: Path) -> Path:
+    """Unit 0 sends a corrected workbook: the figures of file k + 1 under unit 0's identity (bytes that no file
+    in the inbox has)."""
+    clone(files[k + 1], code(k + 1), code(0), dst)
+    return dst
+
+
 def floor(files: list[Path]) -> None:
     from python_calamine import load_workbook
 
@@ -151,7 +160,7 @@ def demo_templates(root: Path) -> float:
 
 
 def watched(ws_root: Path, source: Path, interval: float) -> float:
-    """Seconds from a new file being in place in the inbox to the new summary being in place, in watch mode."""
+    """Seconds from `source` being put in place in the inbox to the new summary being in place, in watch mode."""
     summary = next((ws_root / "outbox").glob("TongHop_*.xlsx"))
     proc = subprocess.Popen(annex("collect", "--watch", "--interval", str(interval), "--workspace", str(ws_root)),
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
@@ -163,8 +172,9 @@ def watched(ws_root: Path, source: Path, interval: float) -> float:
         before = summary.stat().st_mtime_ns
         time.sleep(2 * interval)
         extra = ws_root / "inbox" / f"{code(99999)}_watch.xlsx"
-        shutil.copy(source, extra.with_suffix(".part"))
-        os.replace(extra.with_suffix(".part"), extra)  # the file appears whole, at once
+        hidden = extra.with_name(f".{extra.name}")  # a hidden file: collect never looks at it
+        shutil.copy(source, hidden)
+        os.replace(hidden, extra)  # the file appears whole, at once
         started = time.perf_counter()
         while summary.stat().st_mtime_ns == before:
             time.sleep(0.005)
@@ -214,8 +224,7 @@ def main() -> None:
             print(f"A peak RSS: collect process {rss['self'] / 1024:.0f} MB, largest reader process "
                   f"{rss['children'] / 1024:.0f} MB")
         if "I" in args.only and "A" in args.only:
-            extra = ws_root / "inbox" / f"{code(args.n)}_them.xlsx"
-            shutil.copy(files[0], extra)
+            extra = corrected(files, 0, ws_root / "inbox" / f"{code(0)}_sua.xlsx")
             results["I"], _ = timed_collect(ws_root, args.workers)
             extra.unlink()
         if "R" in args.only and "A" in args.only:
@@ -225,7 +234,8 @@ def main() -> None:
             results["R"] = time.perf_counter() - started
         if "W" in args.only and "A" in args.only:
             timed_collect(ws_root, args.workers)  # the inbox as it was, collected
-            results["W"] = statistics.median(watched(ws_root, files[0], args.interval) for _ in range(args.repeat))
+            sources = [corrected(files, 1 + k, root / f"corrected_{k}.xlsx") for k in range(args.repeat)]
+            results["W"] = statistics.median(watched(ws_root, source, args.interval) for source in sources)
         if "B" in args.only:
             results["B"] = median_of(lambda: baseline(files, root / "baseline.xlsx"), max(1, args.repeat // 2))
         for key, value in results.items():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 
 from pipeline.files import IO_REASONS
 from pipeline.intake import inbox
@@ -44,6 +45,24 @@ class Warm:
     opened again. Facts about content only: a file whose bytes change gets a new hash."""
 
     sniffed: dict[tuple[str, str], inbox.Sniffed] = field(default_factory=dict)
+    readings: dict[tuple[str, str], Submission] = field(default_factory=dict)  # (hash, cache key) -> read, validated
+
+    def keep(self, key: str, subs: list[Submission]) -> None:
+        """Remember readings as they stand after validation (the ledger caches the same)."""
+        self.readings.update(((s.sha256, key), _again(s, s)) for s in subs)
+
+    def reading(self, key: str, stub: Submission) -> Submission | None:
+        known = self.readings.get((stub.sha256, key))
+        return None if known is None else _again(known, stub)
+
+
+def _again(known: Submission, stub: Submission) -> Submission:
+    """A reading for another run or another name of the same bytes: the stub's file, kind and received time; lists
+    and dicts of its own (the annexes' data are never changed once read, and are shared)."""
+    issues = list(known.issues) if known.file.rel == stub.file.rel else \
+        [dc_replace(i, file=stub.file.rel) if i.file == known.file.rel else i for i in known.issues]
+    return dc_replace(known, file=stub.file, kind=stub.kind, received_at=stub.received_at, meta=dict(known.meta),
+                      annexes=dict(known.annexes), issues=issues)
 
 
 def collect(ws: Workspace, workers: int | None = None, progress: Progress | None = None,
@@ -74,11 +93,13 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress, write_outpu
     try:
         found = inbox.scan(ws.inbox)
         subs, pre, reports = _prepare(ws, ledger, found, progress, warm)
-        fresh = _read_all(ws, subs, ledger, workers, progress)
+        fresh = _read_all(ws, subs, ledger, workers, progress, warm)
         progress("validate", 0, 1)
         _validate_all(ws, fresh)
         progress("validate", 1, 1)
-        ledger.store(cache_key(ws), [s for s in fresh if not _program_fault(s)])
+        key = cache_key(ws)
+        ledger.store(key, [s for s in fresh if not _program_fault(s)])
+        warm.keep(key, [s for s in subs if not _program_fault(s)])
         decisions, counted = decide(ws, subs, pre)
         result = CollectResult(decisions, completeness(ws, decisions, counted), counted)
         result.changes = resubmissions(decisions)
@@ -157,14 +178,17 @@ def _refusal(rel: str, kind: str, detail: str, ext: str) -> Issue:
 
 
 def _read_all(ws: Workspace, subs: list[Submission], ledger: Ledger, workers: int | None,
-              progress: Progress) -> list[Submission]:
-    """Fill every submission: from the ledger's cache when its bytes were read before by this code under the
-    same specs, units and round, else in a reader process. Returns the ones that still need validating."""
+              progress: Progress, warm: Warm) -> list[Submission]:
+    """Fill every submission: from this process's memory or the ledger's cache when its bytes were read before by
+    this code under the same specs, units and round, else in a reader process. Returns the ones that still need
+    validating."""
     key = cache_key(ws)
     fresh: list[int] = []
     for i, sub in enumerate(subs):
-        cached = ledger.cached(sub.sha256, key)
-        restored = restore(cached, sub, ws) if cached is not None else None
+        restored = warm.reading(key, sub)
+        if restored is None:
+            cached = ledger.cached(sub.sha256, key)
+            restored = restore(cached, sub, ws) if cached is not None else None
         if restored is None:
             fresh.append(i)
         else:

@@ -74,3 +74,30 @@ def test_a_changed_spec_invalidates_the_cache(ws, monkeypatch, stock):
     collect(open_workspace(ws.root))
     collect(open_workspace(ws.root))
     assert counts == [1, 1, 0]
+
+
+def test_a_warm_process_remembers_readings_and_matches_a_run_in_a_fresh_process(ws, tmp_path, monkeypatch, stock):
+    """Watch mode keeps what it read in memory: nothing is read or taken from the ledger again, files renamed or
+    copied under another name are reported under the names they have now, and the outputs are what a fresh
+    process (reading the ledger) writes."""
+    stock(ws)
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    drop(ws, "TTCT_sai.xlsx", "TTCT", changed(payload(ws, "TTCT"), "PL1", {"so_nu": -2}))
+    warm = collect_module.Warm()
+    counts = _count_reads(monkeypatch)
+    collect(ws, warm=warm)
+    (ws.inbox / "TTCT_sai.xlsx").rename(ws.inbox / "TTCT lan 1.xlsx")  # renamed
+    shutil.copy(ws.inbox / "TTCT lan 1.xlsx", ws.inbox / "TTCT ban sao.xlsx")  # and a copy under another name
+    drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB"))
+    fresh_root = tmp_path / "fresh"
+    shutil.copytree(ws.root, fresh_root)  # the ledger as the first run left it
+    restored: list[str] = []
+    monkeypatch.setattr(collect_module, "restore", lambda blob, stub, ws: restored.append(stub.file.rel))
+    result = collect(ws, warm=warm)
+    assert counts == [2, 1] and restored == []  # the new file alone read; the others from memory
+    named = {i.file for d in result.files for i in d.issues}
+    assert "TTCT_sai.xlsx" not in named and "TTCT ban sao.xlsx" in named  # the names the files have now
+    monkeypatch.undo()
+    fresh = collect(open_workspace(fresh_root))
+    assert _sheets(result.outputs["summary"]) == _sheets(fresh.outputs["summary"])
+    assert [d.to_json() for d in result.files] == [d.to_json() for d in fresh.files]
