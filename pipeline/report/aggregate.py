@@ -142,8 +142,8 @@ def aggregate_annex(ws: Workspace, spec: AnnexSpec, counted: dict[str, Submissio
     frame = annex_rows(ws, spec, counted)
     numeric = [c.key for c in spec.columns if c.numeric] + [d.key for d in spec.derived]
     khois = khoi_order(ws)
-    by_khoi = frame.groupby("khoi", sort=False)[numeric].sum().reindex([k for k in khois
-                                                                        if k in set(frame["khoi"])])
+    present = set(frame["khoi"].unique())
+    by_khoi = frame.groupby("khoi", sort=False)[numeric].sum().reindex([k for k in khois if k in present])
     total = frame[numeric].sum()
     by_row_key = None
     if spec.row_key:
