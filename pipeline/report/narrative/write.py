@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,16 +83,17 @@ def plan_unit_drafts(ws: Workspace, decisions: list[Decision], counted: dict[str
     by_unit: dict[str, list[dict]] = {}
     for item in completeness:
         by_unit.setdefault(item["unit"], []).append(item)
+    present = set(os.listdir(folder))  # one listing, not three look-ups a unit
     for unit in ws.units:
         path, txt, stamp = unit_path(ws, unit.code), folder / f"{unit.code}.txt", folder / f".{unit.code}.key"
         sub = counted.get(unit.code)
         if sub is None:
-            _remove(path, txt, stamp)
+            _remove(*(p for p in (path, txt, stamp) if p.name in present))
             continue
         if offer:
             txt.write_text(sentence("draft_offer", unit=unit.name, code=unit.code), encoding="utf-8")
         key = hashlib.sha256(base + repr((digests.get(id(sub), ""), by_unit.get(unit.code, []))).encode()).hexdigest()
-        if path.exists() and stamp.exists() and stamp.read_text() == key:
+        if path.name in present and stamp.name in present and stamp.read_text() == key:
             written.append(path)
             continue
         _remove(stamp, *(() if offer else (path, txt)))
