@@ -48,8 +48,9 @@ class Warm:
     readings: dict[tuple[str, str], Submission] = field(default_factory=dict)  # (hash, cache key) -> read, validated
 
     def keep(self, key: str, subs: list[Submission]) -> None:
-        """Remember readings as they stand after validation (the ledger caches the same)."""
-        self.readings.update(((s.sha256, key), _again(s, s)) for s in subs)
+        """Remember this run's readings as they stand after validation (the ledger caches the same, and every older
+        one): what the inbox no longer holds is let go."""
+        self.readings = {(s.sha256, key): _again(s, s) for s in subs}
 
     def reading(self, key: str, stub: Submission) -> Submission | None:
         known = self.readings.get((stub.sha256, key))
@@ -135,9 +136,9 @@ def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile], progre
         seen = ledger.first_seen(sha)
         received = inbox.dated(f.rel) or (seen.received_at if seen else received_from_mtime(f.mtime))
         ext = f.path.suffix.lower()
-        sniffed = warm.sniffed.get((sha, ext))
-        if sniffed is None:
-            sniffed = warm.sniffed[sha, ext] = inbox.sniff(f.path)
+        sniffed = warm.sniffed.get((sha, ext)) or inbox.sniff(f.path)
+        if sniffed.kind != "broken":  # "broken" may be a passing lock (an antivirus, a backup): look again next time
+            warm.sniffed[sha, ext] = sniffed
         if inbox.is_report(sniffed, f.path):
             reports.append(Decision(f, sha, sniffed.kind, received, late=received > ws.round.deadline_end,
                                     report=True))

@@ -88,6 +88,9 @@ def test_a_failing_csv_task_is_said_and_the_summary_still_written(ready, monkeyp
 
     ws = ready
     drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    stale = ws.outbox / f"DuLieu_{ws.round.round_id}.csv"  # an earlier run's: the new summary must not send there
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("Mã đơn vị\r\n", encoding="utf-8")
 
     def broken(*args, **kwargs):
         raise ValueError("an injected failure of the CSV task")
@@ -97,10 +100,11 @@ def test_a_failing_csv_task_is_said_and_the_summary_still_written(ready, monkeyp
     assert out.exit_code == EXIT_PROGRAM_FAILED, out.output
     report = json.loads(out.output)
     failure, = report["failures"]
-    assert failure["code"] == "summary_failed" and "các tệp dữ liệu CSV kèm bảng tổng hợp" in failure["message"]
+    assert failure["code"] == "summary_failed" and "các tệp CSV đi kèm bảng tổng hợp" in failure["message"]
     quality = openpyxl.load_workbook(report["outputs"]["summary"])["Chất lượng dữ liệu"]  # the workbook is there
     assert any(failure["message"] in str(row) for row in quality.iter_rows(values_only=True))
     assert "an injected failure of the CSV task" in (ws.root / LOG_NAME).read_text(encoding="utf-8")
+    assert not stale.exists()
 
 
 def test_the_unsupported_signal_still_takes_the_slow_path(ready, monkeypatch):

@@ -8,6 +8,7 @@ import math
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pytest
 import xlsxwriter
@@ -15,12 +16,14 @@ import xlsxwriter
 from pipeline.workbook.bulk import EXCEL_TEXT_MAX, BulkSheet
 from pipeline.workbook.styles import SAFE_OPTIONS
 
+from .conftest import needs
 from .helpers import soffice_convert
 
 TEXTS = ["=1+1", "=HYPERLINK(\"http://x\",\"bấm\")", "<b>&amp; \"quoted\"</b>", "_x0041_ stays literal",
          "control \x01\x07 characters", " leading and trailing ", "Đơn vị 1\nxuống dòng", "http://example.vn",
-         "x" * (EXCEL_TEXT_MAX + 500), "", "+84 912", "@SUM(A1)"]
-NUMBERS = [0, -1.5, 1234567.25, 1e20, 3, float("nan")]
+         "x" * (EXCEL_TEXT_MAX + 500), "", "+84 912", "@SUM(A1)", "no XML character: \ufffe \uffff",
+         "😀" * (EXCEL_TEXT_MAX // 2 + 10)]  # cut in UTF-16 units, as Excel counts
+NUMBERS = [0, -1.5, 1234567.25, 1e20, 3, float("nan"), np.int64(7), np.float32(2.5), -0.0, 1e308]
 WHEN = [dt.datetime(2026, 11, 30, 14, 5), dt.datetime(2025, 7, 1)]
 
 
@@ -88,22 +91,33 @@ def test_bulk_rows_read_back_as_the_cells_written_one_by_one(tmp_path):
     sheet = openpyxl.load_workbook(tmp_path / "bulk.xlsx")["Bảng"]
     texts = [sheet.cell(3 + i, 2).value for i in range(len(TEXTS))]
     assert texts[:3] + texts[5:8] == TEXTS[:3] + TEXTS[5:8]
-    assert len(texts[8]) == EXCEL_TEXT_MAX  # cut where Excel cuts, as XlsxWriter does
+    assert len(texts[8]) == EXCEL_TEXT_MAX and len(texts[13]) == EXCEL_TEXT_MAX // 2  # cut where Excel cuts
     with zipfile.ZipFile(tmp_path / "bulk.xlsx") as z:
         xml = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in xml and "<f " not in xml  # no text became a formula
 
 
-def test_cells_written_both_ways_into_the_same_rows_are_refused(tmp_path):
+def test_rows_written_twice_or_past_the_sheet_and_values_with_no_cell_are_refused(tmp_path):
     wb = xlsxwriter.Workbook(str(tmp_path / "clash.xlsx"))
     sheet = wb.add_worksheet("Bảng", BulkSheet)
     sheet.write_rows(1, [(None, [("a", None)]), (None, [("b", None)])])
-    sheet.write_string(2, 3, "c")
+    with pytest.raises(ValueError, match="overlap"):
+        sheet.write_rows(2, [(None, [("c", None)])])
+    with pytest.raises(ValueError, match="do not fit"):
+        sheet.write_rows(1_048_576, [(None, [("d", None)])])
+    for value in (float("inf"), True, np.bool_(False), object()):
+        with pytest.raises((TypeError, ValueError)):
+            sheet.write_rows(10, [(None, [(value, None)])])
+    sheet.write_string(2, 3, "c")  # into a row written in bulk
     with pytest.raises(ValueError, match="rows 2-3"):
         wb.close()
+    streaming = xlsxwriter.Workbook(str(tmp_path / "streaming.xlsx"), {"constant_memory": True})
+    with pytest.raises(ValueError, match="constant_memory"):
+        streaming.add_worksheet("Bảng", BulkSheet).write_rows(1, [(None, [("a", None)])])
+    streaming.close()
 
 
-@pytest.mark.needs_program("soffice")
+@needs("soffice")
 def test_libreoffice_reads_bulk_rows_as_the_cells_written_one_by_one(tmp_path):
     for name, bulk in (("one_by_one", False), ("bulk", True)):
         (tmp_path / name).mkdir()

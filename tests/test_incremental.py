@@ -89,6 +89,8 @@ def test_a_warm_process_remembers_readings_and_matches_a_run_in_a_fresh_process(
     (ws.inbox / "TTCT_sai.xlsx").rename(ws.inbox / "TTCT lan 1.xlsx")  # renamed
     shutil.copy(ws.inbox / "TTCT lan 1.xlsx", ws.inbox / "TTCT ban sao.xlsx")  # and a copy under another name
     drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB"))
+    (ws.inbox / "2026-05-09").mkdir()
+    (ws.inbox / "PKT.xlsx").rename(ws.inbox / "2026-05-09" / "PKT.xlsx")  # filed by the clerk under its date
     fresh_root = tmp_path / "fresh"
     shutil.copytree(ws.root, fresh_root)  # the ledger as the first run left it
     restored: list[str] = []
@@ -97,7 +99,23 @@ def test_a_warm_process_remembers_readings_and_matches_a_run_in_a_fresh_process(
     assert counts == [2, 1] and restored == []  # the new file alone read; the others from memory
     named = {i.file for d in result.files for i in d.issues}
     assert "TTCT_sai.xlsx" not in named and "TTCT ban sao.xlsx" in named  # the names the files have now
+    pkt, = (d for d in result.files if d.file.rel == "2026-05-09/PKT.xlsx")
+    assert f"{pkt.received_at:%Y-%m-%d %H:%M}" == "2026-05-09 00:00"  # received as the folder says
     monkeypatch.undo()
     fresh = collect(open_workspace(fresh_root))
     assert _sheets(result.outputs["summary"]) == _sheets(fresh.outputs["summary"])
     assert [d.to_json() for d in result.files] == [d.to_json() for d in fresh.files]
+
+
+def test_a_file_locked_for_a_moment_is_looked_at_again_by_a_warm_process(ws, monkeypatch, stock):
+    """A file that could not be opened (an antivirus or a backup holding it) is refused once, then read when it
+    can be: a watching process does not remember the refusal."""
+    stock(ws, ["PKT"])
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    real = collect_module.inbox.sniff
+    monkeypatch.setattr(collect_module.inbox, "sniff", lambda path: collect_module.inbox.Sniffed(
+        "broken", "tệp nén hỏng hoặc bị cắt cụt"))  # what sniff says when the file cannot be opened
+    warm = collect_module.Warm()
+    assert [d.status for d in collect(ws, warm=warm, write_outputs=False).files] == ["rejected"]
+    monkeypatch.setattr(collect_module.inbox, "sniff", real)  # the lock is gone
+    assert [d.status for d in collect(ws, warm=warm, write_outputs=False).files] == ["accepted"]

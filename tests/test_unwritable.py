@@ -102,6 +102,25 @@ def test_a_summary_open_in_excel_is_written_beside_and_said_so(bad_unit, monkeyp
     assert not leftovers(ws)
 
 
+def test_a_csv_beside_the_summary_open_in_excel_is_written_beside_and_said_so(bad_unit, monkeypatch):
+    from pipeline.report import summary_annex
+
+    ws = bad_unit
+    monkeypatch.setattr(summary_annex, "DETAIL_LIMIT", 3)  # PL3's rows go to a CSV file beside the summary
+    drop(ws, "TTPVHCC.xlsx", "TTPVHCC", payload(ws, "TTPVHCC"))
+    assert collect(ws).exit_code == 0
+    detail = ws.outbox / "ChiTiet_PL3_phuctho-soket-2026.csv"
+    before = detail.read_bytes()
+    drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB"))
+    monkeypatch.setattr(files, "_move", held_open(detail.name))
+    out = collect(ws)
+    assert out.exit_code == 0, out.output
+    beside, = ws.outbox.glob("ChiTiet_PL3_phuctho-soket-2026_*.csv")
+    assert detail.read_bytes() == before and beside.name in out.output and detail.name in out.output
+    clean(out)
+    assert not leftovers(ws)
+
+
 def test_a_feedback_open_in_excel_is_written_beside_and_said_so(bad_unit, monkeypatch):
     ws = bad_unit
     assert collect(ws).exit_code == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -59,18 +60,24 @@ def test_a_whole_zip_is_told_from_a_copy_in_progress(ready, tmp_path):
     probe = tmp_path / "probe.xlsx"
     probe.write_bytes(data)
     assert whole_zip(probe)
-    for cut in range(0, len(data), max(1, len(data) // 97)):  # every prefix a copy could have reached
+    cuts = [*range(0, len(data), max(1, len(data) // 97)), *range(len(data) - 30, len(data))]  # the end record too
+    for cut in cuts:  # prefixes a copy could have reached
         probe.write_bytes(data[:cut])
         assert not whole_zip(probe), cut
-    reserved = data[: len(data) // 2] + bytes(len(data) - len(data) // 2)  # space reserved before the bytes came
-    probe.write_bytes(reserved)
-    assert not whole_zip(probe)
-    probe.write_bytes(data + b"\0" * 100)  # more bytes after the end record: not what a zip writer leaves
-    assert not whole_zip(probe)
+    end = data.rfind(b"PK\x05\x06")
+    (directory,) = struct.unpack("<I", data[end + 16: end + 20])  # where the end record says the directory starts
+    for holey in (data[: len(data) // 2] + bytes(len(data) - len(data) // 2),  # space reserved before the bytes came
+                  data[:directory] + bytes(end - directory) + data[end:],  # the end written, the directory not yet
+                  bytes(directory) + data[directory:],  # the directory and end written, the parts not yet
+                  data + b"\0" * 100):  # more bytes after the end record: not what a zip writer leaves
+        probe.write_bytes(holey)
+        assert not whole_zip(probe)
     with zipfile.ZipFile(probe, "w") as z:  # an end record followed by its comment
         z.writestr("a.txt", "x")
         z.comment = b"PK\x05\x06 a comment that looks like a record"
     assert whole_zip(probe)
+    renamed = probe.rename(tmp_path / "probe.crdownload")  # whole bytes, but not (yet) a workbook's name
+    assert not whole_zip(renamed)
     probe.write_bytes(b"a;b\r\n1;2\r\n")
     assert not whole_zip(probe) and not whole_zip(tmp_path / "absent.xlsx")
 
@@ -86,6 +93,11 @@ def test_a_whole_workbook_is_collected_at_the_next_poll_anything_else_one_poll_l
               lambda: None,
               lambda: (ws.inbox / "VPUB.csv").write_bytes(b"a;b\r\n1;2\r\n"),  # a file of another kind
               lambda: None,
+              lambda: None,
+              lambda: ((ws.inbox / "TTCT.xlsx").write_bytes(data),  # a whole workbook and one still coming
+                       (ws.inbox / "VPDU.xlsx").write_bytes(data[:5000])),
+              lambda: (ws.inbox / "VPDU.xlsx").write_bytes(data),
+              lambda: None,
               lambda: None]
 
     def sleep(_seconds: float) -> None:
@@ -94,10 +106,10 @@ def test_a_whole_workbook_is_collected_at_the_next_poll_anything_else_one_poll_l
             script.pop(0)()
 
     watch(ws, lambda: runs.append(len(polls)) or "result", lambda result, change: None, lambda: None, interval=0,
-          polls=4, sleep=sleep)
+          polls=7, sleep=sleep)
     # the workbook is collected right after the poll that found it (2); the CSV only once a later poll (5) has
-    # found it as it was at the poll before (4)
-    assert runs == [1, 2, 5]
+    # found it as it was at the poll before (4); two workbooks, one of them still growing, once both are whole (8)
+    assert runs == [1, 2, 5, 8]
 
 
 class _Watcher:

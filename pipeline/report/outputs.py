@@ -25,7 +25,7 @@ from pipeline.report.feedback import FeedbackJob, finish_feedback, plan_feedback
 from pipeline.report.narrative.outline import outline_bytes, outline_or_note
 from pipeline.report.narrative.write import UNIT_FOLDER, existing_drafts, plan_unit_drafts
 from pipeline.report.pdf import summary_pdf
-from pipeline.report.summary import SCREEN_SHEETS, write_csvs, write_summary
+from pipeline.report.summary import SCREEN_SHEETS, csv_paths, write_csvs, write_summary
 from pipeline.runlog import LOG_NAME, record
 from pipeline.workspace import Workspace
 
@@ -62,6 +62,19 @@ def _task(run: _Run, kind: str, index: int = 0) -> object:
     if kind == CSVS:
         return write_csvs(ws, _summarized(ws, result))
     return write_one(ws, jobs[index])
+
+
+def _csvs_done(ws: Workspace, result: CollectResult, out: object) -> list[str]:
+    """Notes for CSV files written beside one open in Excel. After a failure, the CSV files of an earlier run are
+    removed (the new workbook would send the clerk to figures it does not hold), and the failure is said."""
+    if isinstance(out, Failed):
+        for path in csv_paths(ws):
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+        result.failures.append(failure(ws, "summary_failed", "các tệp CSV đi kèm bảng tổng hợp", out))
+        return []
+    return [sentence("file_open", name=target.name, new=written.name)
+            for target, written in out if written != target]  # type: ignore[attr-defined]
 
 
 def failure(ws: Workspace, code: str, what: str, failed: Failed, **fields: object) -> Issue:
@@ -101,8 +114,7 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
             written = out
             continue
         if index == 1:
-            if isinstance(out, Failed):
-                result.failures.append(failure(ws, "summary_failed", "các tệp dữ liệu CSV kèm bảng tổng hợp", out))
+            notes += _csvs_done(ws, result, out)
             continue
         job = jobs[index - 2]
         finish_feedback(job, out, feedback)

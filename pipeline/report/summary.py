@@ -69,21 +69,28 @@ def long_csv_path(ws: Workspace, outdir: Path) -> Path:
     return outdir / f"DuLieu_{ws.round.round_id}.csv"
 
 
-def write_csvs(ws: Workspace, summary: Summary) -> list[Path]:
+def csv_paths(ws: Workspace) -> list[Path]:
+    """Every CSV file the summary's sheets may point to."""
+    return [long_csv_path(ws, ws.outbox), *(summary_annex.detail_csv_path(spec, ws.outbox, ws.round.round_id)
+                                            for spec in ws.specs.annexes.values())]
+
+
+def write_csvs(ws: Workspace, summary: Summary) -> list[tuple[Path, Path]]:
     """The CSV files the summary's sheets point to (written beside it, by a task of their own, while the workbook is
     written): the long data when it is too long for its sheet, and an annex's detail rows when they are too many
-    for the annex's sheet. A file no longer needed is removed, so that no stale copy from an earlier run is left."""
+    for the annex's sheet. A file no longer needed is removed, so that no stale copy from an earlier run is left.
+    Returns (the name the sheets give, the file written: another name when that one is open in Excel)."""
     written = []
     path = long_csv_path(ws, ws.outbox)
     if LONG_LIMIT < long_count(summary) <= EXCEL_ROWS:
-        written.append(write_csv(path, long_rows(summary, as_text=True), LONG_HEADS, formatted=True))
+        written.append((path, write_csv(path, long_rows(summary, as_text=True), LONG_HEADS, formatted=True)))
     else:  # not needed, or more rows than Excel can open
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
     for agg in summary.annexes.values():
         path = summary_annex.detail_csv_path(agg.spec, ws.outbox, ws.round.round_id)
         if summary_annex.detail_in_csv(agg):
-            written.append(summary_annex.detail_csv(agg, path))
+            written.append((path, summary_annex.detail_csv(agg, path)))
         else:
             with contextlib.suppress(OSError):
                 path.unlink(missing_ok=True)

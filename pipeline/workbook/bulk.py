@@ -5,13 +5,16 @@ microseconds twice (when written, and again as XML when the workbook closes). `B
 of rows into their XML at once; at close it goes out between the rows XlsxWriter writes itself. What goes in is
 what XlsxWriter would have written for the same calls: text as text (an inline string, never a formula or a link;
 control characters as Excel's _xHHHH_ escapes, cut at Excel's 32,767 characters), numbers and dates as numbers,
-None as a blank cell that keeps its format, each row with its height in points.
+None as a blank cell that keeps its format, each row with its height in points. It relies on XlsxWriter's
+worksheet internals (3.3 to 3.x: `row_info`, `row_sizes`, `_check_dimensions`, `_write_rows`); tests/test_bulk.py
+compares both ways of writing, so a version that changes them fails there first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import re
 from collections.abc import Iterable, Sequence
 
@@ -24,13 +27,25 @@ Row = tuple[float | None, Sequence[Cell]]  # (height in points or None, the cell
 
 EXCEL_TEXT_MAX = 32_767
 _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
-_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f\ufffe\uffff])")  # no XML character: Excel's _xHHHH_ escape
 _EDGE_SPACE = re.compile(r"^\s|\s$")
-_SPECIAL = re.compile(r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f&<>]|^\s|\s$")  # any of the above, or markup
+_SPECIAL = re.compile(r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]|^\s|\s$")  # any of these, or markup
+
+
+def _cut(value: str) -> str:
+    """At most Excel's 32,767 characters, counted in UTF-16 units as Excel (and XlsxWriter) count them."""
+    if len(value) <= EXCEL_TEXT_MAX // 2:
+        return value
+    length = 0
+    for index, char in enumerate(value):
+        length += 2 if ord(char) > 0xFFFF else 1
+        if length > EXCEL_TEXT_MAX:
+            return value[:index]
+    return value
 
 
 def _text(value: str) -> str:
-    value = value[:EXCEL_TEXT_MAX]
+    value = _cut(value)
     if not _SPECIAL.search(value):
         return f"<is><t>{value}</t></is>"
     value = _ESCAPED_ESCAPE.sub(r"_x005F\1", value)  # a literal "_x0041_" stays literal, as Excel writes it
@@ -61,19 +76,24 @@ class BulkSheet(Worksheet):
             if text is None:
                 text = self._texts[value] = _text(value)
             return f'<c r="{ref}"{style} t="inlineStr">{text}</c>'
-        if isinstance(value, bool):
+        if isinstance(value, bool) or type(value).__name__ == "bool_":
             raise TypeError("a truth value has no cell of its own here: write the text the reader should see")
-        if isinstance(value, dt.date):  # a datetime too: as XlsxWriter converts it, under this workbook's options
+        if isinstance(value, dt.date | dt.time):  # as XlsxWriter converts them, under this workbook's options
             value = self._convert_date_time(value)
-        if isinstance(value, int | float):
-            if math.isnan(value) or math.isinf(value):
+        if isinstance(value, numbers.Real):  # numpy's scalars too
+            value = float(value)
+            if math.isnan(value):
                 return f'<c r="{ref}"{style}/>'
+            if math.isinf(value):
+                raise ValueError("an infinite number has no cell (XlsxWriter refuses it too)")
             return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
         raise TypeError(f"no cell for a {type(value).__name__}")
 
     def write_rows(self, first: int, rows: Iterable[Row]) -> int:
         """Write `rows` from row `first` (0-based) down; returns the row after the last. No cell may be written
-        into these rows in any other way."""
+        into these rows in any other way, and blocks may not overlap."""
+        if self.constant_memory:
+            raise ValueError("rows in bulk need the whole sheet in memory (not constant_memory)")
         columns: list[str] = []
         out: list[str] = []
         r = first
@@ -81,21 +101,24 @@ class BulkSheet(Worksheet):
             while len(columns) < len(cells):
                 columns.append(xl_col_to_name(len(columns)))
             n = r + 1
-            head = f'<row r="{n}"{self._height(height)}>'
-            out.append(head + "".join(self.cell_xml(f"{columns[c]}{n}", value, fmt)
-                                      for c, (value, fmt) in enumerate(cells)) + "</row>")
+            out.append(f'<row r="{n}"{self._height(r, height)}>' + "".join(
+                self.cell_xml(f"{columns[c]}{n}", value, fmt) for c, (value, fmt) in enumerate(cells)) + "</row>")
             r += 1
         if r > first:
+            if any(a <= r - 1 and first <= b for a, b, _ in self._blocks):
+                raise ValueError(f"rows {first + 1}-{r} overlap rows written in bulk before")
+            if self._check_dimensions(first, 0) or self._check_dimensions(r - 1, max(len(columns) - 1, 0)):
+                raise ValueError(f"rows {first + 1}-{r} do not fit in a worksheet")
             self._blocks.append((first, r - 1, "".join(out)))
-            self._check_dimensions(first, 0)
-            self._check_dimensions(r - 1, max(len(columns) - 1, 0))
         return r
 
-    def _height(self, points: float | None) -> str:
-        """A row's height attributes as XlsxWriter's set_row writes them (in whole pixels, none for the default)."""
+    def _height(self, row: int, points: float | None) -> str:
+        """A row's height attributes as XlsxWriter's set_row writes them (in whole pixels, none for the default);
+        the height is also where XlsxWriter places pictures and charts from."""
         if points is None:
             return ""
         pixels = int(points * 4.0 / 3.0 + 0.5)
+        self.row_sizes[row] = [pixels, False]
         if pixels == self.original_row_height == self.default_row_height:
             return ""
         return f' ht="{pixels * 0.75:.16g}" customHeight="1"'
