@@ -46,6 +46,7 @@ class Warm:
 
     sniffed: dict[tuple[str, str], inbox.Sniffed] = field(default_factory=dict)
     readings: dict[tuple[str, str], Submission] = field(default_factory=dict)  # (hash, cache key) -> read, validated
+    reports: dict[str, tuple] = field(default_factory=dict)  # hash -> a narrative report's reading (plain), when read
 
     def keep(self, key: str, subs: list[Submission]) -> None:
         """Remember this run's readings as they stand after validation (the ledger caches the same, and every older
@@ -104,7 +105,7 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress, write_outpu
         decisions, counted = decide(ws, subs, pre)
         result = CollectResult(decisions, completeness(ws, decisions, counted), counted)
         result.changes = resubmissions(decisions)
-        _judge_reports(ws, reports, counted, workers)
+        _judge_reports(ws, reports, counted, workers, warm)
         narrative.pick_reports(reports)
         decisions += reports
         decisions.sort(key=lambda d: d.file.rel)
@@ -221,7 +222,7 @@ def _failed(ws: Workspace, sub: Submission, failed: Failed) -> None:
 
 
 def _judge_reports(ws: Workspace, reports: list[Decision], counted: dict[str, Submission],
-                   workers: int | None) -> None:
+                   workers: int | None, warm: Warm) -> None:
     """Read every .docx report in a reader process (after the pre-checks), then identify and check each report;
     other formats (.doc, .pdf) are counted unread, and a file refused by its type is said to be refused."""
     unread = {"encrypted": ("encrypted", ""), "empty": ("empty_file", ""),
@@ -234,12 +235,18 @@ def _judge_reports(ws: Workspace, reports: list[Decision], counted: dict[str, Su
             readings[i] = ReportReading(error=unread[d.kind])
         elif d.kind != "docx":  # .doc, .odt, .pdf, .rtf: counted, not read
             readings[i] = None
+        elif d.sha256 in warm.reports:
+            readings[i] = ReportReading.from_plain(warm.reports[d.sha256])
     tasks = [i for i in range(len(reports)) if i not in readings]
     paths = [(str(reports[i].file.path),) for i in tasks]
     for n, result in run_isolated(process_report, paths, workers=workers) if tasks else ():
         d = reports[tasks[n]]
-        readings[tasks[n]] = _report_failed(ws, d, result) if isinstance(result, Failed) else \
-            ReportReading.from_plain(result)
+        if isinstance(result, Failed):
+            readings[tasks[n]] = _report_failed(ws, d, result)
+        else:
+            readings[tasks[n]] = ReportReading.from_plain(result)
+            if result[3] is None:  # read, not refused (a refusal may pass: look again next time)
+                warm.reports[d.sha256] = result
     figures = _draft_figures(ws) if reports else None
     for i, d in enumerate(reports):
         narrative.judge_report(ws, d, readings[i], counted, figures)

@@ -171,6 +171,25 @@ def test_a_report_without_annex_or_bookmarks_is_received_not_checked(ready, figu
     assert completeness[("PKT", "PL1")] == "missing"  # a report is not an annex
 
 
+def test_a_warm_process_reads_a_report_once(ready, figures, monkeypatch):
+    ws = ready
+    build_draft(ws.inbox / "VPUB_bc.docx", [["VĂN PHÒNG HĐND VÀ UBND"], ["Báo cáo không còn số liệu gắn biểu."]],
+                draft_props("VPUB", ws.round.round_id))
+    drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB"))
+    real, reads = collect_module.run_isolated, []
+
+    def counting(fn, tasks, **kw):
+        if fn is collect_module.process_report:
+            reads.append(len(tasks))
+        return real(fn, tasks, **kw)
+
+    monkeypatch.setattr(collect_module, "run_isolated", counting)
+    warm = collect_module.Warm()
+    first, again = (collect(ws, warm=warm, write_outputs=False) for _ in range(2))
+    assert reads == [1]  # read once, remembered the second time
+    assert [d.to_json() for d in again.files] == [d.to_json() for d in first.files] and again.reports == first.reports
+
+
 def test_doc_and_pdf_reports_are_counted_and_told_they_cannot_be_checked(ready, figures):
     ws = ready
     drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
