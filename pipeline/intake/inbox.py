@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -46,18 +47,29 @@ def is_skipped(path: Path) -> bool:
 
 
 def scan(inbox: Path) -> list[InboxFile]:
-    """Every file under the inbox (sub-folders included) in a stable order, lock and hidden files left out."""
+    """Every file under the inbox (sub-folders included, not hidden ones, no link followed) in a stable order, lock
+    and hidden files left out. One directory listing per folder (os.scandir): watch mode lists the inbox at every
+    poll, and on Windows the listing carries each file's size and time."""
     found: list[InboxFile] = []
     if not inbox.is_dir():
         return found
-    for path in sorted(inbox.rglob("*")):
-        rel_parts = path.relative_to(inbox).parts
-        if any(part.startswith(".") for part in rel_parts[:-1]) or is_skipped(path):
+    folders: list[tuple[str, tuple[str, ...]]] = [(str(inbox), ())]
+    while folders:
+        folder, parts = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except PermissionError:  # a folder we may not list holds nothing we could read
             continue
-        if path.is_symlink() or not path.is_file():
-            continue
-        st = path.stat()
-        found.append(InboxFile(path, "/".join(rel_parts), st.st_size, st.st_mtime))
+        for entry in entries:
+            if entry.is_symlink():
+                continue
+            if entry.is_dir():
+                if not entry.name.startswith("."):
+                    folders.append((entry.path, (*parts, entry.name)))
+            elif entry.is_file() and not is_skipped(Path(entry.name)):
+                st = entry.stat()
+                found.append(InboxFile(Path(entry.path), "/".join((*parts, entry.name)), st.st_size, st.st_mtime))
+    found.sort(key=lambda f: f.path)
     return found
 
 
