@@ -166,3 +166,22 @@ def test_input_cells_merged_as_excel_does_are_named_not_silently_blank(ready):
     hit, = [i for i in d.issues if i.code == "merged_hidden_blank"]
     assert hit.cell == below and f"PL2!{top}:{below}" in hit.message and f"ô {below} bị che" in hit.message
     assert hit.severity.value == "warning"
+
+
+def test_the_inbox_listing_leaves_out_hidden_folders_links_and_lock_files(tmp_path):
+    import os
+
+    from pipeline.intake.inbox import scan
+
+    inbox = tmp_path / "inbox"
+    for folder in ("a/.hidden", "B/c", "2026-05-09 nộp", ".git"):
+        (inbox / folder).mkdir(parents=True)
+    for name in ("x.xlsx", "~$x.xlsx", ".~lock.x.xlsx#", ".hidden.xlsx", "Thumbs.db", "a/y.xlsx", "a/Z.xlsx",
+                 "a/.hidden/z.xlsx", "B/c/w.xlsx", ".git/q.xlsx", "2026-05-09 nộp/v.xlsx"):
+        (inbox / name).write_bytes(b"x" * len(name))
+    (inbox / "link.xlsx").symlink_to(inbox / "x.xlsx")  # a link is not followed: the file may live anywhere
+    (inbox / "a" / "linked").symlink_to(inbox / "B", target_is_directory=True)
+    os.mkfifo(inbox / "pipe.xlsx")  # not a regular file: reading it would block
+    found = scan(inbox)
+    assert [f.rel for f in found] == ["2026-05-09 nộp/v.xlsx", "B/c/w.xlsx", "a/Z.xlsx", "a/y.xlsx", "x.xlsx"]
+    assert all(f.size == len(f.rel) and f.path == inbox / f.rel for f in found)
