@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.demo.run import DemoResult, run_demo
 from pipeline.template.batch import write_templates
 from pipeline.workspace import Workspace, init_workspace, open_workspace
 
@@ -22,19 +23,49 @@ def needs(program: str) -> pytest.MarkDecorator:
     return pytest.mark.needs_program(program)
 
 
-# The slowest modules start first (addopts: `--dist loadfile --no-loadscope-reorder`, modules in this order), so that
-# one of them is not left for last on one worker while the other is idle (CPU seconds measured with -n 2: 34, 46 with
-# the office tests, 3 without, 21, 12, 12, 12).
-SLOW_FIRST = ("test_windows_console", "test_checks", "test_report_word", "test_validate", "test_hostile",
-              "test_launcher")
+# How the test processes share the work (`-n 2`; addopts: `--dist loadgroup --no-loadscope-reorder`): each test goes
+# to whichever process is free, except that the tests of a module in GROUPS go together to one process, which builds
+# their module fixture (or the shared demo run) once. The grouping is done here (`pytest_xdist_make_scheduler`):
+# xdist's own `xdist_group` marks are lost with pytest 9 (each module fixture was built on both processes).
+GROUPS = {"test_report_word": "demo", "test_paper": "demo", "test_validate": "test_validate",
+          "test_real_filling": "test_real_filling", "test_summary": "test_summary", "test_settings": "test_settings",
+          "test_rule_semantics": "test_rule_semantics"}
+# The longest tests (or groups) start first, so that none is left for last on one process while the other is idle
+# (seconds measured with -n 2 and the office tests left out, in this order: 30, 20, 15, 12, 10, 9, 8 …); the rest
+# follow in the order of the files.
+SLOW_FIRST = ("demo", "test_windows_console.py::test_every_command", "test_watch.py::test_watch_end_to_end",
+              "test_launcher.py::test_the_quick_start_demo", "test_validate", "test_rollup.py::",
+              "test_hostile.py::test_a_run_killed", "test_checks", "test_summary", "test_real_filling",
+              "test_stamp.py::test_stamped_templates", "test_interrupt.py::", "test_incremental.py::test_adding")
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+
+
+def work_unit(nodeid: str) -> str:
+    """What one test process takes at a time: the group of the test's module, or the test alone."""
+    return GROUPS.get(_module(nodeid), nodeid)
 
 
 def _start_rank(item: pytest.Item) -> int:
-    name = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-    return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+    unit = work_unit(item.nodeid)
+    return next((n for n, slow in enumerate(SLOW_FIRST) if slow == unit or slow in item.nodeid), len(SLOW_FIRST))
 
 
+def _check_groups(items: list[pytest.Item]) -> None:
+    """A module whose tests share a module-scoped fixture (or the demo run) is in GROUPS: the fixture is built once."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info else ()
+        if (any(d and d[-1].scope == "module" for d in defs) or "demo_run" in item.fixturenames) and \
+                _module(item.nodeid) not in GROUPS:
+            raise pytest.UsageError(f"{_module(item.nodeid)} shares a module fixture: add it to GROUPS in conftest.py")
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _check_groups(items)
     items.sort(key=_start_rank)  # stable: the order within a module and among the others is kept
     for item in items:
         programs = [m.args[0] for m in item.iter_markers("needs_program")]
@@ -43,6 +74,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         missing = [p for p in programs if shutil.which(p) is None]
         if missing:
             item.add_marker(pytest.mark.skip(reason=f"{', '.join(missing)} is not installed"))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """With `--dist loadgroup`: a test process takes one `work_unit` at a time, in the order of the collection."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return GroupScheduling(config, log)
 
 
 @pytest.fixture
@@ -93,3 +137,18 @@ def stock(stock_workspace: Workspace) -> Stock:
 def ready(ws: Workspace, stock: Stock) -> Workspace:
     stock(ws)
     return ws
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> DemoResult:
+    """The demo (templates, the units' files, collect, drafts) run once for the modules that read it (one group in
+    GROUPS). Read-only: a test that changes it works on a copy. Collect prints the summary to PDF only when an office
+    test that uses the demo is in the run (`-m "not office"` leaves LibreOffice out)."""
+    printing = any("demo_run" in item.fixturenames and item.get_closest_marker("office")
+                   and not item.get_closest_marker("skip") for item in request.session.items)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ANNEX_PDF", "1" if printing else "0")
+    try:
+        return run_demo(tmp_path_factory.mktemp("demo") / "demo", workers=1)
+    finally:
+        mp.undo()

@@ -13,7 +13,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.demo.run import run_demo
+from pipeline.demo.run import DemoResult
+from pipeline.models import CollectResult
 from pipeline.report.paging import keep_together
 from pipeline.report.sentences import pct
 from pipeline.vntext import fmt_number
@@ -53,20 +54,10 @@ def page_texts(words: list[Word]) -> str:
     return " ".join(w[4] for w in words)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
-    """The demo run once for this module; collect prints the summary to PDF only when an office test of this
-    module is in the run (`-m "not office"` leaves LibreOffice out)."""
-    folder = tmp_path_factory.mktemp("paper")
-    printing = any(item.module is request.module and item.get_closest_marker("office")
-                   and not item.get_closest_marker("skip") for item in request.session.items)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ANNEX_PDF", "1" if printing else "0")
-    try:
-        result = run_demo(folder / "demo").result
-    finally:
-        mp.undo()
-    return folder, result
+@pytest.fixture
+def demo(demo_run: DemoResult) -> tuple[Path, CollectResult]:
+    """The folder of the demo's workspace and its collect result (the demo run shared with test_report_word)."""
+    return demo_run.workspace.root.parent, demo_run.result
 
 
 def legible_pages(pages: list, what: str) -> list[str]:

@@ -23,7 +23,7 @@ from docx.enum.text import WD_COLOR_INDEX
 from docx.oxml.ns import qn
 
 from pipeline.collect import collect
-from pipeline.demo.run import CORRECTED, MISSING, run_demo
+from pipeline.demo.run import CORRECTED, MISSING, DemoResult
 from pipeline.launcher import REPORT_CMD_NAME, REPORT_SH_NAME
 from pipeline.messages import WorkspaceError
 from pipeline.report.drafts import add_unit_drafts
@@ -54,8 +54,9 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return run_demo(tmp_path_factory.mktemp("word") / "demo", workers=1).workspace
+def demo(demo_run: DemoResult) -> Workspace:
+    """The demo's workspace (the demo run shared with test_paper; read-only: a test that changes it uses a copy)."""
+    return demo_run.workspace
 
 
 @pytest.fixture(scope="module")
@@ -208,8 +209,8 @@ def test_default_outline_follows_the_plan(demo: Workspace) -> None:
     assert (demo.root / OUTLINE_NAME).is_file()  # annex init gives every workspace its outline
 
 
-def test_commune_figures_equal_the_inbox(demo: Workspace, inbox_records: dict) -> None:
-    result = collect(demo, workers=1, write_outputs=False)
+def test_commune_figures_equal_the_inbox(demo: Workspace, demo_run: DemoResult, inbox_records: dict) -> None:
+    result = demo_run.result  # the demo's collect
     draft = build_draft(commune_scope(demo, result.counted, result.completeness), load_outline(demo.root, demo.specs))
     recs = inbox_records
     assert not set(recs) & set(MISSING)
@@ -231,8 +232,8 @@ def test_commune_figures_equal_the_inbox(demo: Workspace, inbox_records: dict) -
     assert draft.figures["pl1_sum_tong_hien_co"].provisional and {u.code for u in draft.missing} == set(MISSING)
 
 
-def test_unit_figures_come_from_its_own_file(demo: Workspace) -> None:
-    result = collect(demo, workers=1, write_outputs=False)
+def test_unit_figures_come_from_its_own_file(demo: Workspace, demo_run: DemoResult) -> None:
+    result = demo_run.result  # the demo's collect
     outline = load_outline(demo.root, demo.specs)
     mine = records(accepted_files(demo)["VPDU"])
     figures = unit_figures(demo, outline, "VPDU", result.counted["VPDU"])
