@@ -24,6 +24,7 @@ from .test_interrupt import DRIVER, _group_alive
 
 STARTED = TEXTS["watch_started"].split("{")[0].strip()  # "Đang theo dõi thư mục"
 ADDED = f"({sentence('watch_added', n=1).lower()})"  # "(1 tệp mới)"
+POLL = 0.5  # seconds between two looks at the inbox in the end-to-end test
 
 
 def test_a_change_is_collected_once_the_inbox_has_settled(ready):
@@ -143,7 +144,7 @@ class _Watcher:
 def test_watch_end_to_end_added_changed_removed_growing_and_ctrl_c(ready, tmp_path):
     ws = ready
     drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
-    watcher = _Watcher(ws.root)
+    watcher = _Watcher(ws.root, interval=POLL)
     try:
         watcher.wait_for(STARTED)
         summary = ws.outbox / "TongHop_phuctho-soket-2026.xlsx"
@@ -168,7 +169,7 @@ def test_watch_end_to_end_added_changed_removed_growing_and_ctrl_c(ready, tmp_pa
             for start in range(0, len(content), len(content) // 30 + 1):
                 f.write(content[start:start + len(content) // 30 + 1])
                 f.flush()
-                time.sleep(0.1)
+                time.sleep(POLL / 10)
         watcher.wait_for("TYT.xlsx")
         watcher.wait_for("Bảng tổng hợp:", 5)
         after = watcher.text().split(ADDED)[-1]
