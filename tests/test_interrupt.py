@@ -62,6 +62,25 @@ def _group_alive(pgid: int) -> list[int]:
     return alive
 
 
+def _wchan(pid: int) -> str:
+    """Where in the kernel the process waits ("hrtimer_nanosleep": in time.sleep); "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return ""
+
+
+def wait_until_slowed(pgid: int, patience: float = 5.0) -> None:
+    """Until a process of the group is inside the slowed function (DRIVER: asleep in time.sleep), so that the signal
+    lands in the step being interrupted; where the kernel does not say where a process waits, `patience` seconds
+    (the step started long before)."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        if any("nanosleep" in _wchan(pid) for pid in _group_alive(pgid)):
+            return
+        time.sleep(0.02)
+
+
 def _interrupt(args: list[str], module: str, name: str, wait_for: str, cwd: Path) -> tuple[int, str]:
     """Run the command with `module.name` slowed down; press Ctrl+C once `wait_for` is printed."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -71,7 +90,7 @@ def _interrupt(args: list[str], module: str, name: str, wait_for: str, cwd: Path
     deadline = time.monotonic() + 120
     while wait_for.encode() not in seen and time.monotonic() < deadline and proc.poll() is None:
         seen += os.read(proc.stderr.fileno(), 4096)
-    time.sleep(1.0)  # the workers are busy with the slowed task now
+    wait_until_slowed(proc.pid)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     for _ in range(50):

@@ -20,7 +20,7 @@ from pipeline.watch import Change, snapshot, watch, whole_zip
 
 from .conftest import REPO
 from .helpers import drop, payload
-from .test_interrupt import DRIVER, _group_alive
+from .test_interrupt import DRIVER, _group_alive, wait_until_slowed
 
 STARTED = TEXTS["watch_started"].split("{")[0].strip()  # "Đang theo dõi thư mục"
 ADDED = f"({sentence('watch_added', n=1).lower()})"  # "(1 tệp mới)"
@@ -192,7 +192,7 @@ def test_ctrl_c_while_collecting_in_watch_mode_leaves_nothing_behind(ready):
         drop(ws, f"{code}.xlsx", code, payload(ws, code))
     watcher = _Watcher(ws.root, slow="collect.process")  # the readers take a minute over a file
     watcher.wait_for("Đang đọc tệp")
-    time.sleep(1.0)
+    wait_until_slowed(watcher.proc.pid)
     os.killpg(watcher.proc.pid, signal.SIGINT)
     code = watcher.proc.wait(timeout=60)
     assert code == 0 and sentence("watch_stopped") in watcher.text() and "Traceback" not in watcher.text()
