@@ -31,7 +31,7 @@ GROUPS = {"test_report_word": "demo", "test_paper": "demo", "test_validate": "te
           "test_real_filling": "test_real_filling", "test_summary": "test_summary", "test_settings": "test_settings",
           "test_rule_semantics": "test_rule_semantics"}
 # The longest tests (or groups) start first, so that none is left for last on one process while the other is idle
-# (seconds measured with -n 2: the office tests' template formulas against LibreOffice 32, the demo group 21, 38 with
+# (seconds measured with -n 2: the office tests' template formulas against LibreOffice 32, the demo group 21 without
 # the office tests; then, as listed, 15 to 3); the rest follow in the order of the files.
 SLOW_FIRST = ("test_checks.py::test_template_formulas_agree", "demo", "test_windows_console.py::test_every_command",
               "test_validate", "test_launcher.py::test_the_quick_start_demo", "test_watch.py::test_watch_end_to_end",
