@@ -77,6 +77,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=f"{', '.join(missing)} is not installed"))
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: without it, tests run in one process
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
     """With `--dist loadgroup`: a test process takes one `work_unit` at a time, in the order of the collection."""
     if config.getvalue("dist") != "loadgroup":
