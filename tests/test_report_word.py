@@ -232,10 +232,10 @@ def test_commune_figures_equal_the_inbox(demo: Workspace, demo_run: DemoResult, 
     assert draft.figures["pl1_sum_tong_hien_co"].provisional and {u.code for u in draft.missing} == set(MISSING)
 
 
-def test_unit_figures_come_from_its_own_file(demo: Workspace, demo_run: DemoResult) -> None:
+def test_unit_figures_come_from_its_own_file(demo: Workspace, demo_run: DemoResult, inbox_records: dict) -> None:
     result = demo_run.result  # the demo's collect
     outline = load_outline(demo.root, demo.specs)
-    mine = records(accepted_files(demo)["VPDU"])
+    mine = inbox_records["VPDU"]
     figures = unit_figures(demo, outline, "VPDU", result.counted["VPDU"])
     assert figures["pl1_sum_tong_hien_co"].number == float(mine["PL1"][0]["tong_hien_co"])
     assert figures["pl1_sum_tong_hien_co"].text == f"{int(mine['PL1'][0]['tong_hien_co'])}"
@@ -378,7 +378,7 @@ def test_provisional_exactly_when_units_are_missing(demo: Workspace, tmp_path: P
     assert "tạm tính" not in text and "Chưa có" not in text
 
 
-def test_changing_the_outline_changes_the_draft(demo: Workspace, tmp_path: Path) -> None:
+def test_changing_the_outline_changes_the_draft(demo: Workspace, inbox_records: dict, tmp_path: Path) -> None:
     root = tmp_path / "ws"
     shutil.copytree(demo.root, root, ignore=shutil.ignore_patterns("outbox", "*.sqlite*", "*.lock"))
     text = (root / OUTLINE_NAME).read_text(encoding="utf-8")
@@ -395,7 +395,7 @@ def test_changing_the_outline_changes_the_draft(demo: Workspace, tmp_path: Path)
     assert "9. Công tác thi đua, khen thưởng" in headings and headings[-1] == "V. PHỤ LỤC SỐ LIỆU"
     assert "9. Công tác kiểm tra, giám sát" not in headings
     assert "BÁO CÁO SƠ KẾT" in docx_text(path)
-    recs = {code: records(p) for code, p in accepted_files(ws).items()}
+    recs = inbox_records  # the copy's inbox is the demo's
     bound = bound_figures(path)
     assert shown_number(bound["F_pl4b_sum_so_may_scan"]) == expected("pl4b_sum_so_may_scan", recs, ws)
 
