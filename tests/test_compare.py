@@ -84,3 +84,20 @@ def test_resubmission_lists_what_changed_cell_by_cell(ws, stock):
     quality = [r for r in summary["Chất lượng dữ liệu"].iter_rows(values_only=True) if r[4] == "Ô đã sửa"]
     assert len(quality) == 4
     assert result.to_json()["changes"]["PKT"]["to"] == "PKT_2.xlsx"
+
+
+def test_the_other_units_median_is_the_median_without_the_unit():
+    import random
+
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.judge.compare import _median_without
+
+    rng = random.Random(5)
+    for _ in range(300):
+        values = [float(rng.choice([rng.randint(0, 9), rng.uniform(-50, 500)])) for _ in range(rng.randint(2, 12))]
+        ordered = np.sort(np.array(values))
+        for i, value in enumerate(values):
+            others = pd.Series(values[:i] + values[i + 1:]).median()
+            assert _median_without(ordered, value) == others, (values, value)
