@@ -107,6 +107,25 @@ def test_a_failing_csv_task_is_said_and_the_summary_still_written(ready, monkeyp
     assert not stale.exists()
 
 
+def test_a_failing_aggregation_is_said_as_ours_and_the_feedback_still_written(ready, monkeypatch):
+    from pipeline.report import outputs
+
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", changed(payload(ws, "PKT"), "PL1", {"so_can_bo": 999}))
+
+    def broken(*args, **kwargs):
+        raise KeyError("an injected aggregation bug")
+
+    monkeypatch.setattr(outputs, "summarize", broken)
+    out = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"])
+    assert out.exit_code == EXIT_PROGRAM_FAILED, out.output
+    report = json.loads(out.output)
+    failure, = report["failures"]
+    assert failure["code"] == "summary_failed" and "Không lập được bảng tổng hợp" in failure["message"]
+    assert "summary" not in report["outputs"] and (ws.outbox / "feedback" / "PKT.xlsx").exists()
+    assert "KeyError: 'an injected aggregation bug'" in (ws.root / LOG_NAME).read_text(encoding="utf-8")
+
+
 def test_the_unsupported_signal_still_takes_the_slow_path(ready, monkeypatch):
     ws = ready
     drop(ws, "PKT.xlsx", "PKT", changed(payload(ws, "PKT"), "PL1", {"so_can_bo": 999}))

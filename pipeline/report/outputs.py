@@ -2,8 +2,8 @@
 drafts come after it, from report/drafts.py).
 
 The summary and the feedback workbooks are written at the same time, in worker processes: the summary in
-one (aggregation included), the CSV files its sheets point to in another (aggregating again: cheaper than waiting),
-feedback workbooks in the others as they free up. Each worker receives the run
+one, the CSV files its sheets point to in another, feedback workbooks in the others as they free up. The
+aggregation they write from is done once, here, before the workers start (they inherit it). Each worker receives the run
 once, when it starts (a forked worker inherits it without pickling). A task that fails is our failure,
 never the unit's: it is logged, reported on the console, in `--json` and on the summary's quality sheet,
 and a feedback workbook is never removed without saying why.
@@ -12,6 +12,7 @@ and a feedback workbook is never removed without saying why.
 from __future__ import annotations
 
 import contextlib
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,33 +35,36 @@ OUTPUT_MEMORY_MB = 2048  # per worker, above what it inherits: the summary of a 
 SUMMARY = "summary"
 CSVS = "csvs"
 
-_Run = tuple[Workspace, CollectResult, list[FeedbackJob]]
+_Run = tuple[Workspace, Summary, list[FeedbackJob]]
 
 
-def _summarized(ws: Workspace, result: CollectResult) -> Summary:
-    summary = summarize(ws, result.files, result.completeness, result.counted)
+def _summarized(ws: Workspace, result: CollectResult) -> Summary | Failed:
+    """The aggregation the summary and its CSV files are written from; a failure of it is ours (Failed)."""
+    try:
+        summary = summarize(ws, result.files, result.completeness, result.counted)
+    except Exception:  # noqa: BLE001 - our own code: said as the summary's failure, the feedback still written
+        return Failed("internal", traceback.format_exc())
     summary.changes = result.changes
-    summary.failures = result.failures
+    summary.failures = result.failures  # the same list: failures found later are in the summary written again
     summary.reports = result.reports
     return summary
 
 
-def _summary(ws: Workspace, result: CollectResult) -> tuple[Path, str, dict]:
-    summary = _summarized(ws, result)
+def _summary(ws: Workspace, summary: Summary) -> tuple[Path, str, dict]:
     path, note = write_summary(ws, summary)
     return path, note, totals_json(summary)
 
 
-def _start(ws: Workspace, result: CollectResult, jobs: list[FeedbackJob]) -> _Run:
-    return ws, result, jobs
+def _start(ws: Workspace, summary: Summary | Failed, jobs: list[FeedbackJob]) -> _Run:
+    return ws, summary, jobs
 
 
 def _task(run: _Run, kind: str, index: int = 0) -> object:
-    ws, result, jobs = run
+    ws, summary, jobs = run
     if kind == SUMMARY:
-        return _summary(ws, result)
+        return _summary(ws, summary)
     if kind == CSVS:
-        return write_csvs(ws, _summarized(ws, result))
+        return write_csvs(ws, summary)
     return write_one(ws, jobs[index])
 
 
@@ -101,22 +105,24 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
     before = existing_drafts(ws)
     current, pending = plan_unit_drafts(ws, result.files, result.counted, result.completeness, outline_bytes(ws.root),
                                         offer=False)  # drafts are written by `annex report`: none left out of date
-    tasks = [(SUMMARY,), (CSVS,), *(("feedback", i) for i in range(len(jobs)))]
-    written: object = None
+    summary = _summarized(ws, result)
+    first = 0 if isinstance(summary, Failed) else 2  # the summary's two tasks, when there is one to write
+    tasks = [*[(SUMMARY,), (CSVS,)][:first], *(("feedback", i) for i in range(len(jobs)))]
+    written: object = summary
     if progress:
         progress("outputs", 0, len(tasks))
     for done, (index, out) in enumerate(run_isolated(_task, tasks, workers=workers, timeout=OUTPUT_TIMEOUT,
                                                      memory_mb=OUTPUT_MEMORY_MB, setup=_start,
-                                                     setup_args=(ws, result, jobs)), start=1):
+                                                     setup_args=(ws, summary, jobs)), start=1):
         if progress:
             progress("outputs", done, len(tasks))
-        if index == 0:
-            written = out
+        if index < first:
+            if tasks[index] == (SUMMARY,):
+                written = out
+            else:
+                notes += _csvs_done(ws, result, out)
             continue
-        if index == 1:
-            notes += _csvs_done(ws, result, out)
-            continue
-        job = jobs[index - 2]
+        job = jobs[index - first]
         finish_feedback(job, out, feedback)
         if isinstance(out, Path) and out != job.xlsx:
             notes.append(sentence("file_open", name=job.xlsx.name, new=out.name))
@@ -130,7 +136,7 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
     else:
         if result.failures:  # the summary was written beside the feedback: write it again with the failures
             with contextlib.suppress(OSError):  # the machine refused: the summary as written stays, failures are said
-                written = _summary(ws, result)
+                written = _summary(ws, summary)  # type: ignore[arg-type]
         path, note, result.totals = written  # type: ignore[misc]
         outputs["summary"] = str(path)
         notes += [note] if note else []
