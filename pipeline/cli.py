@@ -211,7 +211,7 @@ def _watch(ws: Workspace, workers: int | None, interval: float, open_summary: bo
     from pipeline.report.drafts import add_unit_drafts
     from pipeline.watch import watch
 
-    warm = Warm()
+    warm = Warm(watching=True)
 
     def once() -> Any:  # the summary first, then the drafts of the units whose accepted data changed
         steps = screen.Steps()

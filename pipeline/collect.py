@@ -44,6 +44,7 @@ class Warm:
     has already seen (a file's type, by its content's hash and its extension), so that an unchanged file is not
     opened again. Facts about content only: a file whose bytes change gets a new hash."""
 
+    watching: bool = False  # someone waits for each new summary: its CSV files are written after it, not beside it
     sniffed: dict[tuple[str, str], inbox.Sniffed] = field(default_factory=dict)
     readings: dict[tuple[str, str], Submission] = field(default_factory=dict)  # (hash, cache key) -> read, validated
     reports: dict[str, tuple] = field(default_factory=dict)  # hash -> a narrative report's reading (plain), when read
@@ -114,7 +115,7 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress, write_outpu
     finally:
         ledger.close()
     if write_outputs:
-        result.outputs = write(ws, result, workers, progress)
+        result.outputs = write(ws, result, workers, progress, csv_last=warm.watching)
     return result
 
 

@@ -232,3 +232,26 @@ def test_watch_does_not_mix_with_json_or_strict(ready):
         out = CliRunner().invoke(main, ["collect", "--watch", option, "--workspace", str(ready.root)])
         assert out.exit_code == 2 and sentence("watch_options") in out.output
     assert not ready.outbox.exists() or not list(ready.outbox.iterdir())  # refused before anything ran
+
+
+def test_in_watch_mode_the_csv_files_follow_the_summary_instead_of_running_beside_it(ready, monkeypatch):
+    from pipeline import collect as collect_module
+    from pipeline.report import outputs, summary_annex
+
+    ws = ready
+    monkeypatch.setattr(summary_annex, "DETAIL_LIMIT", 3)  # PL3's rows go to a CSV file beside the summary
+    drop(ws, "TTPVHCC.xlsx", "TTPVHCC", payload(ws, "TTPVHCC"))
+    real, batches = outputs.run_isolated, []
+
+    def recording(fn, tasks, **kw):
+        batches.append([t[0] for t in tasks])
+        return real(fn, tasks, **kw)
+
+    monkeypatch.setattr(outputs, "run_isolated", recording)
+    detail = ws.outbox / f"ChiTiet_PL3_{ws.round.round_id}.csv"
+    collect_module.collect(ws, warm=collect_module.Warm(watching=True))
+    assert batches == [["summary"], ["csvs"]] and detail.stat().st_size > 0
+    batches.clear()
+    detail.unlink()
+    collect_module.collect(ws)  # a plain collect writes them side by side
+    assert batches == [["summary", "csvs"]] and detail.stat().st_size > 0

@@ -96,7 +96,10 @@ def failure(ws: Workspace, code: str, what: str, failed: Failed, **fields: objec
 
 
 def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = None,
-                  progress: Callable[[str, int, int], None] | None = None) -> dict[str, object]:
+                  progress: Callable[[str, int, int], None] | None = None,
+                  csv_last: bool = False) -> dict[str, object]:
+    """Feedback, the summary and its CSV files. `csv_last` (watch mode, where what matters is how soon the new
+    summary is there): the CSV files are written once the workbook and the feedback are, not beside them."""
     ws.outbox.mkdir(parents=True, exist_ok=True)
     folder = ws.outbox / "feedback"
     feedback, jobs = plan_feedback(ws, result.files, folder, result.changes)
@@ -106,48 +109,62 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
     current, pending = plan_unit_drafts(ws, result.files, result.counted, result.completeness, outline_bytes(ws.root),
                                         offer=False)  # drafts are written by `annex report`: none left out of date
     summary = _summarized(ws, result)
-    first = 0 if isinstance(summary, Failed) else 2  # the summary's two tasks, when there is one to write
-    tasks = [*[(SUMMARY,), (CSVS,)][:first], *(("feedback", i) for i in range(len(jobs)))]
+    tasks = [] if isinstance(summary, Failed) else [(SUMMARY,), (CSVS,)]
+    tasks += [("feedback", i) for i in range(len(jobs))]
+    batches = [[t for t in tasks if t != (CSVS,)], [t for t in tasks if t == (CSVS,)]] if csv_last else [tasks]
     written: object = summary
+    done = 0
     if progress:
         progress("outputs", 0, len(tasks))
-    for done, (index, out) in enumerate(run_isolated(_task, tasks, workers=workers, timeout=OUTPUT_TIMEOUT,
-                                                     memory_mb=OUTPUT_MEMORY_MB, setup=_start,
-                                                     setup_args=(ws, summary, jobs)), start=1):
-        if progress:
-            progress("outputs", done, len(tasks))
-        if index < first:
-            if tasks[index] == (SUMMARY,):
+    for batch in batches:
+        for index, out in run_isolated(_task, batch, workers=workers, timeout=OUTPUT_TIMEOUT,
+                                       memory_mb=OUTPUT_MEMORY_MB, setup=_start, setup_args=(ws, summary, jobs)):
+            done += 1
+            if progress:
+                progress("outputs", done, len(tasks))
+            kind = batch[index][0]
+            if kind == SUMMARY:
                 written = out
-            else:
+            elif kind == CSVS:
                 notes += _csvs_done(ws, result, out)
-            continue
-        job = jobs[index - first]
-        finish_feedback(job, out, feedback)
-        if isinstance(out, Path) and out != job.xlsx:
-            notes.append(sentence("file_open", name=job.xlsx.name, new=out.name))
-        if isinstance(out, Failed):
-            what = f"phản hồi cho {job.unit}"
-            result.failures.append(failure(ws, "feedback_failed", what, out, unit=job.unit,
-                                            file=job.target.file.rel))
-    outputs: dict[str, object] = {}
-    if isinstance(written, Failed):
-        result.failures.append(failure(ws, "summary_failed", "bảng tổng hợp", written))
-    else:
-        if result.failures:  # the summary was written beside the feedback: write it again with the failures
-            with contextlib.suppress(OSError):  # the machine refused: the summary as written stays, failures are said
-                written = _summary(ws, summary)  # type: ignore[arg-type]
-        path, note, result.totals = written  # type: ignore[misc]
-        outputs["summary"] = str(path)
-        notes += [note] if note else []
-        # here, not in a worker: LibreOffice needs more than a worker's memory cap
-        pdf, pdf_note = summary_pdf(path, SCREEN_SHEETS)
-        if pdf is not None:
-            outputs["summary_pdf"] = str(pdf)
-        notes += [pdf_note] if pdf_note else []
+            else:
+                notes += _feedback_done(ws, result, jobs[batch[index][1]], out, feedback)
+    outputs = _summary_done(ws, result, summary, written, notes)
     outputs.update({"feedback_dir": str(folder), "feedback_files": [str(p) for p in feedback], "notes": notes,
                     "drafts_current": [str(p) for p in current], "drafts_pending": [job.code for job in pending],
                     "drafts_removed": sorted(before - existing_drafts(ws)),
                     "drafts_dir": str(ws.outbox / UNIT_FOLDER)})
     return outputs
 
+
+def _feedback_done(ws: Workspace, result: CollectResult, job: FeedbackJob, out: object,
+                   feedback: list[Path]) -> list[str]:
+    finish_feedback(job, out, feedback)
+    if isinstance(out, Failed):
+        result.failures.append(failure(ws, "feedback_failed", f"phản hồi cho {job.unit}", out, unit=job.unit,
+                                        file=job.target.file.rel))
+    if isinstance(out, Path) and out != job.xlsx:
+        return [sentence("file_open", name=job.xlsx.name, new=out.name)]
+    return []
+
+
+def _summary_done(ws: Workspace, result: CollectResult, summary: Summary | Failed, written: object,
+                  notes: list[str]) -> dict[str, object]:
+    """The summary as written (again, with this run's failures on its quality sheet, when there are any) and its
+    PDF; or why there is none."""
+    outputs: dict[str, object] = {}
+    if isinstance(written, Failed):
+        result.failures.append(failure(ws, "summary_failed", "bảng tổng hợp", written))
+        return outputs
+    if result.failures:  # the summary was written beside the feedback: write it again with the failures
+        with contextlib.suppress(OSError):  # the machine refused: the summary as written stays, failures are said
+            written = _summary(ws, summary)  # type: ignore[arg-type]
+    path, note, result.totals = written  # type: ignore[misc]
+    outputs["summary"] = str(path)
+    notes += [note] if note else []
+    # here, not in a worker: LibreOffice needs more than a worker's memory cap
+    pdf, pdf_note = summary_pdf(path, SCREEN_SHEETS)
+    if pdf is not None:
+        outputs["summary_pdf"] = str(pdf)
+    notes += [pdf_note] if pdf_note else []
+    return outputs
