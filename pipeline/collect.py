@@ -52,7 +52,7 @@ class Warm:
     def keep(self, key: str, subs: list[Submission]) -> None:
         """Remember this run's readings as they stand after validation (the ledger caches the same, and every older
         one): what the inbox no longer holds is let go."""
-        self.readings = {(s.sha256, key): _again(s, s) for s in subs}
+        self.readings = {(s.sha256, key): s for s in subs}  # not copied: nothing changes a reading once validated
 
     def reading(self, key: str, stub: Submission) -> Submission | None:
         known = self.readings.get((stub.sha256, key))

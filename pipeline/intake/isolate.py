@@ -13,6 +13,7 @@ the caller can tell a program error from a file that crashes, exhausts or hangs 
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -146,7 +147,11 @@ def run_isolated(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int | 
         return
     ctx = mp.get_context(START_METHOD)
     n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    slots = [_Slot(ctx, fn, memory_mb, setup, setup_args) for _ in range(n)]
+    gc.freeze()  # forked workers inherit the run: their collector must not touch (and so copy) every inherited page
+    try:
+        slots = [_Slot(ctx, fn, memory_mb, setup, setup_args) for _ in range(n)]
+    finally:
+        gc.unfreeze()
     pending = list(range(len(tasks)))[::-1]
     try:
         for slot in slots:
