@@ -15,7 +15,7 @@ from pipeline.intake import inbox
 from pipeline.intake.docx import ReportReading
 from pipeline.intake.identify import unit_of_name, unit_of_text
 from pipeline.intake.isolate import Failed, run_isolated
-from pipeline.intake.worker import open_for_worker, process, process_report
+from pipeline.intake.worker import process, process_report, worker_setup
 from pipeline.issues import PROGRAM_FAULTS, Issue, issue
 from pipeline.judge import narrative, validate
 from pipeline.judge.decide import completeness, decide, resubmissions
@@ -198,8 +198,9 @@ def _read_all(ws: Workspace, subs: list[Submission], ledger: Ledger, workers: in
             subs[i] = restored
     tasks = [(subs[i],) for i in fresh]
     progress("read", 0, len(tasks))
-    for done, (n, result) in enumerate(run_isolated(process, tasks, workers=workers, setup=open_for_worker,
-                                                    setup_args=(str(ws.root),)), start=1):
+    setup, setup_args = worker_setup(ws)
+    for done, (n, result) in enumerate(run_isolated(process, tasks, workers=workers, setup=setup,
+                                                    setup_args=setup_args), start=1):
         i = fresh[n]
         if isinstance(result, Failed):
             _failed(ws, subs[i], result)

@@ -105,9 +105,6 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
     feedback, jobs = plan_feedback(ws, result.files, folder, result.changes)
     notes: list[str] = []
     outline_or_note(ws.root, ws.specs, notes)  # said here too: returned reports are checked against its figures
-    before = existing_drafts(ws)
-    current, pending = plan_unit_drafts(ws, result.files, result.counted, result.completeness, outline_bytes(ws.root),
-                                        offer=False)  # drafts are written by `annex report`: none left out of date
     summary = _summarized(ws, result)
     tasks = [] if isinstance(summary, Failed) else [(SUMMARY,), (CSVS,)]
     tasks += [("feedback", i) for i in range(len(jobs))]
@@ -130,6 +127,9 @@ def write_outputs(ws: Workspace, result: CollectResult, workers: int | None = No
             else:
                 notes += _feedback_done(ws, result, jobs[batch[index][1]], out, feedback)
     outputs = _summary_done(ws, result, summary, written, notes)
+    before = existing_drafts(ws)  # the drafts: after the summary, which a person may be waiting for
+    current, pending = plan_unit_drafts(ws, result.files, result.counted, result.completeness, outline_bytes(ws.root),
+                                        offer=False)  # drafts are written by `annex report`: none left out of date
     outputs.update({"feedback_dir": str(folder), "feedback_files": [str(p) for p in feedback], "notes": notes,
                     "drafts_current": [str(p) for p in current], "drafts_pending": [job.code for job in pending],
                     "drafts_removed": sorted(before - existing_drafts(ws)),
