@@ -162,9 +162,11 @@ def demo_templates(root: Path) -> float:
 def watched(ws_root: Path, source: Path, interval: float) -> float:
     """Seconds from `source` being put in place in the inbox to the new summary being in place, in watch mode."""
     summary = next((ws_root / "outbox").glob("TongHop_*.xlsx"))
+    # Ctrl+C (SIGINT) ends it; a shell that starts this benchmark in the background ignores SIGINT, and the child
+    # would inherit that: give it the default back
     proc = subprocess.Popen(annex("collect", "--watch", "--interval", str(interval), "--workspace", str(ws_root)),
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            encoding="utf-8")
+                            encoding="utf-8", preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in proc.stdout:
             if line.startswith("Đang theo dõi"):
