@@ -40,9 +40,10 @@ def _quiet(step: str, done: int, total: int) -> None:
 
 @dataclass
 class Warm:
-    """What a process that collects again and again (watch mode) keeps between runs: what it learned from bytes it
-    has already seen (a file's type, by its content's hash and its extension), so that an unchanged file is not
-    opened again. Facts about content only: a file whose bytes change gets a new hash."""
+    """What a process that collects again and again (watch mode) keeps between runs, all by content hash, so that an
+    unchanged file is neither opened again nor restored from the ledger: its type (with its extension), its reading
+    as validated (under the cache key), a narrative report's reading. A file whose bytes change gets a new hash; a
+    file that could not be opened or read is not remembered (the lock may pass)."""
 
     watching: bool = False  # someone waits for each new summary: its CSV files are written after it, not beside it
     sniffed: dict[tuple[str, str], inbox.Sniffed] = field(default_factory=dict)
