@@ -24,6 +24,15 @@ from pipeline.runlog import LOG_NAME
 from .helpers import changed, drop, payload
 
 
+def _failed_run(ws) -> tuple[dict, dict]:
+    """`collect --json` that ends with a failure of ours (exit code 3): its report and its one failure."""
+    out = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"])
+    assert out.exit_code == EXIT_PROGRAM_FAILED, out.output
+    report = json.loads(out.output)
+    failure, = report["failures"]
+    return report, failure
+
+
 def _boom_for(name: str, real):
     def build(sub, book, ws):
         if name in sub.file.rel:
@@ -69,10 +78,7 @@ def test_a_failing_feedback_patcher_is_reported_everywhere(ready, monkeypatch):
         raise KeyError("an injected patcher bug")
 
     monkeypatch.setattr(feedback, "annotate", broken)
-    out = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"])
-    assert out.exit_code == EXIT_PROGRAM_FAILED, out.output
-    report = json.loads(out.output)
-    failure, = report["failures"]
+    report, failure = _failed_run(ws)
     assert failure["code"] == "feedback_failed" and "PKT" in failure["message"]
     assert {f["file"]: f["status"] for f in report["files"]}["PKT.xlsx"] == "rejected"  # the verdict stands
     assert not stale.exists() and (ws.outbox / "feedback" / "PKT.txt").exists()
@@ -96,10 +102,7 @@ def test_a_failing_csv_task_is_said_and_the_summary_still_written(ready, monkeyp
         raise ValueError("an injected failure of the CSV task")
 
     monkeypatch.setattr(outputs, "write_csvs", broken)
-    out = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"])
-    assert out.exit_code == EXIT_PROGRAM_FAILED, out.output
-    report = json.loads(out.output)
-    failure, = report["failures"]
+    report, failure = _failed_run(ws)
     assert failure["code"] == "summary_failed" and "các tệp CSV đi kèm bảng tổng hợp" in failure["message"]
     quality = openpyxl.load_workbook(report["outputs"]["summary"])["Chất lượng dữ liệu"]  # the workbook is there
     assert any(failure["message"] in str(row) for row in quality.iter_rows(values_only=True))
@@ -117,10 +120,7 @@ def test_a_failing_aggregation_is_said_as_ours_and_the_feedback_still_written(re
         raise KeyError("an injected aggregation bug")
 
     monkeypatch.setattr(outputs, "summarize", broken)
-    out = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"])
-    assert out.exit_code == EXIT_PROGRAM_FAILED, out.output
-    report = json.loads(out.output)
-    failure, = report["failures"]
+    report, failure = _failed_run(ws)
     assert failure["code"] == "summary_failed" and "Không lập được bảng tổng hợp" in failure["message"]
     assert "summary" not in report["outputs"] and (ws.outbox / "feedback" / "PKT.xlsx").exists()
     assert "KeyError: 'an injected aggregation bug'" in (ws.root / LOG_NAME).read_text(encoding="utf-8")

@@ -40,9 +40,8 @@ class Sniffed:
     detail: str = ""
 
 
-def is_skipped(path: Path) -> bool:
-    """Lock files (~$x.xlsx, .~lock.x.xlsx#) and hidden files: never reported."""
-    name = path.name
+def skipped_name(name: str) -> bool:
+    """Lock files (~$x.xlsx, .~lock.x.xlsx#) and hidden files, by name: never reported."""
     return name.startswith(("~$", ".~lock", ".")) or name.endswith("#") or name in ("Thumbs.db", "desktop.ini")
 
 
@@ -66,7 +65,7 @@ def scan(inbox: Path) -> list[InboxFile]:
             if entry.is_dir():
                 if not entry.name.startswith("."):
                     folders.append((entry.path, (*parts, entry.name)))
-            elif entry.is_file() and not is_skipped(Path(entry.name)):
+            elif entry.is_file() and not skipped_name(entry.name):
                 st = entry.stat()
                 found.append(InboxFile(Path(entry.path), "/".join((*parts, entry.name)), st.st_size, st.st_mtime))
     found.sort(key=lambda f: f.path)

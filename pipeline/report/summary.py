@@ -76,10 +76,10 @@ def csv_paths(ws: Workspace) -> list[Path]:
 
 
 def write_csvs(ws: Workspace, summary: Summary) -> list[tuple[Path, Path]]:
-    """The CSV files the summary's sheets point to (written beside it, by a task of their own, while the workbook is
-    written): the long data when it is too long for its sheet, and an annex's detail rows when they are too many
-    for the annex's sheet. A file no longer needed is removed, so that no stale copy from an earlier run is left.
-    Returns (the name the sheets give, the file written: another name when that one is open in Excel)."""
+    """The CSV files the summary's sheets point to (by a task of their own: beside the workbook's in a plain collect,
+    after it in watch mode): the long data when it is too long for its sheet, and an annex's detail rows when they
+    are too many for the annex's sheet. A file no longer needed is removed, so that no stale copy from an earlier run
+    is left. Returns (the name the sheets give, the file written: another name when that one is open in Excel)."""
     written = []
     path = long_csv_path(ws, ws.outbox)
     if LONG_LIMIT < long_count(summary) <= EXCEL_ROWS:
