@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from pipeline.template.batch import write_templates
 from pipeline.workspace import Workspace, init_workspace, open_workspace
 
 os.environ.setdefault("ANNEX_PDF", "0")  # LibreOffice prints the summary only in the tests about it
+# Python caches compiled modules, as on a user's machine (some hosts set PYTHONDONTWRITEBYTECODE: every command the
+# tests start, and every test process, then compiled the whole program again, a tenth of the suite's time).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 REPO = Path(__file__).resolve().parent.parent
 Stock = Callable[..., None]

@@ -27,6 +27,8 @@ from pipeline.workbook.contract import (
     META_SHEET,
     STATUS_ROW,
     TemplateMeta,
+    data_name,
+    parse_range,
 )
 from pipeline.workspace import VN_TZ, Workspace
 
@@ -76,8 +78,7 @@ def cell_of(ws: Workspace, code: str, annex: str, key: str, row: int = 0) -> str
     template = ws.templates / f"{code}.xlsx"
     found = (hashlib.sha256(template.read_bytes()).hexdigest(), annex)
     if found not in _CELLS:
-        wb = openpyxl.load_workbook(template)
-        _CELLS[found] = (list(read_meta(wb).annexes[annex].columns), data_cells(wb, annex)[1])
+        _CELLS[found] = (list(read_meta(template).annexes[annex].columns), data_cells(template, annex)[1])
     keys, grid = _CELLS[found]
     if len(grid[0]) == 1:  # form: one cell per field
         return grid[keys.index(key)][0]
@@ -141,12 +142,27 @@ def check_results(path: Path) -> dict[str, int]:
     return out
 
 
+def book_meta(wb: openpyxl.Workbook) -> TemplateMeta:
+    """The `_meta` sheet of a workbook opened by openpyxl: the template's self-description read by another library
+    than the filler's."""
+    sheet = wb[META_SHEET]
+    return TemplateMeta.parse({str(k): "" if v is None else str(v)
+                               for k, v in sheet.iter_rows(min_col=1, max_col=2, values_only=True) if k is not None})
+
+
+def book_data_cells(wb: openpyxl.Workbook, annex_id: str) -> tuple[str, list[list[str]]]:
+    """The sheet and the grid of cells an annex's data name covers, in a workbook opened by openpyxl."""
+    (sheet, ref), = list(wb.defined_names[data_name(annex_id)].destinations)
+    r1, c1, r2, c2 = parse_range(ref)
+    return sheet, [[f"{openpyxl.utils.get_column_letter(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+
+
 def edit_meta(path: Path, change: Callable[[TemplateMeta], None]) -> None:
     """Rewrite a workbook's `_meta` sheet after `change` edits its parsed form (as a unit's tool might)."""
+    meta = read_meta(path)
+    change(meta)
     wb = openpyxl.load_workbook(path)
     sheet = wb[META_SHEET]
-    meta = read_meta(wb)
-    change(meta)
     sheet.delete_rows(1, sheet.max_row)
     for key, value in meta.rows():
         sheet.append([key, value])

@@ -80,10 +80,10 @@ def accepted_files(ws: Workspace) -> dict[str, Path]:
 def records(path: Path) -> dict[str, list[dict]]:
     """annex -> its records (a form: one; a table: its non-blank rows), straight from the cells."""
     wb = openpyxl.load_workbook(path, data_only=True)
-    meta = read_meta(wb)
+    meta = read_meta(path)
     out = {}
     for annex, am in meta.annexes.items():
-        sheet, grid = data_cells(wb, annex)
+        sheet, grid = data_cells(path, annex)
         keys = list(am.columns)
         if len(grid[0]) == 1:
             out[annex] = [{k: wb[sheet][row[0]].value for k, row in zip(keys, grid, strict=True)}]

@@ -7,7 +7,7 @@ import pytest
 from python_calamine import load_workbook
 
 from pipeline.template.build import TemplateError, write_template
-from pipeline.template.fill import data_cells, fill, read_meta
+from pipeline.template.fill import fill
 from pipeline.workbook.contract import (
     CHECK_SHEET,
     GUIDE_SHEET,
@@ -20,7 +20,7 @@ from pipeline.workbook.contract import (
 from pipeline.workspace import open_workspace
 
 from .conftest import needs
-from .helpers import soffice_convert
+from .helpers import book_data_cells, book_meta, soffice_convert
 
 
 @pytest.fixture
@@ -43,23 +43,23 @@ def test_one_template_per_unit_with_only_its_annexes(written):
 def test_meta_and_defined_names_describe_the_input_cells(written):
     ws, paths = written
     wb = openpyxl.load_workbook(paths["TTPVHCC"])
-    meta = read_meta(wb)
+    meta = book_meta(wb)
     assert meta.get("unit_code") == "TTPVHCC" and meta.get("round_id") == ws.round.round_id
     assert meta.get("spec_version") == ws.specs.version and meta.get("template_id")
     assert set(meta.annexes) == {"PL1", "PL2", "PL3", "PL4b"}
     for annex_id, am in meta.annexes.items():
         spec = ws.specs.annexes[annex_id]
         assert (am.sheet, am.layout, am.columns) == (spec.sheet, spec.layout, spec.keys)
-        sheet, grid = data_cells(wb, annex_id)
+        sheet, grid = book_data_cells(wb, annex_id)
         assert sheet == spec.sheet
         assert f"{sheet}!{Layout(spec).data_range}" == am.range
         if spec.layout == "form":
             assert [len(r) for r in grid] == [1] * len(spec.columns)
         else:
             assert len(grid[0]) == len(spec.columns)
-    _, grid = data_cells(wb, "PL3")
+    _, grid = book_data_cells(wb, "PL3")
     assert len(grid) == 15 and wb["PL3"][grid[0][0]].value == "Hộ tịch"
-    _, grid = data_cells(wb, "PL2")
+    _, grid = book_data_cells(wb, "PL2")
     assert len(grid) >= 200
 
 
@@ -77,7 +77,7 @@ def test_every_category_and_numeric_column_has_a_validation(written):
     expected_type = {"int": "whole", "decimal": "decimal", "date": "date", "category": "list"}
     for annex_id in ws.unit_by_code["VPUB"].annexes:
         spec = ws.specs.annexes[annex_id]
-        sheet_name, grid = data_cells(wb, annex_id)
+        sheet_name, grid = book_data_cells(wb, annex_id)
         found = _validations(wb[sheet_name])
         for i, col in enumerate(spec.columns):
             if col.type not in expected_type:
@@ -99,7 +99,7 @@ def test_headers_locked_inputs_unlocked_and_print_ready(written):
     _ws, paths = written
     wb = openpyxl.load_workbook(paths["TTPVHCC"])
     for annex_id in ("PL1", "PL3"):
-        sheet_name, grid = data_cells(wb, annex_id)
+        sheet_name, grid = book_data_cells(wb, annex_id)
         sheet = wb[sheet_name]
         assert sheet.protection.sheet is True and not sheet.protection.password
         first_input = grid[0][-1]
@@ -155,8 +155,8 @@ def test_adding_a_column_to_a_spec_changes_the_template_without_code(ws_root, tm
     ws = open_workspace(ws_root)
     result = write_template(ws, ws.unit_by_code["DTN"], tmp_path / "DTN.xlsx")
     wb = openpyxl.load_workbook(result.path)
-    assert read_meta(wb).annexes["PL4b"].columns[-1] == "so_camera"
-    sheet_name, grid = data_cells(wb, "PL4b")
+    assert book_meta(wb).annexes["PL4b"].columns[-1] == "so_camera"
+    sheet_name, grid = book_data_cells(wb, "PL4b")
     row = int(grid[-1][0][1:])
     assert wb[sheet_name][f"B{row}"].value == "Số camera giám sát"
     assert _validations(wb[sheet_name])[grid[-1][0]].type == "whole"

@@ -11,19 +11,17 @@ import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.workbook.bookxml import Book
 from pipeline.workbook.contract import ERROR_FILL, col_letter, col_number
 from pipeline.workbook.sheetxml import SheetXml, formula_cells, maybe_selected, rows_folded, split_ref, unselect
 from pipeline.workbook.xmlpatch import (
     CT_COMMENTS,
     CT_VML,
-    CT_WORKSHEET,
-    MAIN,
     MAIN_NS,
     REL_NS,
     Package,
     Styles,
     Unsupported,
-    with_rel_id,
     xml_text,
 )
 
@@ -60,53 +58,11 @@ class NewSheet:
     merges: list[str] = field(default_factory=list)  # "A1:E1": heading lines across the table's width
 
 
-class _Book:
-    def __init__(self, pkg: Package) -> None:
-        ctypes = pkg.raw.get("[Content_Types].xml", b"")
-        if b"macroEnabled" in ctypes or b"template.main" in ctypes:
-            raise Unsupported("not a plain workbook")
-        office = [r for r in pkg.relationships("") if r.get("Type", "").endswith("/officeDocument")]
-        if len(office) != 1:
-            raise Unsupported("workbook part")
-        self.pkg, self.part = pkg, pkg.target("", office[0])
-        rels = {r.get("Id"): r for r in pkg.relationships(self.part)}
-        self.root = pkg.root(self.part, MAIN + "workbook")
-        self.sheets: dict[str, str] = {}
-        self.ids: list[int] = []
-        for sheet in self.root.iter(MAIN + "sheet"):
-            rel = rels.get(sheet.get(f"{{{REL_NS}}}id"))
-            if rel is None:
-                raise Unsupported("sheet relationship")
-            self.sheets[sheet.get("name", "")] = pkg.target(self.part, rel)
-            self.ids.append(int(sheet.get("sheetId", "0")))
-        styles = [r for r in rels.values() if r.get("Type", "").endswith("/styles")]
-        if not styles:
-            raise Unsupported("no styles")
-        self.styles = pkg.target(self.part, styles[0])
-
-    def add_first(self, parts: list[tuple[str, str]]) -> None:
-        """Insert sheets (name, worksheet xml) before all others and make the first one active."""
-        sheets = self.root.find(MAIN + "sheets")
-        if sheets is None or len(sheets) == 0:
-            raise Unsupported("sheets element")
-        first = sheets[0]
-        for n, (name, sheet_xml) in enumerate(parts, start=1):
-            if name in self.sheets:
-                raise Unsupported("sheet name taken")
-            member = self.pkg.unique("xl/worksheets/sheetAnnex", ".xml")
-            self.pkg.put(member, sheet_xml)
-            self.pkg.content_type(member, CT_WORKSHEET)
-            rid = self.pkg.relate(self.part, "worksheet", member)
-            attrib = {"name": name, "sheetId": str(max(self.ids, default=0) + n)}
-            first.addprevious(with_rel_id(sheets, MAIN + "sheet", attrib, rid))
-        for name in self.root.iter(MAIN + "definedName"):  # print areas and the like follow their sheet
-            if name.get("localSheetId", "").isdigit():
-                name.set("localSheetId", str(int(name.get("localSheetId")) + len(parts)))
-        for view in self.root.iter(MAIN + "workbookView"):
-            for attr in ("activeTab", "firstSheet"):
-                if attr in view.attrib:
-                    view.set(attr, "0")
-        self.pkg.touch(self.part)
+def _book(pkg: Package) -> Book:
+    ctypes = pkg.raw.get("[Content_Types].xml", b"")
+    if b"macroEnabled" in ctypes or b"template.main" in ctypes:
+        raise Unsupported("not a plain workbook")
+    return Book(pkg)
 
 
 Folds = dict[str, tuple[range, range]]  # sheet -> (rows shown, rows hidden): a table prints only its rows in use
@@ -119,7 +75,7 @@ def annotate(src: Path, dst: Path, marks: dict[tuple[str, str], Mark], sheets: l
     pkg = Package(src)
     if any(name.lower().endswith(".vml") for name in pkg.raw):
         raise Unsupported("workbook already has comments or controls")
-    book = _Book(pkg)
+    book = _book(pkg)
     styles = Styles(pkg, book.styles)
     edited: dict[str, SheetXml] = {}
 
@@ -163,12 +119,12 @@ def insert_sheets(src: Path, dst: Path, sheets: list[NewSheet]) -> None:
     """Write `dst`: the workbook `src` with the report `sheets` in front (the first one selected) and nothing else
     changed. The openpyxl path ends here, so a report sheet is rendered one way (`sheet_xml`) on both paths."""
     pkg = Package(src)
-    book = _Book(pkg)
+    book = _book(pkg)
     _add_reports(pkg, book, Styles(pkg, book.styles), sheets, {})
     pkg.save(dst)
 
 
-def _add_reports(pkg: Package, book: _Book, styles: Styles, sheets: list[NewSheet], edited: dict) -> None:
+def _add_reports(pkg: Package, book: Book, styles: Styles, sheets: list[NewSheet], edited: dict) -> None:
     """The report sheets in front, the first one the only selected tab."""
     for part in book.sheets.values():
         if maybe_selected(pkg.raw.get(part, b"")) or part in edited:

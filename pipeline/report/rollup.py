@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 
 from pipeline.collect import collect
@@ -25,7 +24,7 @@ from pipeline.report.aggregate import accepted_records
 from pipeline.spec.annex import AnnexSpec
 from pipeline.template.build import write_template
 from pipeline.template.fill import fill
-from pipeline.workbook.contract import META_SHEET, NONE_TEXT, Layout, origin_row
+from pipeline.workbook.contract import NONE_TEXT, Layout, origin_row
 from pipeline.workspace import Workspace, WorkspaceError
 
 
@@ -117,8 +116,7 @@ def rollup(ws: Workspace, parent: Workspace, unit_code: str, out_dir: Path | Non
     target = out_dir / f"{parent.round.round_id}_{unit_code}.xlsx"
     tmp = out_dir / f".{target.stem}.tmp.xlsx"
     try:
-        fill(template, tmp, data)
-        _write_origins(tmp, parent, origins)
+        fill(template, tmp, data, _origin_rows(parent, origins))
     finally:
         template.unlink(missing_ok=True)
     placed = place(tmp, target)
@@ -135,12 +133,10 @@ def _cell(value: object) -> object:
     return value
 
 
-def _write_origins(path: Path, parent: Workspace, origins: dict[str, list[str]]) -> None:
-    wb = openpyxl.load_workbook(path)
-    meta = wb[META_SHEET]
+def _origin_rows(parent: Workspace, origins: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The `_meta` rows saying where each written row came from."""
+    rows = []
     for annex_id, where in origins.items():
         lay = Layout(parent.specs.annexes[annex_id])
-        for i, origin in enumerate(where):
-            if origin:
-                meta.append(list(origin_row(annex_id, lay.first_row + i, origin)))
-    wb.save(path)
+        rows += [origin_row(annex_id, lay.first_row + i, origin) for i, origin in enumerate(where) if origin]
+    return rows

@@ -116,6 +116,26 @@ class SheetXml:
     def _cell(self, ref: str) -> etree._Element | None:
         return self._row_cells(split_ref(ref)[1]).get(ref)
 
+    def cell(self, ref: str) -> etree._Element:
+        """The cell element, inserted (empty, in its place) where the row has none."""
+        c = self._cell(ref)
+        return self._insert_cell(ref) if c is None else c
+
+    def row_numbers(self) -> list[int]:
+        return sorted(self._rows)
+
+    def row(self, r: int) -> etree._Element:
+        """The row element, inserted where the sheet has none."""
+        return self._rows[r] if r in self._rows else self._insert_row(r)
+
+    def column_width(self, col: int, default: float = 8.43) -> float:
+        """A column's width in characters, as <cols> sets it."""
+        cols = self.root.find(MAIN + "cols")
+        for c in cols.iterchildren(MAIN + "col") if cols is not None else ():
+            if int(c.get("min", "0")) <= col <= int(c.get("max", "0")) and c.get("width"):
+                return float(c.get("width"))
+        return default
+
     def formula_cells(self) -> set[str]:
         """The references of every cell holding a formula (XPath: no Python object per cell)."""
         if _FORMULA_UNREFERENCED(self.root):

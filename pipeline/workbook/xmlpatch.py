@@ -233,10 +233,17 @@ class Styles:
 
     def with_fill(self, index: int, fill: int) -> int:
         """A copy of cell format `index` with another fill (font, border, alignment, protection kept)."""
+        return self._copy_xf(index, fillId=str(fill), applyFill="1")
+
+    def with_number_format(self, index: int, number_format: int) -> int:
+        """A copy of cell format `index` with another (built-in) number format."""
+        return self._copy_xf(index, numFmtId=str(number_format), applyNumberFormat="1")
+
+    def _copy_xf(self, index: int, **changes: str) -> int:
         xfs = list(self._block("cellXfs").iterchildren(MAIN + "xf"))
         if not 0 <= index < len(xfs):
             raise Unsupported(f"style {index}")
         xf = copy.deepcopy(xfs[index])
-        xf.set("fillId", str(fill))
-        xf.set("applyFill", "1")
+        for name, value in changes.items():
+            xf.set(name, value)
         return self._append("cellXfs", "xf", xf)
