@@ -178,11 +178,11 @@ def collect(root: Path | None, as_json: bool, strict: bool, workers: int | None,
     được ghi nhớ trong ledger.sqlite, chỉ tệp mới được đọc. Với --watch, lệnh chạy cho đến khi bấm Ctrl+C
     và tổng hợp lại mỗi khi inbox/ thay đổi (thiết lập round.toml, units.xlsx được đọc một lần lúc bắt đầu).
     """
-    from pipeline.collect import collect as run
-
     if watch and (as_json or strict):
         raise WorkspaceError(say("watch_options"))
-    ws = _open(root, "collect", receiving=True)
+    ws = _open(root, "collect", receiving=True)  # (a wrong folder is said before the stages are imported)
+    from pipeline.collect import collect as run
+
     if watch:
         _watch(ws, workers, interval, open_summary)
         return
@@ -258,11 +258,11 @@ def report(root: Path | None) -> None:
 
     Chạy kiểm tra inbox/ như lệnh collect trước, để số liệu trong dự thảo khớp với bảng tổng hợp.
     """
+    ws = _open(root, "report", receiving=True)
     from pipeline.collect import collect as run
     from pipeline.report.drafts import write_report
     from pipeline.report.narrative.outline import load_outline
 
-    ws = _open(root, "report", receiving=True)
     outline = load_outline(ws.root, ws.specs)  # a mistake in baocao.toml is said before anything is read
     steps = screen.Steps()
     try:
@@ -287,10 +287,10 @@ def report(root: Path | None) -> None:
               help="Mã của đơn vị mình trong danh sách đơn vị của cấp trên.")
 def rollup(root: Path | None, parent_root: Path, unit_code: str) -> None:
     """Lập biểu gửi cấp trên: số liệu đã tiếp nhận, tổng hợp, điền vào biểu mẫu của cấp trên."""
-    from pipeline.report.rollup import rollup as run
-
     ws = _open(root, "rollup", receiving=True)
     parent = _open(parent_root, "rollup")
+    from pipeline.report.rollup import rollup as run
+
     steps = screen.Steps()
     try:
         result = run(ws, parent, unit_code, progress=steps)

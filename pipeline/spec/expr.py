@@ -26,8 +26,6 @@ import itertools
 import tokenize
 from dataclasses import dataclass
 
-import pandas as pd
-
 from pipeline.vntext import clean
 
 NUM, TEXT, BOOL, DATE = "num", "text", "bool", "date"  # DATE: a column of dates, a number (day serial) to the rules
@@ -35,7 +33,7 @@ REL_TOL = 1e-12  # numbers closer than this, relative to the larger (or to 1), a
 # stay exact up to 10^12, and the rounding of decimal arithmetic (about 1e-16 an operation) is absorbed
 FUNCS = {"abs": (NUM, NUM), "filled": (None, BOOL), "blank": (None, BOOL), "min": (NUM, NUM),
          "max": (NUM, NUM)}
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
 
@@ -65,7 +63,9 @@ class Expr:
 
 
 def to_serial(value: dt.date | dt.datetime) -> float:
-    return (pd.Timestamp(value) - EXCEL_EPOCH) / pd.Timedelta(days=1)
+    """A date (or a date and time) as Excel stores it: days since 30 December 1899."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+    return (moment - EXCEL_EPOCH) / dt.timedelta(days=1)
 
 
 class _Checker:

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from pipeline.spec.expr import to_serial
 from pipeline.workbook.xmlpatch import CT_WORKSHEET, MAIN, REL_NS, XML_SPACE, Package, Unsupported, with_rel_id
 
 _DATE_FORMAT_IDS = frozenset((*range(14, 23), *range(45, 48)))
 _QUOTED_OR_ESCAPED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
-_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
 class Book:
@@ -138,9 +138,8 @@ def looks(pkg: Package, part: str) -> list[Look]:
 
 
 def serial(value: dt.date) -> float:
-    """A date (or date and time) as Excel stores it: days since 30 December 1899."""
-    moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-    days = (moment.replace(tzinfo=None) - _EXCEL_EPOCH) / dt.timedelta(days=1)
+    """A date (or date and time) as a cell holds it: days since 30 December 1899 (a whole number for a day)."""
+    days = to_serial(value.replace(tzinfo=None) if isinstance(value, dt.datetime) else value)
     return int(days) if days.is_integer() else days
 
 
