@@ -154,7 +154,8 @@ def book_data_cells(wb: openpyxl.Workbook, annex_id: str) -> tuple[str, list[lis
     """The sheet and the grid of cells an annex's data name covers, in a workbook opened by openpyxl."""
     (sheet, ref), = list(wb.defined_names[data_name(annex_id)].destinations)
     r1, c1, r2, c2 = parse_range(ref)
-    return sheet, [[f"{openpyxl.utils.get_column_letter(c)}{r}" for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+    return sheet.replace("''", "'"), [[f"{openpyxl.utils.get_column_letter(c)}{r}" for c in range(c1, c2 + 1)]
+                                      for r in range(r1, r2 + 1)]
 
 
 def edit_meta(path: Path, change: Callable[[TemplateMeta], None]) -> None:

@@ -13,8 +13,9 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from pipeline.workbook.bulk import EXCEL_TEXT_MAX, BulkSheet
+from pipeline.workbook.bulk import BulkSheet
 from pipeline.workbook.styles import SAFE_OPTIONS
+from pipeline.workbook.xmlpatch import EXCEL_TEXT_MAX
 
 from .conftest import needs
 from .helpers import soffice_convert

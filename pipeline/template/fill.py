@@ -22,10 +22,10 @@ from pipeline.workbook.bookxml import Book, Look, SharedStrings, looks, number_t
 from pipeline.workbook.contract import META_SHEET, TemplateMeta, cell, col_number, data_name, parse_range
 from pipeline.workbook.sheetxml import SheetXml, split_ref
 from pipeline.workbook.styles import text_height
-from pipeline.workbook.xmlpatch import MAIN, Package, Styles
+from pipeline.workbook.xmlpatch import MAIN, XML_SPACE, Package, Styles, cut_text, excel_string
 
 Record = Mapping[str, Any]
-DEFAULT_HEIGHT = 15.75  # points: a row without a height of its own, as openpyxl and Excel take it
+DATE_FORMAT, DATE_TIME_FORMAT = 14, 22  # Excel's built-in number formats for a date, and a date and time
 
 
 class Template:
@@ -37,7 +37,7 @@ class Template:
         self.strings = SharedStrings(self.book)
         self._sheets: dict[str, SheetXml] = {}
         self._looks: list[Look] | None = None
-        self._dated: dict[int, int] = {}  # a cell format -> its copy with a date format
+        self._formats: dict[tuple[int, int], int] = {}  # (a cell format, a date format) -> the copy with it
 
     def sheet(self, name: str) -> SheetXml:
         if name not in self._sheets:
@@ -46,17 +46,18 @@ class Template:
 
     def text(self, sheet: str, ref: str) -> str:
         """A cell's value as text ("" for an empty cell), as a reader of the template sees it."""
-        c = self.sheet(sheet).cell(ref)
+        c = self.sheet(sheet).find(ref)
+        if c is None:
+            return ""
         kind, v = c.get("t", "n"), c.find(MAIN + "v")
         if kind == "inlineStr":
-            return "".join(t.text or "" for t in c.iter(MAIN + "t"))
+            return "".join(t.text or "" for t in c.iter(MAIN + "t") if t.getparent().tag != MAIN + "rPh")
         value = "" if v is None else v.text or ""
         return self.strings.texts[int(value)] if kind == "s" and value else value
 
     def meta(self) -> TemplateMeta:
-        sheet = self.sheet(META_SHEET)
         pairs = {}
-        for r in sheet.row_numbers():
+        for r in self.sheet(META_SHEET).row_numbers():
             key = self.text(META_SHEET, f"A{r}")
             if key:
                 pairs[key] = self.text(META_SHEET, f"B{r}")
@@ -71,24 +72,30 @@ class Template:
 
     def put(self, sheet: str, ref: str, value: object) -> None:
         """Write a value into a cell, its format kept. Text stays text, as if typed with a leading apostrophe:
-        "=1+1" is not a formula here. None, "" (or a number that is not one) leave the cell empty."""
+        "=1+1" is not a formula here. None, "" and a number or date that is not one (NaN, NaT, infinity) leave
+        the cell empty."""
         sx = self.sheet(sheet)
-        c = sx.cell(ref)
-        for child in list(c):
-            c.remove(child)
-        for name in [n for n in c.attrib if n not in ("r", "s")]:
-            del c.attrib[name]
-        sx.pkg.touch(sx.part)
-        if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
+        old = sx.find(ref)
+        if old is not None and old.get("t") == "s":
+            self.strings.release()
+        c = sx.clear(ref)
+        if _missing(value):
             return
         if isinstance(value, bool):
             c.set("t", "b")
             text = "1" if value else "0"
         elif isinstance(value, str):
+            text = excel_string(cut_text(value))
+            if not self.strings.present:
+                c.set("t", "inlineStr")
+                t = etree.SubElement(etree.SubElement(c, MAIN + "is"), MAIN + "t")
+                t.set(XML_SPACE, "preserve")
+                t.text = text
+                return
             c.set("t", "s")
-            text = str(self.strings.add(value))
+            text = str(self.strings.add(text))
         elif isinstance(value, dt.date):
-            self._dated_format(c)
+            self._date_format(c, DATE_TIME_FORMAT if isinstance(value, dt.datetime) else DATE_FORMAT)
             text = number_text(serial(value))
         elif isinstance(value, numbers.Number):
             text = number_text(value)
@@ -96,50 +103,57 @@ class Template:
             raise TypeError(f"{sheet}!{ref}: {type(value).__name__}")
         etree.SubElement(c, MAIN + "v").text = text
 
-    def look(self, c: etree._Element) -> Look:
+    def look(self, c: etree._Element | None) -> Look:
         if self._looks is None:
             self._looks = looks(self.pkg, self.book.styles)
-        index = int(c.get("s", "0") or 0)
+        index = int(c.get("s", "0") or 0) if c is not None else 0
         return self._looks[index] if index < len(self._looks) else Look()
 
-    def _dated_format(self, c: etree._Element) -> None:
+    def _date_format(self, c: etree._Element, number_format: int) -> None:
         """A date typed into a cell without a date format gets one, as Excel gives it."""
         if self.look(c).date:
             return
-        index = int(c.get("s", "0") or 0)
-        if index not in self._dated:
-            self._dated[index] = Styles(self.pkg, self.book.styles).with_number_format(index, 14)
+        key = (int(c.get("s", "0") or 0), number_format)
+        if key not in self._formats:
+            self._formats[key] = Styles(self.pkg, self.book.styles).with_number_format(*key)
             self._looks = None
-        c.set("s", str(self._dated[index]))
+        c.set("s", str(self._formats[key]))
 
     def show_and_fit(self, sheet: str, row: list[str]) -> None:
-        """A row written into is shown, as a person shows a hidden row before typing into it, and as tall as its
+        """A row written into is shown, as a person shows hidden rows before typing into them, and as tall as its
         wrapped text, as Excel and LibreOffice make it when a person types into it."""
         sx = self.sheet(sheet)
-        element = sx.row(split_ref(row[0])[1])
-        element.attrib.pop("hidden", None)
         need = 0.0
         for ref in row:
-            c = sx.cell(ref)
+            c = sx.find(ref)
             look = self.look(c)
-            if look.wrap and c.get("t") == "s":
+            if look.wrap and c is not None and c.get("t") in ("s", "inlineStr"):
                 width = sx.column_width(col_number(split_ref(ref)[0]))
                 need = max(need, text_height(self.text(sheet, ref), width, look.size))
-        if need > float(element.get("ht") or DEFAULT_HEIGHT):
-            element.set("ht", str(need))
-            element.set("customHeight", "1")
-        sx.pkg.touch(sx.part)
+        sx.show_row(split_ref(row[0])[1], need)
 
     def append_meta(self, rows: Sequence[tuple[str, str]]) -> None:
         """Key/value rows added at the end of the `_meta` sheet."""
-        sheet = self.sheet(META_SHEET)
-        last = max(sheet.row_numbers(), default=0)
+        last = max(self.sheet(META_SHEET).row_numbers(), default=0)
         for n, (key, value) in enumerate(rows, start=last + 1):
             self.put(META_SHEET, f"A{n}", key)
             self.put(META_SHEET, f"B{n}", value)
 
     def save(self, target: Path) -> None:
+        """Write the filled copy; its formulas keep no value computed for the empty template."""
+        for name in self.book.sheets:
+            self.sheet(name).drop_cached_values()
         self.pkg.save(target)
+
+
+def _missing(value: object) -> bool:
+    """Nothing to write: None, "", or a number or date that is not one (NaN, NaT, infinity in any type)."""
+    if value is None or (isinstance(value, str) and not value):
+        return True
+    try:
+        return value != value or (isinstance(value, numbers.Number) and not math.isfinite(value))
+    except (TypeError, ValueError, ArithmeticError):  # (an int too large for a float is a number)
+        return False
 
 
 def read_meta(template: Path) -> TemplateMeta:

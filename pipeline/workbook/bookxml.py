@@ -76,30 +76,42 @@ class Book:
 
 
 class SharedStrings:
-    """The shared strings table: read by index, and text added once (as Excel adds what is typed)."""
+    """The shared strings table: read by index, and text added once (as Excel adds what is typed). Where the
+    workbook has no table (openpyxl writes text inline), it reads nothing and `add` is not offered (`present`)."""
 
     def __init__(self, book: Book) -> None:
-        if not book.strings:
-            raise Unsupported("no shared strings")
         self.pkg, self.part = book.pkg, book.strings
-        self.root = self.pkg.root(self.part, MAIN + "sst")
-        self.texts = [_si_text(si) for si in self.root.iterchildren(MAIN + "si")]
+        self.present = bool(book.strings)
+        self.root = self.pkg.root(self.part, MAIN + "sst") if self.present else None
+        items = list(self.root.iterchildren(MAIN + "si")) if self.root is not None else []
+        self.texts = [_si_text(si) for si in items]
+        self._plain = [len(si) == 1 and si[0].tag == MAIN + "t" for si in items]  # not rich text
         self._index: dict[str, int] | None = None
 
     def add(self, text: str) -> int:
+        """The index of `text` (as a cell's <t> holds it, see xmlpatch.excel_string), added where it is new."""
         if self._index is None:
-            self._index = {t: i for i, t in reversed(list(enumerate(self.texts)))}
+            self._index = {t: i for i, t in reversed(list(enumerate(self.texts))) if self._plain[i]}
         if text not in self._index:
             t = etree.SubElement(etree.SubElement(self.root, MAIN + "si"), MAIN + "t")
-            if text != text.strip() or "\n" in text:
+            if text != text.strip():
                 t.set(XML_SPACE, "preserve")
             t.text = text
             self._index[text] = len(self.texts)
             self.texts.append(text)
+            self._plain.append(True)
             self.root.set("uniqueCount", str(len(self.texts)))
-        self.root.set("count", str(int(self.root.get("count", "0") or 0) + 1))
-        self.pkg.touch(self.part)
+        self._count(+1)
         return self._index[text]
+
+    def release(self) -> None:
+        """One cell fewer refers to the table."""
+        self._count(-1)
+
+    def _count(self, change: int) -> None:
+        if self.root is not None and (self.root.get("count") or "").isdigit():
+            self.root.set("count", str(max(int(self.root.get("count")) + change, 0)))
+            self.pkg.touch(self.part)
 
 
 def _si_text(si: etree._Element) -> str:
@@ -138,8 +150,12 @@ def looks(pkg: Package, part: str) -> list[Look]:
 
 
 def serial(value: dt.date) -> float:
-    """A date (or date and time) as a cell holds it: days since 30 December 1899 (a whole number for a day)."""
-    days = to_serial(value.replace(tzinfo=None) if isinstance(value, dt.datetime) else value)
+    """A date (or date and time) as a cell holds it: days since 30 December 1899 (a whole number for a day), one
+    fewer before 1 March 1900 (Excel counts a 29 February 1900)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        raise TypeError(f"a date and time with a time zone ({value}): Excel has none")
+    days = to_serial(value)
+    days = days - 1 if days < 61 else days
     return int(days) if days.is_integer() else days
 
 

@@ -22,35 +22,20 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.workbook.xmlpatch import cut_text, excel_string
+
 Cell = tuple[object, Format | None]  # (value, format): str, int, float, date or datetime, or None for a blank
 Row = tuple[float | None, Sequence[Cell]]  # (height in points or None, the cells from column 0)
 
-EXCEL_TEXT_MAX = 32_767
-_ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
-_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f\ufffe\uffff])")  # no XML character: Excel's _xHHHH_ escape
 _EDGE_SPACE = re.compile(r"^\s|\s$")
 _SPECIAL = re.compile(r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]|^\s|\s$")  # any of these, or markup
 
 
-def _cut(value: str) -> str:
-    """At most Excel's 32,767 characters, counted in UTF-16 units as Excel (and XlsxWriter) count them."""
-    if len(value) <= EXCEL_TEXT_MAX // 2:
-        return value
-    length = 0
-    for index, char in enumerate(value):
-        length += 2 if ord(char) > 0xFFFF else 1
-        if length > EXCEL_TEXT_MAX:
-            return value[:index]
-    return value
-
-
 def _text(value: str) -> str:
-    value = _cut(value)
+    value = cut_text(value)
     if not _SPECIAL.search(value):
         return f"<is><t>{value}</t></is>"
-    value = _ESCAPED_ESCAPE.sub(r"_x005F\1", value)  # a literal "_x0041_" stays literal, as Excel writes it
-    value = _CONTROL.sub(lambda m: f"_x{ord(m[1]):04X}_", value)
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = excel_string(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     space = ' xml:space="preserve"' if _EDGE_SPACE.search(value) else ""
     return f"<is><t{space}>{value}</t></is>"
 

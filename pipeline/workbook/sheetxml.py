@@ -9,7 +9,7 @@ import re
 
 from lxml import etree
 
-from pipeline.workbook.contract import col_number
+from pipeline.workbook.contract import col_letter, col_number
 from pipeline.workbook.xmlpatch import MAIN, MAIN_NS, XML_SPACE, Package, Unsupported, local_name, with_rel_id
 
 
@@ -27,6 +27,7 @@ _AFTER_LEGACY = {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "contr
 
 _FORMULA_REFERENCES = etree.XPath("m:sheetData/m:row/m:c[m:f]/@r", namespaces={"m": MAIN_NS}, smart_strings=False)
 _FORMULA_UNREFERENCED = etree.XPath("m:sheetData/m:row/m:c[m:f][not(@r)]", namespaces={"m": MAIN_NS})
+_CACHED_VALUES = etree.XPath("m:sheetData/m:row/m:c[m:f]/m:v", namespaces={"m": MAIN_NS})
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<f[\s/>]')
 _HIDING_OR_FORMULA = re.compile(rb"<(?:[!?]|f[\s/>])")  # comment, CDATA, DTD, processing instruction; formula
 _DECLARATION = re.compile(rb"""xmlns(:[^\s=]*)?\s*=\s*("[^"]*"|'[^']*')""")
@@ -56,6 +57,7 @@ def formula_cells(raw: bytes) -> set[str] | None:
     return {ref.decode() for ref in cells} if len(cells) == len(found) else None
 
 
+DEFAULT_ROW_HEIGHT = 15.75  # points: a row without a height of its own, as Excel and openpyxl take it
 _ROW_TAG = re.compile(rb'<row r="([0-9]{1,7})"([^>]*)>')
 _HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
 
@@ -116,6 +118,10 @@ class SheetXml:
     def _cell(self, ref: str) -> etree._Element | None:
         return self._row_cells(split_ref(ref)[1]).get(ref)
 
+    def find(self, ref: str) -> etree._Element | None:
+        """The cell element, or None where the sheet has none (nothing is inserted)."""
+        return self._cell(ref)
+
     def cell(self, ref: str) -> etree._Element:
         """The cell element, inserted (empty, in its place) where the row has none."""
         c = self._cell(ref)
@@ -124,9 +130,39 @@ class SheetXml:
     def row_numbers(self) -> list[int]:
         return sorted(self._rows)
 
-    def row(self, r: int) -> etree._Element:
-        """The row element, inserted where the sheet has none."""
-        return self._rows[r] if r in self._rows else self._insert_row(r)
+    def clear(self, ref: str) -> etree._Element:
+        """The cell emptied of its value (its format kept), inserted where there is none."""
+        c = self.cell(ref)
+        for child in list(c):
+            c.remove(child)
+        for name in [n for n in c.attrib if n not in ("r", "s")]:
+            del c.attrib[name]
+        self._cover(ref)
+        self.pkg.touch(self.part)
+        return c
+
+    def show_row(self, r: int, height: float = 0.0) -> None:
+        """Row `r` shown (out of a hidden group too, as `fold_rows` shows a row in use) and at least `height`
+        points tall."""
+        row = self._rows[r] if r in self._rows else self._insert_row(r)
+        for name in ("hidden", "outlineLevel", "collapsed"):
+            row.attrib.pop(name, None)
+        if height > float(row.get("ht") or DEFAULT_ROW_HEIGHT):
+            row.set("ht", f"{height:g}")
+            row.set("customHeight", "1")
+        self.pkg.touch(self.part)
+
+    def _cover(self, ref: str) -> None:
+        """The sheet's <dimension> (the used range a reader may trust) extended to the cell."""
+        dim = self.root.find(MAIN + "dimension")
+        if dim is None or not dim.get("ref"):
+            return
+        corners = [split_ref(x) for x in dim.get("ref").split(":")]
+        (c1, r1), (c2, r2) = corners[0], corners[-1]
+        col, r = split_ref(ref)
+        cols = sorted((col_number(c1), col_number(c2), col_number(col)))
+        first, last = (min(r1, r), max(r2, r))
+        dim.set("ref", f"{col_letter(cols[0])}{first}:{col_letter(cols[-1])}{last}")
 
     def column_width(self, col: int, default: float = 8.43) -> float:
         """A column's width in characters, as <cols> sets it."""
@@ -135,6 +171,15 @@ class SheetXml:
             if int(c.get("min", "0")) <= col <= int(c.get("max", "0")) and c.get("width"):
                 return float(c.get("width"))
         return default
+
+    def drop_cached_values(self) -> None:
+        """Formulas keep no value computed before the sheet was edited (a reader that does not calculate sees
+        none, rather than a stale one; Excel and LibreOffice calculate on opening)."""
+        cached = _CACHED_VALUES(self.root)
+        for v in cached:
+            v.getparent().remove(v)
+        if cached:
+            self.pkg.touch(self.part)
 
     def formula_cells(self) -> set[str]:
         """The references of every cell holding a formula (XPath: no Python object per cell)."""
@@ -192,11 +237,7 @@ class SheetXml:
         if f.get("t", "normal") != "normal":
             raise Unsupported("shared or array formula in a text cell")
         formula = f.text or ""
-        for child in list(c):
-            c.remove(child)
-        for name in list(c.attrib):
-            if name not in ("r", "s"):
-                del c.attrib[name]
+        c = self.clear(ref)
         c.set("t", "inlineStr")
         t = etree.SubElement(etree.SubElement(c, MAIN + "is"), MAIN + "t")
         t.set(XML_SPACE, "preserve")

@@ -94,10 +94,14 @@ def print_setup(sheet, last_col: int, repeat: tuple[int, int] | None = None, *, 
     sheet.print_area(0, 0, last_row, last_col)
 
 
+MAX_ROW_HEIGHT = 409.0  # points: Excel's tallest row
+
+
 @functools.lru_cache(maxsize=1 << 16)  # the same labels, names and states come back row after row
 def text_height(text: str, width: float, size: float = 12) -> float:
     """Points a wrapped text needs in a column (or merged columns) `width` units wide: about one
-    and a fifth characters of Times New Roman per unit of width at 12 pt, lines of 1.3 × the type size."""
+    and a fifth characters of Times New Roman per unit of width at 12 pt, lines of 1.3 × the type size; at most
+    Excel's tallest row."""
     per_line = max(width * 1.2 * 12 / size, 1)
     lines = sum(-(-max(len(part), 1) // int(per_line)) for part in str(text).split("\n"))
-    return round(max(lines, 1) * size * 1.32 + 3, 1)
+    return min(round(max(lines, 1) * size * 1.32 + 3, 1), MAX_ROW_HEIGHT)

@@ -36,6 +36,9 @@ CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comme
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+EXCEL_TEXT_MAX = 32_767  # characters in a cell, counted in UTF-16 units
+_ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f\ufffe\uffff])")  # no XML character: Excel's _xHHHH_ escape
 
 
 class Unsupported(Exception):
@@ -45,6 +48,24 @@ class Unsupported(Exception):
 def xml_text(value: object) -> str:
     """Character data for XML we write as text: escaped, characters XML cannot hold removed."""
     return escape(_ILLEGAL.sub("", str(value)), {'"': "&quot;"})
+
+
+def cut_text(value: str) -> str:
+    """At most Excel's 32,767 characters, counted in UTF-16 units as Excel (and XlsxWriter) count them."""
+    if len(value) <= EXCEL_TEXT_MAX // 2:
+        return value
+    length = 0
+    for index, char in enumerate(value):
+        length += 2 if ord(char) > 0xFFFF else 1
+        if length > EXCEL_TEXT_MAX:
+            return value[:index]
+    return value
+
+
+def excel_string(value: str) -> str:
+    """A cell's text as its <t> holds it (before XML escaping), as Excel writes it: a literal "_x0041_" kept
+    literal ("_x005F_x0041_"), a character XML cannot hold as its _xHHHH_ escape."""
+    return _CONTROL.sub(lambda m: f"_x{ord(m[1]):04X}_", _ESCAPED_ESCAPE.sub(r"_x005F\1", value))
 
 
 def _parser() -> etree.XMLParser:
