@@ -18,7 +18,7 @@ from typing import Any
 
 from lxml import etree
 
-from pipeline.workbook.bookxml import Book, Look, SharedStrings, looks, number_text, serial
+from pipeline.workbook.bookxml import Book, Look, SharedStrings, looks, number_text, serial, text_of
 from pipeline.workbook.contract import META_SHEET, TemplateMeta, cell, col_number, data_name, parse_range
 from pipeline.workbook.sheetxml import SheetXml, split_ref
 from pipeline.workbook.styles import text_height
@@ -51,7 +51,8 @@ class Template:
             return ""
         kind, v = c.get("t", "n"), c.find(MAIN + "v")
         if kind == "inlineStr":
-            return "".join(t.text or "" for t in c.iter(MAIN + "t") if t.getparent().tag != MAIN + "rPh")
+            inline = c.find(MAIN + "is")
+            return text_of(inline) if inline is not None else ""
         value = "" if v is None else v.text or ""
         return self.strings.texts[int(value)] if kind == "s" and value else value
 
@@ -168,30 +169,30 @@ def fill(template: Path, target: Path, data: Mapping[str, Record | Sequence[Reco
          meta_rows: Sequence[tuple[str, str]] = ()) -> Path:
     """Write `data` (annex id -> one record for a form, a list of records for a table) into a copy, and
     `meta_rows` at the end of its `_meta` sheet."""
-    book = Template(template)
-    meta = book.meta()
+    filled = Template(template)
+    meta = filled.meta()
     for annex_id, payload in data.items():
         am = meta.annexes[annex_id]
-        sheet, grid = book.data_cells(annex_id)
+        sheet, grid = filled.data_cells(annex_id)
         if am.layout == "form":
             record = payload if isinstance(payload, Mapping) else payload[0]
             for key, row in zip(am.columns, grid, strict=True):
                 if key in record:
-                    book.put(sheet, row[0], record[key])
+                    filled.put(sheet, row[0], record[key])
         else:
             rows = [payload] if isinstance(payload, Mapping) else list(payload)
-            _fill_table(book, sheet, list(am.columns), grid, rows, am.row_key)
-    book.append_meta(meta_rows)
-    book.save(target)
+            _fill_table(filled, sheet, list(am.columns), grid, rows, am.row_key)
+    filled.append_meta(meta_rows)
+    filled.save(target)
     return target
 
 
-def _fill_table(book: Template, sheet: str, keys: list[str], grid: list[list[str]], rows: list[Record],
+def _fill_table(filled: Template, sheet: str, keys: list[str], grid: list[list[str]], rows: list[Record],
                 row_key: str) -> None:
     """Rows in order; or, where the table has preset locked row keys, each record on its key's row."""
     if row_key:
         col = keys.index(row_key)
-        where = {book.text(sheet, row[col]): row for row in grid}
+        where = {filled.text(sheet, row[col]): row for row in grid}
         placed = [(where[rec[row_key]], rec) for rec in rows]
     else:
         if len(rows) > len(grid):
@@ -200,5 +201,5 @@ def _fill_table(book: Template, sheet: str, keys: list[str], grid: list[list[str
     for row, record in placed:
         for key, ref in zip(keys, row, strict=True):
             if key in record and key != row_key:
-                book.put(sheet, ref, record[key])
-        book.show_and_fit(sheet, row)
+                filled.put(sheet, ref, record[key])
+        filled.show_and_fit(sheet, row)

@@ -84,7 +84,7 @@ class SharedStrings:
         self.present = bool(book.strings)
         self.root = self.pkg.root(self.part, MAIN + "sst") if self.present else None
         items = list(self.root.iterchildren(MAIN + "si")) if self.root is not None else []
-        self.texts = [_si_text(si) for si in items]
+        self.texts = [text_of(si) for si in items]
         self._plain = [len(si) == 1 and si[0].tag == MAIN + "t" for si in items]  # not rich text
         self._index: dict[str, int] | None = None
 
@@ -114,8 +114,8 @@ class SharedStrings:
             self.pkg.touch(self.part)
 
 
-def _si_text(si: etree._Element) -> str:
-    """A shared string's text: its runs, without phonetic readings."""
+def text_of(si: etree._Element) -> str:
+    """The text of a shared string (<si>) or an inline one (<is>): its runs, without phonetic readings."""
     return "".join(t.text or "" for t in si.iter(MAIN + "t") if t.getparent().tag != MAIN + "rPh")
 
 
