@@ -208,3 +208,28 @@ def test_a_workbook_without_shared_strings_gets_its_text_inline(stock_written, t
     row = grid[list(read_meta(out).annexes["PL1"].columns).index("ghi_chu")]
     assert openpyxl.load_workbook(out)[sheet][row[0]].value == "Thiếu 2 người"
     assert read_meta(out) == read_meta(paths["PKT"])
+
+
+def test_dates_at_the_edge_of_excels_calendar(stock_written, tmp_path):
+    """Excel counts a 29 February 1900: a date before March 1900 is one day fewer; before 1900 there is no date,
+    nor a time zone, and the filler says so rather than write another day."""
+    _ws, paths = stock_written
+    days = [dt.date(1900, 1, 1), dt.date(1900, 2, 28), dt.date(1900, 3, 1), dt.datetime(2026, 5, 15, 14, 30)]
+    out = fill(paths["TTPVHCC"], tmp_path / "filled.xlsx", {"PL2": [{"ngay_hoan_thanh": d} for d in days]})
+    sheet, grid = data_cells(out, "PL2")
+    col = list(read_meta(out).annexes["PL2"].columns).index("ngay_hoan_thanh")
+    pl2 = openpyxl.load_workbook(out)[sheet]
+    assert [pl2[row[col]].value for row in grid[:4]] == [dt.datetime.combine(d, dt.time()) for d in days[:3]] + days[3:]
+    for wrong in (dt.date(1899, 12, 31), dt.datetime(2026, 5, 15, tzinfo=dt.UTC)):
+        with pytest.raises(ValueError):
+            fill(paths["TTPVHCC"], tmp_path / "wrong.xlsx", {"PL2": [{"ngay_hoan_thanh": wrong}]})
+
+
+def test_the_shared_strings_count_is_the_cells_that_refer_to_them(stock_written, tmp_path):
+    _ws, paths = stock_written
+    first = fill(paths["PKT"], tmp_path / "first.xlsx", {"PL1": {"ghi_chu": "Đủ người"}})
+    again = fill(first, tmp_path / "again.xlsx", {"PL1": {"ghi_chu": 3}})  # text overwritten by a number
+    with zipfile.ZipFile(again) as z:
+        referring = sum(z.read(n).count(b't="s"') for n in z.namelist() if n.startswith("xl/worksheets/"))
+        sst = z.read("xl/sharedStrings.xml")
+    assert f'count="{referring}"'.encode() in sst

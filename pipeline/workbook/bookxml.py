@@ -151,9 +151,11 @@ def looks(pkg: Package, part: str) -> list[Look]:
 
 def serial(value: dt.date) -> float:
     """A date (or date and time) as a cell holds it: days since 30 December 1899 (a whole number for a day), one
-    fewer before 1 March 1900 (Excel counts a 29 February 1900)."""
+    fewer before 1 March 1900 (Excel counts a 29 February 1900). Excel has no date before 1900, nor time zones."""
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        raise TypeError(f"a date and time with a time zone ({value}): Excel has none")
+        raise ValueError(f"a date and time with a time zone ({value}): Excel has none")
+    if value.year < 1900:
+        raise ValueError(f"{value}: Excel has no date before 1900")
     days = to_serial(value)
     days = days - 1 if days < 61 else days
     return int(days) if days.is_integer() else days
