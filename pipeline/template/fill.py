@@ -22,7 +22,7 @@ from pipeline.workbook.bookxml import Book, Look, SharedStrings, looks, number_t
 from pipeline.workbook.contract import META_SHEET, TemplateMeta, cell, col_number, data_name, parse_range
 from pipeline.workbook.sheetxml import SheetXml, split_ref
 from pipeline.workbook.styles import text_height
-from pipeline.workbook.xmlpatch import MAIN, XML_SPACE, Package, Styles, cut_text, excel_string
+from pipeline.workbook.xmlpatch import MAIN, Package, Styles, cut_text, excel_string
 
 Record = Mapping[str, Any]
 DATE_FORMAT, DATE_TIME_FORMAT = 14, 22  # Excel's built-in number formats for a date, and a date and time
@@ -88,10 +88,7 @@ class Template:
         elif isinstance(value, str):
             text = excel_string(cut_text(value))
             if not self.strings.present:
-                c.set("t", "inlineStr")
-                t = etree.SubElement(etree.SubElement(c, MAIN + "is"), MAIN + "t")
-                t.set(XML_SPACE, "preserve")
-                t.text = text
+                sx.put_inline(ref, text)
                 return
             c.set("t", "s")
             text = str(self.strings.add(text))

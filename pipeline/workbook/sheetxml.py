@@ -115,17 +115,18 @@ class SheetXml:
                 self._cells[r][c.get("r")] = c
         return self._cells[r]
 
-    def _cell(self, ref: str) -> etree._Element | None:
-        return self._row_cells(split_ref(ref)[1]).get(ref)
-
     def find(self, ref: str) -> etree._Element | None:
         """The cell element, or None where the sheet has none (nothing is inserted)."""
-        return self._cell(ref)
+        return self._row_cells(split_ref(ref)[1]).get(ref)
 
     def cell(self, ref: str) -> etree._Element:
         """The cell element, inserted (empty, in its place) where the row has none."""
-        c = self._cell(ref)
+        c = self.find(ref)
         return self._insert_cell(ref) if c is None else c
+
+    def row(self, r: int) -> etree._Element:
+        """The row element, inserted (in its place) where the sheet has none."""
+        return self._rows[r] if r in self._rows else self._insert_row(r)  # (an empty element is falsy)
 
     def row_numbers(self) -> list[int]:
         return sorted(self._rows)
@@ -144,9 +145,8 @@ class SheetXml:
     def show_row(self, r: int, height: float = 0.0) -> None:
         """Row `r` shown (out of a hidden group too, as `fold_rows` shows a row in use) and at least `height`
         points tall."""
-        row = self._rows[r] if r in self._rows else self._insert_row(r)
-        for name in ("hidden", "outlineLevel", "collapsed"):
-            row.attrib.pop(name, None)
+        row = self.row(r)
+        _unfold(row)
         if height > float(row.get("ht") or DEFAULT_ROW_HEIGHT):
             row.set("ht", f"{height:g}")
             row.set("customHeight", "1")
@@ -197,20 +197,17 @@ class SheetXml:
         return f"{col}{row}"
 
     def style(self, ref: str) -> int:
-        c = self._cell(ref)
+        c = self.find(ref)
         value = c.get("s", "") if c is not None else ""
         return int(value) if value.isdigit() else 0
 
     def restyle(self, ref: str, style: int) -> None:
-        c = self._cell(ref)
-        if c is None:
-            c = self._insert_cell(ref)
-        c.set("s", str(style))
+        self.cell(ref).set("s", str(style))
         self.pkg.touch(self.part)
 
     def _insert_cell(self, ref: str) -> etree._Element:
         col, r = split_ref(ref)
-        row = self._rows[r] if r in self._rows else self._insert_row(r)  # (an empty element is falsy)
+        row = self.row(r)
         row.attrib.pop("spans", None)  # a hint for the old cells only
         after = next((other for other in row if local_name(other) != "c"  # the row's extLst
                       or col_number(split_ref(other.get("r"))[0]) > col_number(col)), None)
@@ -230,19 +227,21 @@ class SheetXml:
 
     def formula_as_text(self, ref: str) -> None:
         """A live formula typed into a text cell becomes that text (never a live formula in our output)."""
-        c = self._cell(ref)
+        c = self.find(ref)
         f = c.find(MAIN + "f") if c is not None else None
         if f is None:
             return
         if f.get("t", "normal") != "normal":
             raise Unsupported("shared or array formula in a text cell")
-        formula = f.text or ""
+        self.put_inline(ref, "=" + (f.text or ""))
+
+    def put_inline(self, ref: str, text: str) -> None:
+        """The cell holding `text` as an inline string (as its <t> holds it), its format kept."""
         c = self.clear(ref)
         c.set("t", "inlineStr")
         t = etree.SubElement(etree.SubElement(c, MAIN + "is"), MAIN + "t")
         t.set(XML_SPACE, "preserve")
-        t.text = "=" + formula
-        self.pkg.touch(self.part)
+        t.text = text
 
     def fold_rows(self, shown: range, hidden: range) -> bool:
         """Show rows `shown`, group and hide rows `hidden` (a "+" below them shows them again), so that only rows
@@ -253,17 +252,14 @@ class SheetXml:
                    for c in self._row_cells(r).values()):
                 return False
         for r in shown:
-            row = self._rows.get(r)
-            if row is not None:
-                for name in ("hidden", "outlineLevel", "collapsed"):
-                    row.attrib.pop(name, None)
+            if r in self._rows:
+                _unfold(self._rows[r])
         for r in hidden:
-            row = self._rows[r] if r in self._rows else self._insert_row(r)
+            row = self.row(r)
             row.set("hidden", "1")
             row.set("outlineLevel", "1")
         if hidden:
-            after = hidden.stop
-            (self._rows[after] if after in self._rows else self._insert_row(after)).set("collapsed", "1")
+            self.row(hidden.stop).set("collapsed", "1")
             self._outline_level()
         self.pkg.touch(self.part)
         return True
@@ -287,3 +283,9 @@ class SheetXml:
         if later:
             later[0].addprevious(element)
         self.pkg.touch(self.part)
+
+
+def _unfold(row: etree._Element) -> None:
+    """A row shown, and out of any hidden group."""
+    for name in ("hidden", "outlineLevel", "collapsed"):
+        row.attrib.pop(name, None)
