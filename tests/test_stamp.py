@@ -160,6 +160,35 @@ def test_plain_functions_are_left_alone_by_xlsxwriter():
             assert fast._prepare_formula(formula, future) == sheet._prepare_formula(formula, future) != formula[1:]
 
 
+def test_a_formula_written_down_a_column_is_stored_as_written_row_by_row():
+    from io import BytesIO
+
+    from pipeline.workbook.xlsxbook import Workbook
+
+    formulas = ["IF(AND(ISNUMBER($C{r}),$C{r}<0),1,0)", "XLOOKUP($A{r},B1:B9,C1:C9)", "SUM(FILTER($B{r}:$D{r},1))",
+                'IF($A{r}="{r}",1,0)']
+
+    def sheet_xml(down: bool) -> bytes:
+        out = BytesIO()
+        wb = Workbook(out, {"in_memory": True})
+        sheet = wb.add_worksheet()
+        bold = wb.add_format({"bold": True})
+        for col, formula in enumerate(formulas):
+            if down:
+                sheet.write_formula_down(col, range(9, 400), formula, bold if col else None, col % 2)
+            else:
+                for row in range(9, 400):
+                    sheet.write_formula(row, col, "=" + formula.replace("{r}", str(row + 1)), bold if col else None,
+                                        col % 2)
+        wb.close()
+        with zipfile.ZipFile(out) as z:
+            return z.read("xl/worksheets/sheet1.xml")
+
+    written = sheet_xml(down=True)
+    assert written == sheet_xml(down=False)
+    assert b"<f>IF(AND(ISNUMBER($C400),$C400&lt;0),1,0)</f>" in written and b"_xlfn.XLOOKUP($A10," in written
+
+
 def test_a_zip_written_from_deflated_members_reads_back(tmp_path):
     members = [zipcopy.deflate("[Content_Types].xml", b"<Types/>"), zipcopy.deflate("xl/a.xml", "ệ".encode() * 999)]
     zipcopy.write(tmp_path / "a.zip", members)

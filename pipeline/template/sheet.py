@@ -54,10 +54,9 @@ def _live_checks(sheet, st: Styles, spec: AnnexSpec, lay: Layout, plan: Plan, al
     sheet.write_formula(STATUS_ROW - 1, 0, status_formula(spec.sheet), st["status"], status_cached(all_checks, spec.id))
     for col, per_row, check_id in plan.helpers:
         sheet.write_string(NUMBER_ROW - 1, col - 1, check_id, st["colno"])
-        for row in range(lay.first_row, lay.last_row + 1):
-            cached = next((c.cached for c in plan.checks if c.helper_col == col), 0)
-            cached = 1 if cached and spec.preset_rows else 0
-            sheet.write_formula(row - 1, col - 1, "=" + per_row.replace("{r}", str(row)), None, cached)
+        cached = next((c.cached for c in plan.checks if c.helper_col == col), 0)
+        sheet.write_formula_down(col - 1, range(lay.first_row - 1, lay.last_row), per_row, None,
+                                 1 if cached and spec.preset_rows else 0)
         sheet.set_column(col - 1, col - 1, 4, None, {"hidden": True})
     for row, col, formula, check_id, cached in plan.cells:
         sheet.write_string(NUMBER_ROW - 1, col - 1, check_id, st["colno"])
@@ -159,15 +158,15 @@ def _table(sheet, st: Styles, spec: AnnexSpec, lay: Layout, lists) -> None:
     heads += [(d.key, d.label, "Cột tự tính", 12) for d in spec.derived]
     _headers(sheet, st, lay, heads)
     sheet.set_row(HEADER_ROW, 60)
+    inputs = [(lay.col_of(col.key) - 1, st[_INPUT_STYLE.get(col.type, "input")]) for col in spec.columns
+              if col.key != spec.row_key]
     for i in range(spec.n_rows):
         row = FIRST_DATA_ROW + i
         sheet.write_number(row - 1, 0, i + 1, st["label_center"])
-        for col in spec.columns:
-            c = lay.col_of(col.key)
-            if col.key == spec.row_key:
-                sheet.write_string(row - 1, c - 1, spec.preset_rows[i], st["label"])
-            else:
-                sheet.write_blank(row - 1, c - 1, None, st[_INPUT_STYLE.get(col.type, "input")])
+        if spec.row_key:
+            sheet.write_string(row - 1, lay.col_of(spec.row_key) - 1, spec.preset_rows[i], st["label"])
+        for c, style in inputs:
+            sheet.write_blank(row - 1, c, None, style)
         for d in spec.derived:
             formula = to_excel(d.expr, lambda k, r=row: cell(r, lay.col_of(k)), {})
             sheet.write_formula(row - 1, lay.col_of(d.key) - 1, f"={formula}", st["locked_grey"], 0)
