@@ -128,3 +128,29 @@ def test_ctrl_c_while_templates_are_written(ws):
                            "Đang tạo biểu mẫu", ws.root)
     assert code == 130 and err.count(STOPPED) == 1 and "Traceback" not in err, err
     assert sorted(p.name for p in ws.templates.iterdir()) == before  # no template, whole or half
+
+
+def test_ctrl_c_as_a_worker_starts_is_ignored_by_the_worker(ready, capfd):
+    """Ctrl+C reaches every process of the group; one that lands in a reader between its fork and its first line
+    (before it ignores Ctrl+C, which is the parent's to handle) must not print a traceback nor cost a file.
+    Each worker here gets its own Ctrl+C at that moment (multiprocessing runs after-fork hooks there)."""
+    from multiprocessing import util
+
+    for code in ("PKT", "VPUB", "TYT"):
+        drop(ready, f"{code}.xlsx", code, payload(ready, code))
+    parent = os.getpid()
+
+    class Hook:
+        pass
+
+    hook = Hook()  # registered while it lives
+    util.register_after_fork(hook, lambda _hook: os.getpid() != parent and os.kill(os.getpid(), signal.SIGINT))
+    try:
+        from pipeline.collect import collect
+
+        result = collect(ready, workers=2, write_outputs=False)
+    finally:
+        del hook
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert sorted(d.status for d in result.files) == ["accepted"] * 3, [(d.file.rel, d.issues) for d in result.files]

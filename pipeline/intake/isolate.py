@@ -74,10 +74,28 @@ def _limit_memory(mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl+C held back from this thread while it forks a worker: the worker starts with it blocked and unblocks
+    it once it ignores it (a Ctrl+C landing in between printed a traceback and lost the worker's file); the
+    parent gets a Ctrl+C that came meanwhile as soon as the fork is done. Where workers are spawned (Windows,
+    macOS) there is no such mask."""
+    if START_METHOD != "fork" or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _worker(conn: Connection, fn: Callable[..., Any], memory_mb: int, setup: Callable[..., Any] | None,
             setup_args: tuple) -> None:
     with contextlib.suppress(ValueError, OSError):  # Ctrl+C is the parent's to handle: it stops its workers
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl+C pending since the fork is dropped here
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _limit_memory(memory_mb)
     context: Any = None
     failed: Failed | None = None
@@ -115,7 +133,8 @@ class _Slot:
         self.conn, child = self.ctx.Pipe()
         self.proc = self.ctx.Process(target=_worker, args=(child, self.fn, self.memory_mb, self.setup,
                                                            self.setup_args), daemon=True)
-        self.proc.start()
+        with _ctrl_c_held():
+            self.proc.start()
         child.close()
         self.task: int | None = None
         self.started = 0.0
@@ -147,13 +166,15 @@ def run_isolated(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int | 
         return
     ctx = mp.get_context(START_METHOD)
     n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    gc.freeze()  # forked workers inherit the run: their collector must not touch (and so copy) every inherited page
-    try:
-        slots = [_Slot(ctx, fn, memory_mb, setup, setup_args) for _ in range(n)]
-    finally:
-        gc.unfreeze()
     pending = list(range(len(tasks)))[::-1]
+    slots: list[_Slot] = []
     try:
+        gc.freeze()  # forked workers inherit the run: their collector must not touch (and so copy) every page
+        try:
+            for _ in range(n):
+                slots.append(_Slot(ctx, fn, memory_mb, setup, setup_args))
+        finally:
+            gc.unfreeze()
         for slot in slots:
             if pending:
                 i = pending.pop()
