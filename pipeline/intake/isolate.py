@@ -124,29 +124,43 @@ def _worker(conn: Connection, fn: Callable[..., Any], memory_mb: int, setup: Cal
 
 
 class _Slot:
+    """One worker process and the task it is doing. Created unstarted, so that whoever keeps it can stop a worker
+    whose start a Ctrl+C interrupted."""
+
     def __init__(self, ctx: Any, fn: Callable[..., Any], memory_mb: int, setup: Callable[..., Any] | None,
                  setup_args: tuple) -> None:
         self.ctx, self.fn, self.memory_mb, self.setup, self.setup_args = ctx, fn, memory_mb, setup, setup_args
-        self.start()
-
-    def start(self) -> None:
-        self.conn, child = self.ctx.Pipe()
-        self.proc = self.ctx.Process(target=_worker, args=(child, self.fn, self.memory_mb, self.setup,
-                                                           self.setup_args), daemon=True)
-        with _ctrl_c_held():
-            self.proc.start()
-        child.close()
+        self.proc: Any = None
+        self.conn: Connection | None = None
+        self.child: Connection | None = None
         self.task: int | None = None
         self.started = 0.0
 
+    def start(self) -> None:
+        self.conn, self.child = self.ctx.Pipe()
+        self.task = None
+        self.proc = self.ctx.Process(target=_worker, args=(self.child, self.fn, self.memory_mb, self.setup,
+                                                           self.setup_args), daemon=True)
+        with _ctrl_c_held():
+            self.proc.start()
+        self.child.close()
+
     def submit(self, index: int, args: tuple) -> None:
+        try:
+            self.conn.send(args)
+        except OSError:  # the worker died before it took the task (it never saw it): a fresh one takes it
+            self.kill()
+            self.start()
+            self.conn.send(args)
         self.task, self.started = index, time.monotonic()
-        self.conn.send(args)
 
     def kill(self) -> None:
-        self.proc.kill()
-        self.proc.join()
-        self.conn.close()
+        if self.proc is not None and self.proc.pid is not None:
+            self.proc.kill()
+            self.proc.join()
+        for end in (self.child, self.conn):
+            if end is not None:
+                end.close()
 
     def stop(self) -> None:
         with contextlib.suppress(OSError, BrokenPipeError):
@@ -173,6 +187,7 @@ def run_isolated(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int | 
         try:
             for _ in range(n):
                 slots.append(_Slot(ctx, fn, memory_mb, setup, setup_args))
+                slots[-1].start()
         finally:
             gc.unfreeze()
         for slot in slots:
@@ -215,7 +230,10 @@ def _collect(slot: _Slot, ready: list, timeout: float) -> Any:
             pass
     elif slot.proc.sentinel not in ready and time.monotonic() - slot.started < timeout:
         return _PENDING
-    timed_out = slot.proc.is_alive()
+    died = slot.conn in ready or slot.proc.sentinel in ready  # else it overran
+    if died:
+        slot.proc.join(timeout=5)  # its exit code: a worker whose pipe closed may not have been reaped yet
+    timed_out = not died
     slot.kill()
     code = slot.proc.exitcode
     slot.start()
