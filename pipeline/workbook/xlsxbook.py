@@ -38,8 +38,7 @@ class FastSheet(Worksheet):
     def write_formula_down(self, col: int, rows: range, formula: str, cell_format=None, value: float = 0) -> None:
         """`formula` ("{r}" standing for the row's Excel number) in column `col` of the 0-based `rows`."""
         sample = "=" + formula.replace("{r}", "1")
-        if (self.constant_memory or re_dynamic_function.search(sample) or sample.startswith("={")
-                or self._prepare_formula(sample) != sample[1:]):
+        if self.constant_memory or re_dynamic_function.search(sample) or self._prepare_formula(sample) != sample[1:]:
             for row in rows:
                 self.write_formula(row, col, "=" + formula.replace("{r}", str(row + 1)), cell_format, value)
             return
