@@ -168,6 +168,23 @@ def test_input_cells_merged_as_excel_does_are_named_not_silently_blank(ready):
     assert hit.severity.value == "warning"
 
 
+def test_cells_merged_to_the_sheets_end_are_named_at_once_not_a_file_too_slow_to_read(ready):
+    """Every column from the table's first input to the sheet's last, down to its last row, selected and merged: a
+    range of seventeen billion cells. The input cells it hides are found without visiting them all (visiting them
+    took the reader past its time, and the unit was told its file was too slow to read)."""
+    ws = ready
+    filled = drop(ws, "../PKT_filled.xlsx", "PKT", payload(ws, "PKT"))
+    top = cell_of(ws, "PKT", "PL2", "loai_tai_san")
+    letter, row = re.match(r"([A-Z]+)(\d+)", top).groups()
+    span = f"{letter}{row}:XFD1048576"
+    _edit_sheet(filled, ws.inbox / "PKT.xlsx", "PL2",
+                lambda xml: xml.replace("</mergeCells>", f'<mergeCell ref="{span}"/></mergeCells>'))
+    d, = collect(ws).files
+    assert not [i for i in d.issues if i.code == "unreadable"], d.issues
+    hidden = [i for i in d.issues if i.code.startswith("merged_hidden")]
+    assert hidden and all(f"PL2!{span}" in i.message for i in hidden), d.issues
+
+
 def test_the_inbox_listing_leaves_out_hidden_folders_links_and_lock_files(tmp_path):
     import os
 

@@ -157,8 +157,11 @@ def _merged_inputs(sub: Submission, data: AnnexData, grid: list[list[object]],
     inputs = {(data.moved.get(key) or layout.row_of(key, row), col): key for row in data.rows
               for key, col in cols.items()}
     for r1, c1, r2, c2 in merges:
-        hidden = [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
-                  if (r, c) != (r1, c1) and (r, c) in inputs]
+        if (r2 - r1 + 1) * (c2 - c1 + 1) <= len(inputs):
+            under = ((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) in inputs)
+        else:  # whole columns merged: look through the input cells, not the million cells of the range
+            under = (rc for rc in sorted(inputs) if r1 <= rc[0] <= r2 and c1 <= rc[1] <= c2)
+        hidden = [rc for rc in under if rc != (r1, c1)]
         if not hidden:
             continue
         blank = [rc for rc in hidden if _at(grid, *rc) in ("", None)]
