@@ -185,6 +185,23 @@ def test_cells_merged_to_the_sheets_end_are_named_at_once_not_a_file_too_slow_to
     assert hidden and all(f"PL2!{span}" in i.message for i in hidden), d.issues
 
 
+def test_an_ods_cut_short_is_refused_not_read_in_part(ready, capfd):
+    """A download cut short inside content.xml: calamine refuses it, and the second reader (odfpy) went on with the
+    rows before the cut, saying so only on the console, where it printed the whole XML (breaking `--json`): the
+    file was accepted with its last rows missing."""
+    from .conftest import REPO
+
+    src = REPO / "tests" / "fixtures" / "real" / "pkt_filled.ods"
+    with zipfile.ZipFile(src) as z:
+        content = z.read("content.xml")
+    cut = content.rfind(b"<table:table-row", 0, len(content) * 3 // 4) + 10  # inside a row's tag
+    rewrite(src, ready.inbox / "PKT.ods", lambda name, data: data[:cut] if name == "content.xml" else data)
+    d, = collect(ready, write_outputs=False).files
+    said = capfd.readouterr()
+    assert d.status == "rejected" and [i.code for i in d.issues] == ["unreadable"], d.issues
+    assert "SAX" not in said.out + said.err and "<table:" not in said.out + said.err
+
+
 def test_the_inbox_listing_leaves_out_hidden_folders_links_and_lock_files(tmp_path):
     import os
 

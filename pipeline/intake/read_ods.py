@@ -6,7 +6,9 @@ are expanded only up to the limits the caller gives, so a sheet that asks for bi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 from pathlib import Path
 
 from odf.namespaces import OFFICENS, TABLENS
@@ -75,9 +77,23 @@ class SheetFilter:
         return True
 
 
+class OdsDamaged(ValueError):
+    """content.xml is not well-formed (a file cut short): odfpy says so on standard output and goes on with the
+    rows it parsed, which would pass a truncated table for a whole one."""
+
+
+def _load(path: Path):
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):  # odfpy prints the whole content.xml when it fails to parse it
+        doc = load(str(path))
+    if "SAX FAILED TO PARSE" in said.getvalue():
+        raise OdsDamaged(path.name)
+    return doc
+
+
 def read_ods(path: Path, wanted: frozenset[str], max_rows: int) -> RawBook:
     book = RawBook()
-    doc = load(str(path))
+    doc = _load(path)
     wants = SheetFilter(wanted)
     for table in doc.getElementsByType(Table):
         name = table.getAttrNS(TABLENS, "name")
