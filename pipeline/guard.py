@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,25 @@ def _say(text: str) -> None:
         click.echo(text, err=True)
 
 
+def _to_log(ctx: click.Context) -> Any:
+    """Python's warnings (a library's English: "Workbook contains no default style", "Duplicate name") go to the
+    workspace's log, never to the console; before a workspace is known they are dropped."""
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None,
+             line: str | None = None) -> None:
+        if ROOT_KEY in ctx.meta:
+            record(Path(ctx.meta[ROOT_KEY]), "cảnh báo của thư viện",
+                   warnings.formatwarning(message, category, filename, lineno, line))
+    return show
+
+
 class Guarded(click.Group):
     """Runs a sub-command; turns every exception into the clerk's sentence and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.showwarning = _to_log(ctx)
+                return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
                 BrokenPipeError):
             raise

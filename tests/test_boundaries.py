@@ -170,3 +170,35 @@ def test_the_cache_holds_plain_data_keyed_by_the_code_that_made_it(ready, monkey
         assert book.cached(sha, ledger_module.cache_key(ws)) is not None
     finally:
         book.close()
+
+
+WARNING_DRIVER = """
+import sys, warnings
+import pipeline.intake.worker as target
+real = target.build
+def build(*args, **kwargs):
+    warnings.warn("Workbook contains no default style, apply openpyxl's default", UserWarning)
+    return real(*args, **kwargs)
+target.build = build
+from pipeline.cli import run
+sys.argv = ["annex", *sys.argv[1:]]
+run()
+"""
+
+
+def test_a_librarys_warning_goes_to_the_log_not_the_console(ready):
+    """Libraries warn in English ("Workbook contains no default style", "Duplicate name"), in the run and in its
+    workers, and Python prints that on the console: the clerk sees none of it; the log keeps it. The command runs
+    as the clerk runs it (the test session records warnings itself, so in-process they would never show)."""
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    done = subprocess.run([sys.executable, "-c", WARNING_DRIVER, "collect", "--workspace", str(ws.root)],
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr.decode("utf-8")
+    assert b"default style" not in done.stdout + done.stderr and b"Warning" not in done.stdout + done.stderr
+    assert "UserWarning: Workbook contains no default style" in (ws.root / LOG_NAME).read_text(encoding="utf-8")

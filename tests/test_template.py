@@ -174,6 +174,23 @@ def test_xlsxwriter_warnings_fail_generation(ws_root, tmp_path):
     assert not (tmp_path / "DTN.xlsx").exists()
 
 
+def test_only_xlsxwriters_warnings_refuse_a_template(ws, tmp_path, monkeypatch):
+    """Another library's warning during the build (a deprecation, an unclosed file collected then) is not a reason to
+    refuse the clerk's template, nor a traceback on the console."""
+    import warnings
+
+    from pipeline.template import build
+
+    real = build.sheet_writer.write_annex
+
+    def write_annex(*args, **kwargs):
+        warnings.warn("an old way of doing things", DeprecationWarning, stacklevel=1)
+        warnings.warn("unclosed file <_io.BufferedReader>", ResourceWarning, stacklevel=1)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(build.sheet_writer, "write_annex", write_annex)
+    assert write_template(ws, ws.unit_by_code["PKT"], tmp_path / "PKT.xlsx").path.is_file()
+
+
 @needs("soffice")
 @needs("pdftotext")
 def test_templates_convert_to_pdf_in_libreoffice_with_every_column(written, tmp_path):

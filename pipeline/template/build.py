@@ -73,7 +73,7 @@ def write_template(ws: Workspace, unit: Unit, path: Path) -> TemplateResult:
 def build_file(ws: Workspace, unit: Unit, target: Path | BytesIO) -> None:
     """Build a unit's template into a file or a buffer; what XlsxWriter would only warn about is refused."""
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # XlsxWriter only warns when it drops a validation or a string
+        warnings.filterwarnings("error", module="xlsxwriter")  # it only warns when it drops a validation or a string
         try:
             _build(ws, unit, target)
         except (Warning, ValueError) as exc:
