@@ -112,6 +112,25 @@ def test_cells_showing_formula_errors_are_named_as_such(ready):
     assert not any(i.code in ("required", "rule") and cell in (i.related or i.cell) for i in d.issues)
 
 
+def test_an_error_cell_without_a_value_does_not_borrow_the_next_cells(ready):
+    """`<c r="D13" t="e"/>` holds no error to show: the message must not name the value of a cell after it."""
+    from pipeline.intake.precheck import precheck
+
+    ws = ready
+    filled = drop(ws, "../PKT_filled.xlsx", "PKT", payload(ws, "PKT"))
+    cell = cell_of(ws, "PKT", "PL1", "so_can_bo")
+
+    def empty_error(xml: str) -> str:
+        xml, n = re.subn(rf'<c r="{cell}"([^>]*?)(?: t="n")?>(?:<f>[^<]*</f>)?<v>[^<]*</v></c>',
+                         rf'<c r="{cell}"\1 t="e"/>', xml)
+        assert n == 1
+        return xml
+
+    _edit_sheet(filled, ws.inbox / "PKT.xlsx", "PL1", empty_error)
+    errors = precheck(ws.inbox / "PKT.xlsx", "xlsx").errors
+    assert not any(cell in found for found in errors.values()), errors
+
+
 def test_another_units_name_typed_into_the_header_is_not_counted_as_the_template_owner(ready):
     ws = ready
     filled = drop(ws, "HLHPN.xlsx", "DTN", payload(ws, "DTN"))  # HLHPN filled DTN's template

@@ -43,7 +43,7 @@ _TAG = re.compile(rb"<" + _P + rb"(c|row)\b[^>]*?(/?)>")
 _END = {b"c": re.compile(rb"</" + _P + rb"c>"), b"row": re.compile(rb"</" + _P + rb"row>")}
 _CONTENT = re.compile(rb"<" + _P + rb"(?:v|f|is)\b")
 _CELL_REF = re.compile(rb'\sr="([A-Z]{1,3}\d+)"')
-_ERROR_CELL = re.compile(rb"<" + _P + rb'c\b[^>]*?\sr="([A-Z]{1,3}\d{1,7})"[^>]*?\bt="e"[^>]*>(?:(?!</'
+_ERROR_CELL = re.compile(rb"<" + _P + rb'c\b[^>]*?\sr="([A-Z]{1,3}\d{1,7})"[^>]*?\bt="e"[^>]*(?<!/)>(?:(?!</'
                          + _P + rb"c>).){0,300}?<" + _P + rb"v>([^<]{1,20})</", re.DOTALL)
 _SCANNED = re.compile(r"^(xl/worksheets/[^/]+\.xml|xl/workbook\.xml|xl/sharedStrings\.xml|\[Content_Types\]\.xml|"
                       r"xl/styles\.xml|content\.xml|styles\.xml|xl/_rels/workbook\.xml\.rels|"
