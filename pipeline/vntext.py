@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from decimal import Decimal
 
 _ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 _ORDER = {ch: i for i, ch in enumerate(_ALPHABET)}
@@ -111,4 +112,6 @@ def fmt_number(value: float) -> str:
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", ".")
     text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    if "." not in text:  # a fraction four decimals cannot show (10,0000001): every digit the number has
+        text = f"{Decimal(repr(float(value))):,f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")

@@ -68,6 +68,17 @@ def test_unicode_and_foreign_text_is_left_alone(text):
 def test_vietnamese_sorting_and_number_format():
     assert sorted(["Đoàn", "Dung", "Zeta", "Ân", "An"], key=sort_key) == ["An", "Ân", "Dung", "Đoàn", "Zeta"]
     assert fmt_number(1234567) == "1.234.567" and fmt_number(48.6) == "48,6"
+    assert fmt_number(10.0000000000001) == "10,0000000000001" and fmt_number(-0.00001) == "-0,00001"
+    assert fmt_number(12345.00000001) == "12.345,00000001" and fmt_number(2.00004) == "2,00004"
+
+
+def test_an_integer_is_what_excel_shows_to_fifteen_digits():
+    """A sum pasted as a value can be 10.000000000000002: Excel shows 10 and its INT(x)=x check passes it, so it is
+    10; one that differs within fifteen digits is not an integer, and the message shows every digit."""
+    assert coerce(3 * 3.3333333333333335, INT) == (10.0, None)
+    assert coerce(0.1 * 3 * 10, INT) == (3.0, None)
+    value, note = coerce(10.0000000000001, INT)
+    assert value is None and note.code == "not_integer"
 
 
 def test_legacy_text_in_a_submission_is_converted_and_reported(ws, stock):

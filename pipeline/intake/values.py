@@ -91,7 +91,10 @@ def _number(raw: object, col: Column, unit: str = "") -> tuple[float | None, Not
     if not math.isfinite(value):
         return None, Note("not_number", {"label": col.label})
     if col.type == "int" and not value.is_integer():
-        return None, Note("not_integer", {"label": col.label})
+        shown = float(f"{value:.15g}")  # what Excel shows and compares: fifteen significant digits
+        if not shown.is_integer():
+            return None, Note("not_integer", {"label": col.label})
+        value = shown  # 10.000000000000002, a sum pasted as a value: Excel shows 10, and its checks pass it
     if col.type == "int" and note is None and col.max is not None and value > col.max \
             and DATE_LIKE[0] <= value <= DATE_LIKE[1]:  # above its bound, and a day number: say what it likely is
         day = EXCEL_EPOCH + dt.timedelta(days=int(value))
