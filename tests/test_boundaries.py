@@ -202,3 +202,33 @@ def test_a_librarys_warning_goes_to_the_log_not_the_console(ready):
     assert done.returncode == 0, done.stderr.decode("utf-8")
     assert b"default style" not in done.stdout + done.stderr and b"Warning" not in done.stdout + done.stderr
     assert "UserWarning: Workbook contains no default style" in (ws.root / LOG_NAME).read_text(encoding="utf-8")
+
+
+def test_a_failure_is_said_by_watch_mode_and_by_the_report_command(ready, monkeypatch):
+    """After its first run, watch mode says only what changed: a feedback workbook (or the summary) it could not
+    write must still be said, or the clerk takes the last run's outputs for this one's. `annex report` too, for a
+    unit's draft it could not write."""
+    from pipeline.report import drafts
+    from pipeline.report.screen import show_change
+    from pipeline.watch import Change
+
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", changed(payload(ws, "PKT"), "PL1", {"so_can_bo": 999}))
+    drop(ws, "VPUB.xlsx", "VPUB", payload(ws, "VPUB"))
+
+    def broken(*args, **kwargs):
+        raise KeyError("an injected patcher bug")
+
+    monkeypatch.setattr(feedback, "annotate", broken)
+    lines: list[str] = []
+    show_change(collect(ws), Change(("VPUB.xlsx",), (), ()), "10:00", lines.append)
+    assert any("Không lập được tệp phản hồi cho đơn vị PKT" in line for line in lines), lines
+    real = drafts.write_unit_draft
+
+    def draft(ws, code, *args, **kwargs):
+        if code == "VPUB":
+            raise RuntimeError("an injected draft bug")
+        return real(ws, code, *args, **kwargs)
+    monkeypatch.setattr(drafts, "write_unit_draft", draft)
+    out = CliRunner().invoke(main, ["report", "--workspace", str(ws.root)])
+    assert out.exit_code == EXIT_PROGRAM_FAILED and "VPUB" in out.output.split("Bảng tổng hợp")[-1], out.output

@@ -116,6 +116,12 @@ def show_result(result: CollectResult, echo: Echo) -> None:
     _missing(result, echo)
     _reports(result, echo)
     _outputs(result, echo)
+    _failures(result, echo)
+
+
+def _failures(result: CollectResult, echo: Echo) -> None:
+    """What the program failed to do (its own faults, then the machine's): said by every command and every run of
+    watch mode, or the clerk would take the last run's outputs for this one's."""
     failed = [d for d in result.files if d.status == "failed"]
     ours = [*(i for d in failed for i in d.issues if i.code == "internal_error"),
             *(i for i in result.failures if i.code not in ENVIRONMENT)]
@@ -145,6 +151,7 @@ def show_change(result: CollectResult, change: Change, when: str, echo: Echo) ->
     echo(totals_line(result))
     _missing(result, echo)
     _outputs(result, echo)
+    _failures(result, echo)
 
 
 def _missing(result: CollectResult, echo: Echo) -> None:
@@ -226,3 +233,4 @@ def report_lines(result: CollectResult, commune: Path, echo: Echo) -> None:
         units = ", ".join(drafts[:10]) + (", …" if len(drafts) > 10 else "")
         echo(sentence("report_units", n=len(drafts), units=units, path=result.outputs.get("drafts_dir", "")))
     echo(sentence("screen_summary", path=result.outputs.get("summary", "")))
+    _failures(result, echo)
