@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 
-from pipeline.files import IO_REASONS
+from pipeline.files import IO_REASONS, os_detail
 from pipeline.intake import inbox
 from pipeline.intake.docx import ReportReading
 from pipeline.intake.identify import unit_of_name, unit_of_text
@@ -96,7 +96,8 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress, write_outpu
     ledger = Ledger(ws.root / LEDGER_NAME)
     try:
         found = inbox.scan(ws.inbox)
-        subs, pre, reports = _prepare(ws, ledger, found, progress, warm)
+        held: list[Issue] = []
+        subs, pre, reports = _prepare(ws, ledger, found, progress, warm, held)
         fresh = _read_all(ws, subs, ledger, workers, progress, warm)
         progress("validate", 0, 1)
         _validate_all(ws, fresh)
@@ -105,7 +106,7 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress, write_outpu
         ledger.store(key, [s for s in fresh if not _program_fault(s)])
         warm.keep(key, [s for s in subs if not _program_fault(s)])
         decisions, counted = decide(ws, subs, pre)
-        result = CollectResult(decisions, completeness(ws, decisions, counted), counted)
+        result = CollectResult(decisions, completeness(ws, decisions, counted), counted, failures=held)
         result.changes = resubmissions(decisions)
         _judge_reports(ws, reports, counted, workers, warm)
         narrative.pick_reports(reports)
@@ -125,9 +126,10 @@ def _program_fault(sub: Submission) -> bool:
 
 
 def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile], progress: Progress,
-             warm: Warm) -> tuple[list[Submission], list[Decision], list[Decision]]:
+             warm: Warm, held: list[Issue]) -> tuple[list[Submission], list[Decision], list[Decision]]:
     """Hash and sniff every file; the ones that can be read become submissions, narrative reports (báo cáo lời)
-    decisions of their own, the rest decisions.
+    decisions of their own, the rest decisions. A file that cannot be opened now (held by another program, moved
+    away meanwhile) is not judged: `held` says so, and the next run reads it.
     Received: the date of a dated folder (the clerk's record), else when the ledger first saw these bytes (their
     modification time then), else the file's modification time now."""
     subs: list[Submission] = []
@@ -135,11 +137,15 @@ def _prepare(ws: Workspace, ledger: Ledger, found: list[inbox.InboxFile], progre
     reports: list[Decision] = []
     for n, f in enumerate(found, start=1):
         progress("prepare", n, len(found))
-        sha = ledger.known_hash(f.rel, f.size, f.mtime) or inbox.sha256(f.path)
+        ext = f.path.suffix.lower()
+        try:
+            sha = ledger.known_hash(f.rel, f.size, f.mtime) or inbox.sha256(f.path)
+            sniffed = warm.sniffed.get((sha, ext)) or inbox.sniff(f.path)
+        except OSError as exc:
+            held.append(issue("input_held", file=f.rel, name=f.rel, detail=os_detail(exc)))
+            continue
         seen = ledger.first_seen(sha)
         received = inbox.dated(f.rel) or (seen.received_at if seen else received_from_mtime(f.mtime))
-        ext = f.path.suffix.lower()
-        sniffed = warm.sniffed.get((sha, ext)) or inbox.sniff(f.path)
         if sniffed.kind != "broken":  # "broken" may be a passing lock (an antivirus, a backup): look again next time
             warm.sniffed[sha, ext] = sniffed
         if inbox.is_report(sniffed, f.path):

@@ -293,10 +293,7 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "Không lập được dự thảo báo cáo lời cho đơn vị {unit} ({detail}); dự thảo cũ (nếu có) đã được gỡ. Đây là "
         "lỗi của chương trình; chi tiết đã ghi vào {log}.",
     ),
-    "summary_failed": (
-        E,
-        "Không lập được {what} ({detail}). Đây là lỗi của chương trình; chi tiết đã ghi vào {log}.",
-    ),
+    "summary_failed": (E, "Không lập được {what} ({detail}). Đây là lỗi của chương trình; chi tiết đã ghi vào {log}."),
     # the machine's state, not the unit's fault nor the program's: the clerk can fix it and run again
     "output_denied": (
         E,
@@ -314,17 +311,20 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
         "Không ghi được {what} vào {path} ({detail}). Hãy kiểm tra ổ đĩa và thư mục (ổ USB, ổ mạng còn kết nối "
         "không) rồi chạy lại annex collect.",
     ),
+    "input_held": (E, "Chưa đọc được tệp {name} lúc này ({detail}): tệp có thể đang được chép vào, vừa bị chuyển đi, "
+                   "hoặc đang bị chương trình khác (Excel, phần mềm diệt virus, sao lưu) giữ. Đây không phải lỗi của "
+                   "đơn vị; tệp sẽ được đọc lại ở lần chạy sau. Nếu lần sau vẫn vậy, hãy đóng chương trình đang mở "
+                   "tệp rồi chạy lại annex collect."),
 }
 
 # Codes of a file refused before (or while) reading it: never opened again to be marked; the unit told in words.
 NOT_READ = frozenset({"not_workbook", "empty_file", "encrypted", "unreadable", "unsupported_format", "too_large",
-                      "zip_bomb", "xml_entities", "sheet_too_big", "external_link", "data_connection",
-                      "csv_file"})
+                      "zip_bomb", "xml_entities", "sheet_too_big", "external_link", "data_connection", "csv_file"})
 
 # Codes that report a failure of this program, not of the file or the unit: no feedback goes to the unit.
 PROGRAM_FAULTS = frozenset({"internal_error", "feedback_failed", "summary_failed", "draft_failed"})
-# Outputs the machine would not let us write: the clerk's to fix (exit code 2), never the unit's.
-ENVIRONMENT = frozenset({"output_denied", "output_disk_full", "output_os"})
+# What the machine would not let us read or write: the clerk's to fix (exit code 2), never the unit's.
+ENVIRONMENT = frozenset({"output_denied", "output_disk_full", "output_os", "input_held"})
 
 # How each severity is named wherever a person reads it (the "Kiểm tra" sheet, feedback, summary, console).
 SEVERITY_VN = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}

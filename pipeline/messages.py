@@ -140,7 +140,7 @@ TEXTS: dict[str, str] = {
     "screen_replaced": "đã có tệp gửi sau được tiếp nhận ({file}), không cần sửa tệp này",
     "screen_replaced_count": "Ngoài ra {n} tệp bị trả lại trước đây đã được thay bằng tệp gửi sau.",
     "screen_ours": "Lỗi của chương trình (không phải lỗi của đơn vị; đơn vị không cần gửi lại):",
-    "screen_machine": "Không ghi được một số tệp kết quả (không phải lỗi của đơn vị hay của chương trình):",
+    "screen_machine": "Việc chưa làm được vì máy tính hoặc thư mục (không phải lỗi của đơn vị hay của chương trình):",
     "screen_complete": "Đã đủ tất cả phụ lục của tất cả đơn vị.",
     "screen_missing": "Đơn vị còn thiếu ({n}):",
     "screen_reports": "Báo cáo lời: đã nhận của {received}/{expected} đơn vị ({mismatch} có số liệu lệch biểu phụ lục, "

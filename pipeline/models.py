@@ -159,7 +159,7 @@ class CollectResult:
     changes: dict[str, Resubmission] = field(default_factory=dict)
     outputs: dict[str, object] = field(default_factory=dict)
     totals: dict[str, dict] = field(default_factory=dict)
-    failures: list[Issue] = field(default_factory=list)  # our own failures while writing outputs (never the units')
+    failures: list[Issue] = field(default_factory=list)  # what the run failed to do: never the units' fault
     reports: list[dict] = field(default_factory=list)  # per unit: its narrative report's state (judge.narrative)
 
     def to_json(self) -> dict:

@@ -232,3 +232,46 @@ def test_a_failure_is_said_by_watch_mode_and_by_the_report_command(ready, monkey
     monkeypatch.setattr(drafts, "write_unit_draft", draft)
     out = CliRunner().invoke(main, ["report", "--workspace", str(ws.root)])
     assert out.exit_code == EXIT_PROGRAM_FAILED and "VPUB" in out.output.split("Bảng tổng hợp")[-1], out.output
+
+
+def test_a_file_held_or_moved_away_meanwhile_is_read_next_time_not_blamed(ready, monkeypatch):
+    """A file another program holds (a copy in progress, an antivirus, a backup) or that the clerk moves into a dated
+    folder while the run lists the inbox: not the unit's fault, nor a reason to stop the run. It is said as the
+    machine's, no answer goes to its unit, and the next run reads it."""
+    import errno
+
+    from pipeline.intake import inbox
+
+    ws = ready
+    for code in ("PKT", "VPUB", "TYT"):
+        drop(ws, f"{code}.xlsx", code, payload(ws, code))
+    real_scan, real_hash = inbox.scan, inbox.sha256
+
+    def scan(folder):
+        found = real_scan(folder)
+        if (ws.inbox / "TYT.xlsx").exists():
+            (ws.inbox / "2026-05-12").mkdir()
+            (ws.inbox / "TYT.xlsx").rename(ws.inbox / "2026-05-12" / "TYT.xlsx")
+        return found
+
+    def sha256(path):
+        if path.name == "VPUB.xlsx":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))  # Windows' sharing violation
+        return real_hash(path)
+    monkeypatch.setattr(inbox, "scan", scan)
+    monkeypatch.setattr(inbox, "sha256", sha256)
+    out = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"])
+    assert out.exit_code == 2, out.output
+    report = json.loads(out.output)
+    assert [f["file"] for f in report["files"]] == ["PKT.xlsx"]
+    assert sorted((i["code"], i["file"]) for i in report["failures"]) == [("input_held", "TYT.xlsx"),
+                                                                           ("input_held", "VPUB.xlsx")]
+    assert "không phải lỗi của đơn vị" in report["failures"][0]["message"]
+    assert not (ws.outbox / "feedback" / "VPUB.txt").exists()
+    quality = openpyxl.load_workbook(report["outputs"]["summary"])["Chất lượng dữ liệu"]
+    rows = [row for row in quality.iter_rows(values_only=True) if row[1] == "VPUB.xlsx"]
+    assert rows and rows[0][3] == "Do máy tính hoặc thư mục", rows
+    monkeypatch.undo()
+    again = json.loads(CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"]).output)
+    assert {f["file"]: f["status"] for f in again["files"]} == {
+        "PKT.xlsx": "accepted", "VPUB.xlsx": "accepted", "2026-05-12/TYT.xlsx": "accepted"}

@@ -57,17 +57,21 @@ def scan(inbox: Path) -> list[InboxFile]:
         folder, parts = folders.pop()
         try:
             entries = list(os.scandir(folder))
-        except PermissionError:  # a folder we may not list holds nothing we could read
+        except (PermissionError, FileNotFoundError):  # a folder we may not list, or moved away meanwhile
             continue
         for entry in entries:
-            if entry.is_symlink():
+            try:
+                if entry.is_symlink():
+                    continue
+                if entry.is_dir():
+                    if not entry.name.startswith("."):
+                        folders.append((entry.path, (*parts, entry.name)))
+                elif entry.is_file() and not skipped_name(entry.name):
+                    st = entry.stat()
+                    found.append(InboxFile(Path(entry.path), "/".join((*parts, entry.name)), st.st_size,
+                                           st.st_mtime))
+            except FileNotFoundError:  # moved away since the folder was listed (into a dated folder…)
                 continue
-            if entry.is_dir():
-                if not entry.name.startswith("."):
-                    folders.append((entry.path, (*parts, entry.name)))
-            elif entry.is_file() and not skipped_name(entry.name):
-                st = entry.stat()
-                found.append(InboxFile(Path(entry.path), "/".join((*parts, entry.name)), st.st_size, st.st_mtime))
     found.sort(key=lambda f: f.path)
     return found
 
@@ -109,6 +113,8 @@ def sniff(path: Path) -> Sniffed:
             if "xl/workbook.xml" not in names:
                 return Sniffed("other", "tệp nén zip không phải bảng tính")
             return Sniffed("xlsm" if "xl/vbaProject.bin" in names else "xlsx")
+    except (PermissionError, FileNotFoundError):  # held by another program, or moved away: not the file's fault
+        raise
     except (zipfile.BadZipFile, OSError, EOFError):  # the library's own words are English: not for a unit
         return Sniffed("broken", "tệp nén hỏng hoặc bị cắt cụt")
 

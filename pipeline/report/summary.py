@@ -13,7 +13,7 @@ import pandas as pd
 import xlsxwriter
 
 from pipeline.files import place
-from pipeline.issues import SEVERITY_VN, STATE_VN, STATUS_VN, Severity
+from pipeline.issues import ENVIRONMENT, SEVERITY_VN, STATE_VN, STATUS_VN, Severity
 from pipeline.judge.compare import change_text
 from pipeline.messages import sentence
 from pipeline.report import summary_annex
@@ -198,10 +198,11 @@ def _quality(sheet, st: Styles, summary: Summary) -> None:
             sheet.write_string(r, 7, note, st["cell"])
             sheet.set_row(r, max(text_height(note, 71), text_height(resub.new.file.rel, 20),
                                  text_height("Thay đổi so với lần gửi trước", 13)))
-    for failure in summary.failures:  # failures of this program, never the unit's
+    for failure in summary.failures:  # of this program or of the machine, never the unit's
         r += 1
         sheet.write_number(r, 0, r, st["label_center"])
-        for c, value in enumerate((failure.file, "", "Lỗi chương trình"), start=1):
+        whose = "Do máy tính hoặc thư mục" if failure.code in ENVIRONMENT else "Lỗi chương trình"
+        for c, value in enumerate((failure.file, "", whose), start=1):
             sheet.write_string(r, c, value, st["cell"])
         sheet.write_string(r, 4, SEVERITY_VN[failure.severity], st["bad"])
         sheet.write_string(r, 7, failure.message, st["cell"])
