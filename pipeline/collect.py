@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 
-from pipeline.files import IO_REASONS, os_detail
+from pipeline.files import DENIED, DISK_FULL, IO_REASONS, OS_FAILED, os_detail
 from pipeline.intake import inbox
 from pipeline.intake.docx import ReportReading
 from pipeline.intake.identify import unit_of_name, unit_of_text
@@ -98,7 +98,7 @@ def _collect(ws: Workspace, workers: int | None, progress: Progress, write_outpu
         found = inbox.scan(ws.inbox)
         held: list[Issue] = []
         subs, pre, reports = _prepare(ws, ledger, found, progress, warm, held)
-        fresh = _read_all(ws, subs, ledger, workers, progress, warm)
+        fresh = _read_all(ws, subs, ledger, workers, progress, warm, held)
         progress("validate", 0, 1)
         _validate_all(ws, fresh)
         progress("validate", 1, 1)
@@ -188,10 +188,10 @@ def _refusal(rel: str, kind: str, detail: str, ext: str) -> Issue:
 
 
 def _read_all(ws: Workspace, subs: list[Submission], ledger: Ledger, workers: int | None,
-              progress: Progress, warm: Warm) -> list[Submission]:
+              progress: Progress, warm: Warm, held: list[Issue]) -> list[Submission]:
     """Fill every submission: from this process's memory or the ledger's cache when its bytes were read before by
     this code under the same specs, units and round, else in a reader process. Returns the ones that still need
-    validating."""
+    validating. A file the machine would not let the reader open is taken out of `subs` and said in `held`."""
     key = cache_key(ws)
     fresh: list[int] = []
     for i, sub in enumerate(subs):
@@ -209,12 +209,20 @@ def _read_all(ws: Workspace, subs: list[Submission], ledger: Ledger, workers: in
     for done, (n, result) in enumerate(run_isolated(process, tasks, workers=workers, setup=setup,
                                                     setup_args=setup_args), start=1):
         i = fresh[n]
-        if isinstance(result, Failed):
+        if isinstance(result, Failed) and result.reason in IO_REASONS and result.path == str(subs[i].file.path):
+            held.append(issue("input_held", file=subs[i].file.rel, name=subs[i].file.rel, detail=HELD[result.reason]))
+        elif isinstance(result, Failed):
             _failed(ws, subs[i], result)
         else:
             subs[i] = submission_from_plain(result, subs[i], ws)
         progress("read", done, len(tasks))
-    return [subs[i] for i in fresh]
+    read = [subs[i] for i in fresh]
+    gone = {h.file for h in held}
+    subs[:] = [s for s in subs if s.file.rel not in gone]
+    return [s for s in read if s.file.rel not in gone]
+
+
+HELD = {DENIED: "tệp đang bị giữ hoặc không có quyền đọc", DISK_FULL: "ổ đĩa đầy", OS_FAILED: "hệ điều hành báo lỗi"}
 
 
 def _failed(ws: Workspace, sub: Submission, failed: Failed) -> None:

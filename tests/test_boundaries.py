@@ -275,3 +275,28 @@ def test_a_file_held_or_moved_away_meanwhile_is_read_next_time_not_blamed(ready,
     again = json.loads(CliRunner().invoke(main, ["collect", "--workspace", str(ws.root), "--json"]).output)
     assert {f["file"]: f["status"] for f in again["files"]} == {
         "PKT.xlsx": "accepted", "VPUB.xlsx": "accepted", "2026-05-12/TYT.xlsx": "accepted"}
+
+
+def test_a_file_held_as_its_reader_opens_it_is_read_next_time_not_blamed(ready, monkeypatch):
+    """The lock comes later, as the reader process opens the file (an antivirus scanning it): the same, and the
+    verdict is not kept for these bytes (it was: the unit's file refused as damaged at every run after)."""
+    import errno
+    import zipfile
+
+    from pipeline.intake import precheck
+
+    ws = ready
+    for code in ("PKT", "VPUB"):
+        drop(ws, f"{code}.xlsx", code, payload(ws, code))
+    real, parent = zipfile.ZipFile, os.getpid()
+
+    def opened(file, *args, **kwargs):
+        if str(file).endswith("VPUB.xlsx") and os.getpid() != parent:  # in the reader process only
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return real(file, *args, **kwargs)
+    monkeypatch.setattr(precheck.zipfile, "ZipFile", opened)  # forked readers inherit it
+    result = collect(ws)
+    assert [d.file.rel for d in result.files] == ["PKT.xlsx"]
+    assert [(i.code, i.file) for i in result.failures] == [("input_held", "VPUB.xlsx")]
+    monkeypatch.undo()
+    assert {d.file.rel: d.status for d in collect(ws).files} == {"PKT.xlsx": "accepted", "VPUB.xlsx": "accepted"}

@@ -81,6 +81,8 @@ def _precheck(path: Path, kind: str, limits: Limits, errors: dict[str, dict[str,
         try:
             with zipfile.ZipFile(path) as z:
                 return _zip(z, kind, limits, errors)
+        except (PermissionError, FileNotFoundError):  # held by another program, or moved away: the machine's
+            raise
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
                 RuntimeError):  # what a damaged or odd zip raises: the file's problem (its words are English)
             return Refusal("unreadable", "tệp nén hỏng hoặc bị cắt cụt")
