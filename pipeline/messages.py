@@ -111,6 +111,8 @@ TEXTS: dict[str, str] = {
     "pdf_failed": "Không tạo được bản PDF của bảng tổng hợp bằng LibreOffice; bảng tổng hợp {name} vẫn dùng bình "
                   "thường.",
     "pdf_not_written": "Không ghi được tệp {name} (có thể đang được mở); hãy đóng tệp rồi chạy lại.",
+    "pdf_stale": "Tệp {name} còn lại là bản PDF của lần tổng hợp trước, chưa có số liệu lần này: đừng gửi tệp đó cho "
+                 "lãnh đạo; hãy đóng tệp rồi chạy lại lệnh.",
     "pdf_font": "Bản PDF của bảng tổng hợp có thể in thiếu dấu tiếng Việt ở dòng tiêu đề đầu trang: máy này in phông "
                 "Times New Roman bằng phông {font}, phông này không đủ chữ tiếng Việt. Hãy cài phông Liberation (trên "
                 "Debian, Ubuntu: sudo apt-get install fonts-liberation2) rồi chạy lại lệnh; bảng tổng hợp Excel không "

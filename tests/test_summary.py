@@ -302,3 +302,21 @@ def test_a_rate_computed_by_group_is_never_pooled_across_units_of_measure(scenar
     shown = {str(row[0].value): [c.value for c in row[1:]] for row in sheet.iter_rows() if row[0].value in done}
     for name in done:  # each database's own rate is there
         assert any(v == pytest.approx(done[name] / need[name]) for v in shown[name] if isinstance(v, float)), name
+
+
+def test_an_earlier_pdf_is_not_left_beside_a_summary_it_does_not_match(tmp_path, monkeypatch):
+    """No PDF this time (LibreOffice missing, or failing): last run's PDF would be read on a phone as this run's. It
+    is removed; one that cannot be removed is said to be old."""
+    from pipeline.messages import sentence
+    from pipeline.report import pdf
+
+    monkeypatch.setenv("ANNEX_PDF", "1")
+    monkeypatch.setattr(pdf, "soffice", lambda: None)
+    xlsx = tmp_path / "TongHop.xlsx"
+    xlsx.write_bytes(b"this run's summary")
+    old = tmp_path / "TongHop.pdf"
+    old.write_bytes(b"%PDF last week's figures")
+    assert pdf.summary_pdf(xlsx) == (None, sentence("pdf_no_office")) and not old.exists()
+    old.mkdir()  # a PDF that cannot be removed (on Windows: open in a reader)
+    made, note = pdf.summary_pdf(xlsx)
+    assert made is None and sentence("pdf_stale", name="TongHop.pdf") in note

@@ -57,8 +57,18 @@ def summary_pdf(xlsx: Path, leave_out: tuple[str, ...] = ()) -> tuple[Path | Non
     None, a note for the clerk when there is none)."""
     if os.environ.get("ANNEX_PDF", "1") == "0":
         return None, ""
-    program = soffice()
     target = xlsx.with_suffix(".pdf")
+    made, note = _print(xlsx, leave_out, target)
+    if made is None and target.exists():  # an earlier run's PDF beside this run's summary would be read as current
+        try:
+            target.unlink()
+        except OSError:
+            note = f"{note} {sentence('pdf_stale', name=target.name)}"
+    return made, note
+
+
+def _print(xlsx: Path, leave_out: tuple[str, ...], target: Path) -> tuple[Path | None, str]:
+    program = soffice()
     if program is None:
         return None, sentence("pdf_no_office")
     with tempfile.TemporaryDirectory(prefix="annex-pdf-") as tmp:
