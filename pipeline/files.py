@@ -22,9 +22,25 @@ _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
 _move = os.replace  # one name for the move, so tests can make it fail as a file open in Excel makes it fail
 
 
+def orphaned() -> bool:
+    """This is a worker process whose run has ended (killed: Task Manager, the machine short of memory)."""
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return False
+    if os.name == "posix":  # the parent's sentinel may be held open by a sibling worker: ask who the parent is
+        return os.getppid() != parent.pid
+    return not parent.is_alive()
+
+
 def place(tmp: Path, target: Path) -> Path:
     """Move a finished temporary file onto `target`; when `target` is held open (PermissionError on Windows),
-    write it beside under a new name. Returns the path written. The temporary file never stays behind."""
+    write it beside under a new name. Returns the path written. The temporary file never stays behind. A worker
+    whose run was killed ends here instead: its output would replace a newer run's."""
+    if orphaned():
+        tmp.unlink(missing_ok=True)
+        os._exit(1)
     try:
         _move(tmp, target)
         return target

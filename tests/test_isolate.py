@@ -3,6 +3,7 @@ a Ctrl+C while workers start leaves none behind."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
@@ -70,3 +71,61 @@ def test_ctrl_c_while_the_workers_start_leaves_none_of_them_running():
         list(run_isolated(_pid, [("a",), ("b",), ("c",)], workers=3))
     assert len(forks) >= 2
     assert [p for p in mp.active_children() if p not in before and p.is_alive()] == []
+
+
+ORPHAN_DRIVER = """
+import sys, time
+from pathlib import Path
+from pipeline.files import place
+from pipeline.intake.isolate import run_isolated
+
+def write(name):
+    time.sleep(3)  # the run is killed meanwhile
+    tmp = Path(sys.argv[1], "." + name + ".tmp")
+    tmp.write_text("an old run's output")
+    place(tmp, Path(sys.argv[1], name))
+    return name
+
+print("started", flush=True)
+list(run_isolated(write, [("a.txt",), ("b.txt",), ("c.txt",)], workers=2, timeout=60))
+"""
+
+
+def test_a_killed_run_leaves_no_worker_to_put_an_old_output_in_place(tmp_path):
+    """Killed alone (Task Manager's End task, the machine short of memory), a run cannot stop its workers: they must
+    not live on, nor put what they were writing over a newer run's outputs."""
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    proc = subprocess.Popen([sys.executable, "-c", ORPHAN_DRIVER, str(tmp_path)], stdout=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True)
+    assert proc.stdout.readline() == b"started\n"
+    deadline = time.monotonic() + 30
+    while len(_children(proc.pid)) < 2:
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.05)
+    workers = _children(proc.pid)
+    proc.kill()
+    proc.wait(timeout=30)
+    time.sleep(4)  # longer than the workers' task
+    try:
+        assert [p.name for p in tmp_path.iterdir()] == []
+        assert [pid for pid in workers if not _dead(pid)] == []
+    finally:
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found

@@ -90,12 +90,29 @@ def _ctrl_c_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
+def _die_with_parent() -> None:
+    """On Linux, the kernel kills this worker when the run that started it dies (killed, it cannot stop its workers,
+    and a worker waiting for a task would wait for ever: its siblings hold its pipe open)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    parent = mp.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # died before the request was made
+        os._exit(1)
+
+
 def _worker(conn: Connection, fn: Callable[..., Any], memory_mb: int, setup: Callable[..., Any] | None,
             setup_args: tuple) -> None:
     with contextlib.suppress(ValueError, OSError):  # Ctrl+C is the parent's to handle: it stops its workers
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl+C pending since the fork is dropped here
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _die_with_parent()
     _limit_memory(memory_mb)
     context: Any = None
     failed: Failed | None = None
