@@ -206,7 +206,7 @@ def _watch(ws: Workspace, workers: int | None, interval: float, open_summary: bo
     """`collect --watch`: collect whenever the inbox has changed, until Ctrl+C (exit code 0)."""
     import datetime as dt
 
-    from pipeline.collect import Warm
+    from pipeline.collect import Warm, holding
     from pipeline.collect import collect as run
     from pipeline.report.drafts import add_unit_drafts
     from pipeline.watch import watch
@@ -216,8 +216,9 @@ def _watch(ws: Workspace, workers: int | None, interval: float, open_summary: bo
     def once() -> Any:  # the summary first, then the drafts of the units whose accepted data changed
         steps = screen.Steps()
         try:
-            result = run(ws, workers=workers, progress=steps, warm=warm)
-            add_unit_drafts(ws, result, workers, steps)
+            with holding(ws):
+                result = run(ws, workers=workers, progress=steps, warm=warm, held=True)
+                add_unit_drafts(ws, result, workers, steps)
             return result
         finally:
             steps.finish()
@@ -260,14 +261,16 @@ def report(root: Path | None) -> None:
     """
     ws = _open(root, "report", receiving=True)
     from pipeline.collect import collect as run
+    from pipeline.collect import holding
     from pipeline.report.drafts import write_report
     from pipeline.report.narrative.outline import load_outline
 
     outline = load_outline(ws.root, ws.specs)  # a mistake in baocao.toml is said before anything is read
     steps = screen.Steps()
     try:
-        result = run(ws, progress=steps)
-        path = write_report(ws, result, progress=steps, outline=outline)
+        with holding(ws):
+            result = run(ws, progress=steps, held=True)
+            path = write_report(ws, result, progress=steps, outline=outline)
     finally:
         steps.finish()
     for note in result.outputs.get("notes", []):

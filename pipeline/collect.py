@@ -6,7 +6,7 @@ Never modifies the inbox; one bad file never stops the run; every file ends with
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 
@@ -70,13 +70,24 @@ def _again(known: Submission, stub: Submission) -> Submission:
 
 
 def collect(ws: Workspace, workers: int | None = None, progress: Progress | None = None,
-            write_outputs: bool = True, warm: Warm | None = None) -> CollectResult:
+            write_outputs: bool = True, warm: Warm | None = None, held: bool = False) -> CollectResult:
     """One run over the inbox; refuses (runlock.Busy) while another run holds the workspace. Interrupted (Ctrl+C),
-    it leaves no temporary output behind: the ledger's transaction is rolled back and outputs are whole or absent."""
+    it leaves no temporary output behind: the ledger's transaction is rolled back and outputs are whole or absent.
+    `held`: the caller holds the workspace already (`holding`), to write more outputs after the run."""
+    if held:
+        return _collect(ws, workers, progress or _quiet, write_outputs, warm or Warm())
+    with holding(ws):
+        return _collect(ws, workers, progress or _quiet, write_outputs, warm or Warm())
+
+
+@contextlib.contextmanager
+def holding(ws: Workspace) -> Iterator[None]:
+    """The workspace held for a run and the outputs written after it (the drafts, a roll-up): another run neither
+    starts meanwhile nor takes their temporary files for a killed run's."""
     with RunLock(ws.root):
         _remove_stale_temporaries(ws)
         try:
-            return _collect(ws, workers, progress or _quiet, write_outputs, warm or Warm())
+            yield
         except BaseException:
             _remove_stale_temporaries(ws)
             raise

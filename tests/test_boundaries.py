@@ -300,3 +300,41 @@ def test_a_file_held_as_its_reader_opens_it_is_read_next_time_not_blamed(ready, 
     assert [(i.code, i.file) for i in result.failures] == [("input_held", "VPUB.xlsx")]
     monkeypatch.undo()
     assert {d.file.rel: d.status for d in collect(ws).files} == {"PKT.xlsx": "accepted", "VPUB.xlsx": "accepted"}
+
+
+LOCK_PROBE = """
+import sys
+from pathlib import Path
+from pipeline.runlock import Busy, RunLock
+try:
+    with RunLock(Path(sys.argv[1])):
+        print("free")
+except Busy:
+    print("busy")
+"""
+
+
+def test_the_drafts_are_written_while_the_workspace_is_held(ready, monkeypatch, tmp_path):
+    """`annex report` (and watch mode) writes the drafts after its collect: another collect started meanwhile (a
+    second window) would take their temporary files for a killed run's and remove them. It finds the workspace busy."""
+    import subprocess
+    import sys
+
+    from pipeline.report import drafts
+
+    from .conftest import REPO
+
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    real, probes = drafts.write_unit_draft, tmp_path / "probes.txt"
+
+    def draft(ws, code, *args, **kwargs):  # in a worker process: what it finds goes to a file
+        found = subprocess.run([sys.executable, "-c", LOCK_PROBE, str(ws.root)], capture_output=True,
+                               env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60).stdout
+        with probes.open("ab") as f:
+            f.write(found)
+        return real(ws, code, *args, **kwargs)
+    monkeypatch.setattr(drafts, "write_unit_draft", draft)
+    out = CliRunner().invoke(main, ["report", "--workspace", str(ws.root)])
+    assert out.exit_code == 0, out.output
+    assert probes.read_text().split() == ["busy"]

@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.collect import collect
+from pipeline.collect import collect, holding
 from pipeline.files import place
 from pipeline.messages import quoted, say, sentence
-from pipeline.models import Submission
+from pipeline.models import CollectResult, Submission
 from pipeline.report.aggregate import accepted_records
 from pipeline.spec.annex import AnnexSpec
 from pipeline.template.build import write_template
 from pipeline.template.fill import fill
 from pipeline.workbook.contract import NONE_TEXT, Layout, origin_row
-from pipeline.workspace import Workspace, WorkspaceError
+from pipeline.workspace import Unit, Workspace, WorkspaceError
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,14 @@ def rollup(ws: Workspace, parent: Workspace, unit_code: str, out_dir: Path | Non
     if unit is None:
         raise WorkspaceError(say("rollup_unknown_unit", code=unit_code, parent=quoted(parent.root),
                                  known=", ".join(parent.unit_by_code)))
-    result = collect(ws, write_outputs=False, progress=progress)
+    with holding(ws):  # the roll-up's temporary files are safe from another run's clean-up
+        return _rollup(ws, parent, unit, collect(ws, write_outputs=False, progress=progress, held=True), out_dir,
+                       progress)
+
+
+def _rollup(ws: Workspace, parent: Workspace, unit: Unit, result: CollectResult, out_dir: Path | None,
+            progress: Callable[[str, int, int], None] | None) -> RollupResult:
+    unit_code = unit.code
     if progress:
         progress("rollup", 0, 1)
     out_dir = out_dir or ws.outbox / "rollup"
