@@ -106,8 +106,10 @@ def io_problem(exc: BaseException, default_path: str = "") -> tuple[str, str] | 
             text = str(item).lower()
             if "full" in text:
                 return DISK_FULL, default_path
-            if "readonly" in text or "read-only" in text or "unable to open" in text:
+            if "readonly" in text or "read-only" in text or "unable to open" in text or "locked" in text:
                 return DENIED, default_path
+            if "disk i/o error" in text:  # a USB drive pulled out, a network share dropped
+                return OS_FAILED, default_path
     return None
 
 

@@ -276,6 +276,9 @@ TEXTS: dict[str, str] = {
                  "chạy lại; các tệp kết quả đã có vẫn nguyên vẹn.",
     "os_failed": "không ghi hoặc đọc được ({detail}); hãy kiểm tra ổ đĩa và thư mục (ổ USB, ổ mạng còn kết nối "
                  "không) rồi chạy lại.",
+    "ledger_damaged": "Sổ ghi nhận ledger.sqlite trong thư mục {path} bị hỏng (có thể do mất điện hoặc rút ổ đĩa khi "
+                      "đang ghi). Hãy đổi tên tệp đó (ví dụ thành ledger-hong.sqlite) rồi chạy lại: chương trình sẽ "
+                      "đọc lại mọi tệp trong inbox.",
     "interrupted": "Đã dừng theo yêu cầu (Ctrl+C): các tệp kết quả đã ghi xong vẫn nguyên vẹn, không có tệp nào bị "
                    "ghi dở; chạy lại lệnh để làm tiếp.",
     # collect --watch

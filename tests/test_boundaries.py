@@ -338,3 +338,25 @@ def test_the_drafts_are_written_while_the_workspace_is_held(ready, monkeypatch, 
     out = CliRunner().invoke(main, ["report", "--workspace", str(ws.root)])
     assert out.exit_code == 0, out.output
     assert probes.read_text().split() == ["busy"]
+
+
+def test_a_damaged_ledger_or_a_lost_drive_is_the_machines_not_a_bug(ready):
+    """The ledger's file damaged by a power cut, or the drive gone mid-run (SQLite's "disk I/O error"): the clerk is
+    told what to do, not that the program has a bug."""
+    import sqlite3
+
+    from pipeline.files import OS_FAILED, io_problem
+
+    ws = ready
+    drop(ws, "PKT.xlsx", "PKT", payload(ws, "PKT"))
+    assert CliRunner().invoke(main, ["collect", "--workspace", str(ws.root)]).exit_code == 0
+    ledger = ws.root / "ledger.sqlite"
+    data = bytearray(ledger.read_bytes())
+    data[4096:8192] = b"\xff" * 4096  # a page of garbage, as a write cut short leaves
+    ledger.write_bytes(bytes(data))
+    for extra in ws.root.glob("ledger.sqlite-*"):
+        extra.unlink()
+    out = CliRunner().invoke(main, ["collect", "--workspace", str(ws.root)])
+    assert out.exit_code == 2 and "ledger.sqlite" in out.output and "đổi tên" in out.output, out.output
+    assert "lỗi của chương trình" not in out.output.lower()
+    assert io_problem(sqlite3.OperationalError("disk I/O error"), "X") == (OS_FAILED, "X")
