@@ -7,11 +7,15 @@ the workspace "busy". On Windows, `msvcrt.locking` is per process too.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from types import TracebackType
 
 LOCK_NAME = ".annex.lock"
+# what a file system without record locks answers (NFS without its lock service, some FUSE and SMB mounts): not
+# "another run holds it", which watch mode would say again every few seconds for ever
+UNSUPPORTED = frozenset({errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL})
 
 
 class Busy(RuntimeError):
@@ -27,9 +31,11 @@ class RunLock:
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             _lock(self.fd)
-        except OSError:
+        except OSError as exc:
             os.close(self.fd)
             self.fd = None
+            if exc.errno in UNSUPPORTED:  # a drive that keeps no locks (some network shares): run unlocked
+                return self
             raise Busy("another run holds the workspace lock") from None  # said as messages "busy"
         os.ftruncate(self.fd, 0)
         os.write(self.fd, str(os.getpid()).encode())

@@ -216,3 +216,21 @@ def test_a_roll_up_open_in_excel_is_written_beside(ready, tmp_path, monkeypatch)
     assert len(list((ready.outbox / "rollup").glob("phuctho-soket-2026_TYT_*.xlsx"))) == 1
     clean(out)
     assert not leftovers(ready)
+
+
+def test_a_drive_without_locks_runs_unlocked_not_busy_for_ever(tmp_path, monkeypatch):
+    """Some network shares keep no record locks (ENOLCK): that is not another run holding the workspace, which watch
+    mode would say every few seconds for ever. Another run holding it is still said."""
+    from pipeline import runlock
+
+    def unsupported(fd):
+        raise OSError(errno.ENOLCK, "No locks available")
+    monkeypatch.setattr(runlock, "_lock", unsupported)
+    with runlock.RunLock(tmp_path):
+        pass
+
+    def held(fd):
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+    monkeypatch.setattr(runlock, "_lock", held)
+    with pytest.raises(runlock.Busy), runlock.RunLock(tmp_path):
+        pass
