@@ -232,6 +232,8 @@ def test_a_failure_is_said_by_watch_mode_and_by_the_report_command(ready, monkey
     monkeypatch.setattr(drafts, "write_unit_draft", draft)
     out = CliRunner().invoke(main, ["report", "--workspace", str(ws.root)])
     assert out.exit_code == EXIT_PROGRAM_FAILED and "VPUB" in out.output.split("Bảng tổng hợp")[-1], out.output
+    drafts_dir = ws.outbox / "baocao"
+    assert not (drafts_dir / "VPUB.docx").exists() and not (drafts_dir / "VPUB.txt").exists()  # no note of it
 
 
 def test_a_file_held_or_moved_away_meanwhile_is_read_next_time_not_blamed(ready, monkeypatch):

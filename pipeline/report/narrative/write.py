@@ -117,6 +117,7 @@ def finish_unit_draft(job: DraftJob, out: object, written: list[Path]) -> None:
     figures the unit no longer sent). The caller reports the failure."""
     if not keep_written(job.path, job.stamp, job.key, out, written):
         job.path.unlink(missing_ok=True)
+        job.path.with_suffix(".txt").unlink(missing_ok=True)  # its covering note says the draft is attached
 
 
 def _save(doc: Document, ws: Workspace, unit: str, target: Path) -> Path:
