@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.intake.isolate import START_METHOD, Failed, run_isolated
 
-pytestmark = pytest.mark.skipif(START_METHOD != "fork", reason="the workers here are forked (Linux)")
+FORKED = pytest.mark.skipif(START_METHOD != "fork", reason="the workers here are forked (Linux)")
 
 
 def _pid(name: str) -> tuple[str, int]:
@@ -34,6 +34,7 @@ def _dead(pid: int) -> bool:
         return True
 
 
+@FORKED
 def test_a_worker_that_died_between_two_tasks_is_replaced_and_the_task_done():
     """The caller gets each result before the worker's next task is sent: the worker is killed there, as a machine
     short of memory would kill it, and its next task goes to a fresh worker instead of failing the run."""
@@ -50,11 +51,13 @@ def test_a_worker_that_died_between_two_tasks_is_replaced_and_the_task_done():
     assert results[0][1][1] != results[1][1][1] == results[2][1][1]  # b and c by the fresh worker
 
 
+@FORKED
 def test_a_worker_that_crashes_is_a_crash_with_its_exit_code_never_a_timeout():
     results = dict(run_isolated(_exit, [(3,)] * 6, workers=2, timeout=60))
     assert set(results.values()) == {Failed("crash", "mã thoát 3")}
 
 
+@FORKED
 def test_ctrl_c_while_the_workers_start_leaves_none_of_them_running():
     """The Ctrl+C comes as the second worker is forked. It is sent to the main thread, the only one `annex` has
     (the test process has others, where a signal sent to the process could land instead)."""
@@ -91,6 +94,7 @@ list(run_isolated(write, [("a.txt",), ("b.txt",), ("c.txt",)], workers=2, timeou
 """
 
 
+@FORKED
 def test_a_killed_run_leaves_no_worker_to_put_an_old_output_in_place(tmp_path):
     """Killed alone (Task Manager's End task, the machine short of memory), a run cannot stop its workers: they must
     not live on, nor put what they were writing over a newer run's outputs."""
@@ -129,3 +133,21 @@ def _children(pid: int) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def _ctrl_c_handler(queue) -> None:
+    queue.put(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)
+
+
+def test_a_spawned_worker_ignores_ctrl_c_from_its_first_import_of_the_program():
+    """Where workers are spawned (Windows), a worker spends a second importing the program before its first line;
+    Ctrl+C reaches it there too (every process of the console gets it): it ignores it from the moment the program's
+    package is imported, not from its first line."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_ctrl_c_handler, args=(queue,))
+    proc.start()
+    try:
+        assert queue.get(timeout=60) is True
+    finally:
+        proc.join(timeout=60)
