@@ -174,6 +174,7 @@ def test_xlsxwriter_warnings_fail_generation(ws_root, tmp_path):
     assert not (tmp_path / "DTN.xlsx").exists()
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::ResourceWarning")  # the build's own filter rules
 def test_only_xlsxwriters_warnings_refuse_a_template(ws, tmp_path, monkeypatch):
     """Another library's warning during the build (a deprecation, an unclosed file collected then) is not a reason to
     refuse the clerk's template, nor a traceback on the console."""
