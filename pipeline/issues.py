@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-from pipeline.vntext import fmt_number
+from pipeline.vntext import fmt_value
 
 
 class Severity(StrEnum):
@@ -381,19 +381,10 @@ def issue(code: str, *, file: str = "", sheet: str = "", cell: str = "", value: 
           rule: str = "", severity: Severity | None = None, **fields: Any) -> Issue:
     """Build an Issue from the catalogue; `fields` fill the message template."""
     sev, template = CATALOGUE[code]
-    shown = _shown(value)
+    shown = fmt_value(value)
     where = f"{sheet}!{cell}" if sheet and cell else cell  # messages name the sheet too: PL3!H12
     text = template.format(cell=where, value=shown, sheet=sheet, **fields)
     return Issue(code, severity or sev, text, file, sheet, cell, shown, rule, str(fields.get("cells", "")))
-
-
-def _shown(value: Any) -> str:
-    """A value as a Vietnamese reader reads it: numbers as 1.266,5 (never 1.266 for one and a quarter)."""
-    if value is None:
-        return ""
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        return fmt_number(value)
-    return str(value)
 
 
 def count(issues: list[Issue], severity: Severity) -> int:

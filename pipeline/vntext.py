@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import unicodedata
@@ -115,3 +116,18 @@ def fmt_number(value: float) -> str:
     if "." not in text:  # a fraction four decimals cannot show (10,0000001): every digit the number has
         text = f"{Decimal(repr(float(value))):,f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def fmt_value(value: object) -> str:
+    """A value as a Vietnamese reader reads it: numbers as 1.266,5 (never 1.266 for one and a quarter), a duration
+    as Excel shows it in hours ([h]:mm: 240:00, never Python's "10 days, 0:00:00")."""
+    if value is None:
+        return ""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return fmt_number(value)
+    if isinstance(value, dt.timedelta):
+        seconds = round(abs(value.total_seconds()))
+        hours, rest = divmod(seconds, 3600)
+        text = f"{hours}:{rest // 60:02d}" + (f":{rest % 60:02d}" if rest % 60 else "")
+        return ("-" if value.total_seconds() < 0 else "") + text
+    return str(value)

@@ -72,6 +72,20 @@ def test_vietnamese_sorting_and_number_format():
     assert fmt_number(12345.00000001) == "12.345,00000001" and fmt_number(2.00004) == "2,00004"
 
 
+def test_a_duration_is_shown_as_excel_shows_it_not_in_pythons_english():
+    """A number cell formatted [h]:mm reads as a duration: the message shows 240:00, as Excel does, never
+    "10 days, 0:00:00"."""
+    from pipeline.issues import issue
+    from pipeline.vntext import fmt_value
+
+    assert fmt_value(dt.timedelta(days=10)) == "240:00" and fmt_value(dt.timedelta(hours=1, seconds=5)) == "1:00:05"
+    assert fmt_value(-dt.timedelta(minutes=90)) == "-1:30"
+    value, note = coerce(dt.timedelta(days=10), INT)
+    assert value is None and note.code == "not_number"
+    message = issue(note.code, sheet="PL1", cell="D12", value=dt.timedelta(days=10), **note.fields).message
+    assert "240:00" in message and "days" not in message
+
+
 def test_an_integer_is_what_excel_shows_to_fifteen_digits():
     """A sum pasted as a value can be 10.000000000000002: Excel shows 10 and its INT(x)=x check passes it, so it is
     10; one that differs within fifteen digits is not an integer, and the message shows every digit."""

@@ -11,7 +11,7 @@ from pipeline.intake.identify import header_mismatch, identify
 from pipeline.intake.values import coerce
 from pipeline.models import AnnexData, RawBook, Submission
 from pipeline.spec.annex import AnnexSpec
-from pipeline.vntext import fmt_number, fold
+from pipeline.vntext import fmt_value, fold
 from pipeline.workbook.contract import FIRST_DATA_ROW, NONE_TEXT, AnnexMeta, Layout, TemplateMeta, cell, parse_range
 from pipeline.workspace import Workspace
 
@@ -171,12 +171,9 @@ def _merged_inputs(sub: Submission, data: AnnexData, grid: list[list[object]],
             sub.add("merged_hidden_blank", sheet=data.sheet, cell=cell(*blank[0]), detail=span,
                     cells=", ".join(cell(*rc) for rc in blank))
         if kept:
+            shown = ", ".join(fmt_value(_at(grid, *rc)) for rc in kept)
             sub.add("merged_hidden_value", sheet=data.sheet, cell=cell(*kept[0]), detail=span,
-                    cells=", ".join(cell(*rc) for rc in kept), value=", ".join(_shown(_at(grid, *rc)) for rc in kept))
-
-
-def _shown(value: object) -> str:
-    return fmt_number(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+                    cells=", ".join(cell(*rc) for rc in kept), value=shown)
 
 
 def _at(grid: list[list[object]], row: int, col: int) -> object:
