@@ -221,6 +221,23 @@ def test_an_ods_cut_short_is_refused_not_read_in_part(ready, capfd):
     assert "SAX" not in said.out + said.err and "<table:" not in said.out + said.err
 
 
+def test_a_value_typed_far_right_of_a_table_is_named_not_ignored(ready):
+    """Right of the hidden check columns the template has nothing: a note typed there (the sheet unprotected), beside
+    a row of the table or up by the title, is named cell by cell (it was read by nobody and said nowhere)."""
+    ws = ready
+    filled = drop(ws, "../PKT_filled.xlsx", "PKT", payload(ws, "PKT"))
+    wb = openpyxl.load_workbook(filled)
+    sheet = wb["PL2"]
+    sheet.protection.sheet = False
+    sheet["AD12"] = "ghi chú của đơn vị"
+    sheet["AF3"] = 125
+    wb.save(ws.inbox / "PKT.xlsx")
+    d, = collect(ws).files
+    outside = {i.cell: i.message for i in d.issues if i.code == "data_outside"}
+    assert set(outside) == {"AD12", "AF3"}, d.issues
+    assert "PL2!AD12" in outside["AD12"] and "ghi chú của đơn vị" in outside["AD12"] and "125" in outside["AF3"]
+
+
 def test_the_inbox_listing_leaves_out_hidden_folders_links_and_lock_files(tmp_path):
     import os
 

@@ -18,6 +18,7 @@ from pipeline.workbook.contract import (
     FIRST_DATA_ROW,
     HEADER_BLOCK_ROWS,
     HEADER_ROW,
+    NUMBER_ROW,
     SIGNATURE_HINTS,
     SIGNATURE_TITLES,
     Layout,
@@ -221,12 +222,19 @@ def _below(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list[tup
 
 
 def _beside(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> None:
-    """Values typed right of the table, in the gap before the hidden helper columns."""
+    """Values typed right of the table: in the gap before the hidden helper columns, and anywhere right of those
+    (labelled with their checks' ids on the numbers row; the template has nothing beyond them)."""
     lay = Layout(spec)
     gap = lay.last_col + 1
     for row in range(lay.first_row, lay.last_row + 1):
         if not _blank(value := _at(grid, row, gap)):
             _outside(sub, sheet, row, gap, value)
+    labels = grid[NUMBER_ROW - 1] if len(grid) >= NUMBER_ROW else []
+    free = 1 + max((c for c in range(gap + 1, len(labels) + 1) if not _blank(labels[c - 1])), default=gap)
+    for row, line in enumerate(grid, start=1):
+        for col in range(free, len(line) + 1):
+            if not _blank(line[col - 1]):
+                _outside(sub, sheet, row, col, line[col - 1])
 
 
 def renamed_sheet(spec: AnnexSpec, book: RawBook, claimed: set[str]) -> str | None:
