@@ -238,6 +238,19 @@ def test_a_value_typed_far_right_of_a_table_is_named_not_ignored(ready):
     assert "PL2!AD12" in outside["AD12"] and "ghi chú của đơn vị" in outside["AD12"] and "125" in outside["AF3"]
 
 
+def test_a_value_typed_far_below_a_form_is_named_not_ignored(ready):
+    """Below a form's signature block, further than anything the template puts there: named, not left unread."""
+    ws = ready
+    filled = drop(ws, "../PKT_filled.xlsx", "PKT", payload(ws, "PKT"))
+    wb = openpyxl.load_workbook(filled)
+    sheet = wb["PL1"]
+    sheet.protection.sheet = False
+    sheet["D150"] = 17
+    wb.save(ws.inbox / "PKT.xlsx")
+    d, = collect(ws).files
+    assert [(i.code, i.cell) for i in d.issues if i.code == "data_outside"] == [("data_outside", "D150")], d.issues
+
+
 def test_the_inbox_listing_leaves_out_hidden_folders_links_and_lock_files(tmp_path):
     import os
 

@@ -119,6 +119,7 @@ def read_form(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> tuple
         else:
             for c, v in cells:
                 _outside(sub, sheet, row, c, v)
+    _far_below(sub, sheet, grid, last + 1)
     values = {k: _at(grid, r, value_col) for k, r in where.items()}
     notes = {k: str(_at(grid, r, note_col)).strip() for k, r in where.items() if not _blank(_at(grid, r, note_col))}
     return values, moved, notes
@@ -218,7 +219,18 @@ def _below(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list[tup
         else:
             for c, v in cells:
                 _outside(sub, sheet, row, c, v)
+    _far_below(sub, sheet, grid, stop + 1, lay.last_col + 1)
     return out
+
+
+def _far_below(sub: Submission, sheet: str, grid: Grid, first_row: int, last_col: int | None = None) -> None:
+    """Whatever was read further down than the template reaches (a table's columns; a form's every column): the
+    template has nothing there."""
+    for row in range(first_row, len(grid) + 1):
+        line = grid[row - 1][:last_col]
+        for col, value in enumerate(line, start=1):
+            if not _blank(value):
+                _outside(sub, sheet, row, col, value)
 
 
 def _beside(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> None:
