@@ -113,6 +113,12 @@ def io_problem(exc: BaseException, default_path: str = "") -> tuple[str, str] | 
     return None
 
 
+def damaged_database(exc: BaseException) -> bool:
+    """SQLite found a database file damaged (a power cut, a drive pulled out while it was written)."""
+    return any(isinstance(i, sqlite3.DatabaseError) and ("malformed" in str(i) or "not a database" in str(i))
+               for i in _chain(exc))
+
+
 def _shown(path: str) -> str:
     """A temporary file of ours is named by its folder: the clerk never saw it and has nothing to do with it."""
     name = Path(path).name

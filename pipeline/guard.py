@@ -9,7 +9,6 @@ is ours: one sentence saying so, the traceback in the workspace's log, exit code
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import sys
 import traceback
 import warnings
@@ -18,7 +17,7 @@ from typing import Any
 
 import click
 
-from pipeline.files import io_problem, os_detail
+from pipeline.files import damaged_database, io_problem, os_detail
 from pipeline.messages import Refused, WorkspaceError, say, sentence
 from pipeline.runlock import Busy
 from pipeline.runlog import record
@@ -83,7 +82,7 @@ def _unexpected(ctx: click.Context, exc: Exception) -> int:
     root = Path(ctx.meta.get(ROOT_KEY, "."))
     command = f"annex {ctx.invoked_subcommand or ''}".strip()
     log = record(root, f"lệnh {command}", traceback.format_exc())
-    if _damaged_database(exc):
+    if damaged_database(exc):
         _say(sentence("ledger_damaged", path=root))
         return EXIT_SETTINGS
     problem = io_problem(exc, str(root))
@@ -93,16 +92,6 @@ def _unexpected(ctx: click.Context, exc: Exception) -> int:
         return EXIT_SETTINGS
     _say(sentence("program_failed", command=command, log=log))
     return EXIT_PROGRAM_FAILED
-
-
-def _damaged_database(exc: BaseException) -> bool:
-    """SQLite found the ledger's file damaged (a power cut, a drive pulled out while it was written)."""
-    item: BaseException | None = exc
-    while item is not None:
-        if isinstance(item, sqlite3.DatabaseError) and ("malformed" in str(item) or "not a database" in str(item)):
-            return True
-        item = item.__cause__ or item.__context__
-    return False
 
 
 def run_main(main: click.Group) -> None:
