@@ -83,7 +83,7 @@ from pipeline.files import place
 from pipeline.intake.isolate import run_isolated
 
 def write(name):
-    time.sleep(3)  # the run is killed meanwhile
+    time.sleep(1.5)  # the run is killed meanwhile
     tmp = Path(sys.argv[1], "." + name + ".tmp")
     tmp.write_text("an old run's output")
     place(tmp, Path(sys.argv[1], name))
@@ -113,7 +113,7 @@ def test_a_killed_run_leaves_no_worker_to_put_an_old_output_in_place(tmp_path):
     workers = _children(proc.pid)
     proc.kill()
     proc.wait(timeout=30)
-    time.sleep(4)  # longer than the workers' task
+    time.sleep(2.5)  # longer than the workers' task
     try:
         assert [p.name for p in tmp_path.iterdir()] == []
         assert [pid for pid in workers if not _dead(pid)] == []
