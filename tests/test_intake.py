@@ -94,18 +94,25 @@ def test_numbers_in_messages_use_vietnamese_notation(ready):
     assert "1,266" in hit.message and "1.266" not in hit.message
 
 
-def test_cells_showing_formula_errors_are_named_as_such(ready):
-    ws = ready
+def _with_cell_rewritten(ws, body: str) -> str:
+    """PKT's filled file in the inbox, its PL1 staff count cell rewritten as `<c r=… t="…"` + `body` (the cell's
+    own attributes kept); returns the cell's reference."""
     filled = drop(ws, "../PKT_filled.xlsx", "PKT", payload(ws, "PKT"))
     cell = cell_of(ws, "PKT", "PL1", "so_can_bo")
 
-    def div0(xml: str) -> str:
+    def rewrite_cell(xml: str) -> str:
         xml, n = re.subn(rf'<c r="{cell}"([^>]*?)(?: t="n")?>(?:<f>[^<]*</f>)?<v>[^<]*</v></c>',
-                         rf'<c r="{cell}"\1 t="e"><f>1/0</f><v>#DIV/0!</v></c>', xml)
+                         rf'<c r="{cell}"\1{body}', xml)
         assert n == 1
         return xml
 
-    _edit_sheet(filled, ws.inbox / "PKT.xlsx", "PL1", div0)
+    _edit_sheet(filled, ws.inbox / "PKT.xlsx", "PL1", rewrite_cell)
+    return cell
+
+
+def test_cells_showing_formula_errors_are_named_as_such(ready):
+    ws = ready
+    cell = _with_cell_rewritten(ws, ' t="e"><f>1/0</f><v>#DIV/0!</v></c>')
     d, = collect(ws).files
     hit, = [i for i in d.issues if i.cell == cell]
     assert hit.code == "formula_error" and "#DIV/0!" in hit.message and f"PL1!{cell}" in hit.message
@@ -117,16 +124,7 @@ def test_an_error_cell_without_a_value_does_not_borrow_the_next_cells(ready):
     from pipeline.intake.precheck import precheck
 
     ws = ready
-    filled = drop(ws, "../PKT_filled.xlsx", "PKT", payload(ws, "PKT"))
-    cell = cell_of(ws, "PKT", "PL1", "so_can_bo")
-
-    def empty_error(xml: str) -> str:
-        xml, n = re.subn(rf'<c r="{cell}"([^>]*?)(?: t="n")?>(?:<f>[^<]*</f>)?<v>[^<]*</v></c>',
-                         rf'<c r="{cell}"\1 t="e"/>', xml)
-        assert n == 1
-        return xml
-
-    _edit_sheet(filled, ws.inbox / "PKT.xlsx", "PL1", empty_error)
+    cell = _with_cell_rewritten(ws, ' t="e"/>')
     errors = precheck(ws.inbox / "PKT.xlsx", "xlsx").errors
     assert not any(cell in found for found in errors.values()), errors
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pipeline.models import RawBook, Submission
 from pipeline.spec.annex import AnnexSpec
-from pipeline.vntext import fmt_number, fold
+from pipeline.vntext import fmt_value, fold
 from pipeline.workbook.contract import (
     FIRST_DATA_ROW,
     HEADER_BLOCK_ROWS,
@@ -43,10 +43,6 @@ def _blank(value: object) -> bool:
 
 def _label(value: object) -> str:
     return fold(str(value)) if not _blank(value) else ""
-
-
-def _show(value: object) -> str:
-    return fmt_number(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
 
 
 def _outside(sub: Submission, sheet: str, row: int, col: int, value: object) -> None:
@@ -114,12 +110,12 @@ def read_form(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> tuple
             _after_signature(sub, sheet, row, cells)
         elif row < signature and not _blank(_at(grid, row, label_col)):  # a row the unit added to the form
             sub.add("form_row_added", sheet=sheet, cell=cell(row, label_col), value=_at(grid, row, label_col),
-                    detail="; ".join(_show(v) for c, v in cells if c != label_col) or "(trống)",
+                    detail="; ".join(fmt_value(v) for c, v in cells if c != label_col) or "(trống)",
                     cells=", ".join(cell(row, c) for c, _ in cells))
         else:
             for c, v in cells:
                 _outside(sub, sheet, row, c, v)
-    _far_below(sub, sheet, grid, last + 1)
+    _all_outside(sub, sheet, grid, last + 1)  # further down than the template reaches: it has nothing there
     values = {k: _at(grid, r, value_col) for k, r in where.items()}
     notes = {k: str(_at(grid, r, note_col)).strip() for k, r in where.items() if not _blank(_at(grid, r, note_col))}
     return values, moved, notes
@@ -219,16 +215,15 @@ def _below(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> list[tup
         else:
             for c, v in cells:
                 _outside(sub, sheet, row, c, v)
-    _far_below(sub, sheet, grid, stop + 1, lay.last_col + 1)
+    _all_outside(sub, sheet, grid, stop + 1, last_col=lay.last_col + 1)  # further down than the template reaches
     return out
 
 
-def _far_below(sub: Submission, sheet: str, grid: Grid, first_row: int, last_col: int | None = None) -> None:
-    """Whatever was read further down than the template reaches (a table's columns; a form's every column): the
-    template has nothing there."""
+def _all_outside(sub: Submission, sheet: str, grid: Grid, first_row: int, first_col: int = 1,
+                 last_col: int | None = None) -> None:
+    """Every value read in a part of the sheet where the template has nothing, named cell by cell."""
     for row in range(first_row, len(grid) + 1):
-        line = grid[row - 1][:last_col]
-        for col, value in enumerate(line, start=1):
+        for col, value in enumerate(grid[row - 1][first_col - 1:last_col], start=first_col):
             if not _blank(value):
                 _outside(sub, sheet, row, col, value)
 
@@ -243,10 +238,7 @@ def _beside(sub: Submission, spec: AnnexSpec, grid: Grid, sheet: str) -> None:
             _outside(sub, sheet, row, gap, value)
     labels = grid[NUMBER_ROW - 1] if len(grid) >= NUMBER_ROW else []
     free = 1 + max((c for c in range(gap + 1, len(labels) + 1) if not _blank(labels[c - 1])), default=gap)
-    for row, line in enumerate(grid, start=1):
-        for col in range(free, len(line) + 1):
-            if not _blank(line[col - 1]):
-                _outside(sub, sheet, row, col, line[col - 1])
+    _all_outside(sub, sheet, grid, 1, first_col=free)
 
 
 def renamed_sheet(spec: AnnexSpec, book: RawBook, claimed: set[str]) -> str | None:
